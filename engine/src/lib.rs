@@ -1,0 +1,33 @@
+//! Tidemark's event-time windowing engine: the Beam model plus a dead-letter
+//! output.
+//!
+//! The engine never does IO, never reads a clock and never draws a random
+//! number: time comes in as arguments (`now` for processing time, the
+//! watermark for event time), and outputs are pulled with
+//! [`Engine::poll_output`]. The same calls in the same order give the same
+//! outputs, byte for byte. `clippy.toml` bans `Instant::now`,
+//! `SystemTime::now` and `thread_rng` here.
+//!
+//! Data flows one way: [`Record`]s and watermarks in, [`Output`]s out.
+//! [`WatermarkTracker`] turns what sources send into a watermark, for callers
+//! that don't supply their own.
+#![warn(missing_docs, unreachable_pub)]
+
+mod aggregate;
+mod driver;
+mod output;
+mod pipeline;
+mod time;
+mod trigger;
+mod trigger_state;
+mod watermark;
+mod window;
+
+pub use aggregate::{AggValue, Aggregate};
+pub use driver::{Engine, EngineConfig, EngineStats, StateSize};
+pub use output::{DeadLetter, DeadLetterReason, Key, Output, Pane, PaneInfo, Record, Timing};
+pub use pipeline::{Accumulation, ConfigError, OnTimeBehavior, Pipeline, TimestampCombiner};
+pub use time::{Duration, EventTime, ProcTime};
+pub use trigger::Trigger;
+pub use watermark::{WatermarkConfig, WatermarkStrategy, WatermarkTracker};
+pub use window::{Window, WindowFn};

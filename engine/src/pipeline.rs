@@ -1,0 +1,159 @@
+//! The windowing strategy a pipeline asks for, checked once at construction.
+
+use crate::aggregate::Aggregate;
+use crate::time::Duration;
+use crate::trigger::Trigger;
+use crate::window::WindowFn;
+use std::fmt;
+
+/// What to do with a pane's contents after it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Accumulation {
+    /// Each pane holds only the elements since the previous pane.
+    Discarding,
+    /// Each pane holds every element so far.
+    Accumulating,
+    /// Like accumulating, but before each new pane the previous pane is
+    /// withdrawn by an output marked `retraction`.
+    AccumulatingAndRetracting,
+}
+
+impl Accumulation {
+    /// The YAML spelling.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Accumulation::Discarding => "discarding",
+            Accumulation::Accumulating => "accumulating",
+            Accumulation::AccumulatingAndRetracting => "accumulating_and_retracting",
+        }
+    }
+
+    /// True when panes carry everything so far.
+    #[must_use]
+    pub fn accumulates(self) -> bool {
+        !matches!(self, Accumulation::Discarding)
+    }
+}
+
+impl fmt::Display for Accumulation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which timestamp a pane carries downstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimestampCombiner {
+    /// The window's max timestamp, `end - 1`.
+    EndOfWindow,
+    /// The earliest element of the pane that could still hold the watermark.
+    Earliest,
+    /// The latest element of the pane that could still hold the watermark.
+    Latest,
+}
+
+impl TimestampCombiner {
+    /// The YAML spelling.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            TimestampCombiner::EndOfWindow => "end_of_window",
+            TimestampCombiner::Earliest => "earliest",
+            TimestampCombiner::Latest => "latest",
+        }
+    }
+}
+
+/// Whether the on-time pane fires when it has nothing new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OnTimeBehavior {
+    /// Beam's default: the on-time pane always fires.
+    Always,
+    /// The on-time pane fires only when elements arrived since the last pane.
+    IfNonEmpty,
+}
+
+/// A complete windowing strategy.
+///
+/// There is no `Default`: every call site says what it wants.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Pipeline {
+    /// How elements are assigned to windows.
+    pub window: WindowFn,
+    /// When windows fire.
+    pub trigger: Trigger,
+    /// What a pane holds after the first.
+    pub accumulation: Accumulation,
+    /// How long after the end of a window its late data is still admitted.
+    pub allowed_lateness: Duration,
+    /// Which timestamp panes carry.
+    pub timestamp_combiner: TimestampCombiner,
+    /// The aggregation computed per pane.
+    pub aggregate: Aggregate,
+    /// Whether an empty on-time pane fires.
+    pub on_time: OnTimeBehavior,
+}
+
+/// A pipeline that cannot run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A window size, period or gap that is zero or negative.
+    #[error("window {what} must be positive, got {value}")]
+    WindowNotPositive {
+        /// Which parameter.
+        what: &'static str,
+        /// Its value.
+        value: i64,
+    },
+    /// A negative window offset.
+    #[error("window offset must not be negative, got {0}")]
+    NegativeOffset(i64),
+    /// Negative allowed lateness.
+    #[error("allowed_lateness must not be negative, got {0}")]
+    NegativeLateness(i64),
+    /// A trigger with impossible parameters.
+    #[error("trigger {0}")]
+    Trigger(String),
+    /// A watermark strategy with impossible parameters.
+    #[error("watermark {0}")]
+    Watermark(String),
+}
+
+impl Pipeline {
+    /// Checks every parameter; the engine refuses a pipeline that fails.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let positive = |what: &'static str, d: Duration| {
+            if d.0 <= 0 {
+                Err(ConfigError::WindowNotPositive { what, value: d.0 })
+            } else {
+                Ok(())
+            }
+        };
+        match self.window {
+            WindowFn::Fixed { size, offset } => {
+                positive("size", size)?;
+                if offset.0 < 0 {
+                    return Err(ConfigError::NegativeOffset(offset.0));
+                }
+            }
+            WindowFn::Sliding {
+                size,
+                period,
+                offset,
+            } => {
+                positive("size", size)?;
+                positive("period", period)?;
+                if offset.0 < 0 {
+                    return Err(ConfigError::NegativeOffset(offset.0));
+                }
+            }
+            WindowFn::Sessions { gap } => positive("gap", gap)?,
+            WindowFn::Global => {}
+        }
+        if self.allowed_lateness.0 < 0 {
+            return Err(ConfigError::NegativeLateness(self.allowed_lateness.0));
+        }
+        self.trigger.check().map_err(ConfigError::Trigger)
+    }
+}

@@ -1,0 +1,250 @@
+//! Windows and the functions that assign elements to them.
+
+use crate::time::{Duration, EventTime};
+use std::fmt;
+
+/// A half-open interval of event time, `[start, end)`.
+///
+/// The global window is `[−∞, +∞)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Window {
+    /// First event time inside the window.
+    pub start: EventTime,
+    /// First event time after the window.
+    pub end: EventTime,
+}
+
+impl Window {
+    /// The global window.
+    pub const GLOBAL: Window = Window {
+        start: EventTime::MIN,
+        end: EventTime::MAX,
+    };
+
+    /// `[start, end)`.
+    #[must_use]
+    pub fn new(start: EventTime, end: EventTime) -> Window {
+        debug_assert!(start < end, "empty window [{start}, {end})");
+        Window { start, end }
+    }
+
+    /// The last event time inside the window, `end - 1`.
+    #[must_use]
+    pub fn max_timestamp(&self) -> EventTime {
+        if self.end == EventTime::MAX {
+            // The global window holds every finite time.
+            EventTime::MAX
+        } else {
+            EventTime(self.end.0 - 1)
+        }
+    }
+
+    /// True when `t` lies in `[start, end)`.
+    #[must_use]
+    pub fn contains(&self, t: EventTime) -> bool {
+        self.start <= t && t < self.end
+    }
+
+    /// True when the windows share an instant. Windows that only touch
+    /// (`a.end == b.start`) do not intersect, so sessions don't merge then.
+    #[must_use]
+    pub fn intersects(&self, other: &Window) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+
+    /// The smallest window covering both.
+    #[must_use]
+    pub fn span(&self, other: &Window) -> Window {
+        Window {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    /// When the window expires: the watermark at which its state is freed
+    /// and later elements become dead letters, `end + allowed_lateness`.
+    #[must_use]
+    pub fn expiry(&self, allowed_lateness: Duration) -> EventTime {
+        self.end.plus(allowed_lateness)
+    }
+}
+
+impl fmt::Display for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if *self == Window::GLOBAL {
+            f.write_str("global")
+        } else {
+            write!(f, "[{}, {})", self.start, self.end)
+        }
+    }
+}
+
+/// How elements are assigned to windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WindowFn {
+    /// Tumbling windows `[offset + k·size, offset + (k+1)·size)`.
+    Fixed {
+        /// Window length, > 0.
+        size: Duration,
+        /// Phase, reduced modulo `size`.
+        offset: Duration,
+    },
+    /// Overlapping windows of length `size` starting every `period`.
+    Sliding {
+        /// Window length, > 0.
+        size: Duration,
+        /// Distance between window starts, 0 < period ≤ size... or larger
+        /// (then some times fall in no window, as in Beam).
+        period: Duration,
+        /// Phase, reduced modulo `period`.
+        offset: Duration,
+    },
+    /// Per-key activity sessions: each element opens `[t, t + gap)`, and
+    /// windows that overlap (not merely touch) merge.
+    Sessions {
+        /// Inactivity gap, > 0.
+        gap: Duration,
+    },
+    /// One window for all time.
+    Global,
+}
+
+impl WindowFn {
+    /// True for window functions whose windows merge (sessions).
+    #[must_use]
+    pub fn is_merging(&self) -> bool {
+        matches!(self, WindowFn::Sessions { .. })
+    }
+
+    /// Appends the windows `t` belongs to, in ascending order of start.
+    pub fn assign(&self, t: EventTime, out: &mut Vec<Window>) {
+        match *self {
+            WindowFn::Fixed { size, offset } => {
+                let start = align_down(t.0, size.0, offset.0);
+                out.push(Window::new(
+                    EventTime(start),
+                    EventTime(start.saturating_add(size.0)),
+                ));
+            }
+            WindowFn::Sliding {
+                size,
+                period,
+                offset,
+            } => {
+                // The last window starting at or before t, then walk back
+                // while the window still contains t.
+                let last_start = align_down(t.0, period.0, offset.0);
+                let mut starts = Vec::new();
+                let mut s = last_start;
+                while s > t.0.saturating_sub(size.0) {
+                    starts.push(s);
+                    match s.checked_sub(period.0) {
+                        Some(prev) => s = prev,
+                        None => break,
+                    }
+                }
+                for s in starts.into_iter().rev() {
+                    out.push(Window::new(
+                        EventTime(s),
+                        EventTime(s.saturating_add(size.0)),
+                    ));
+                }
+            }
+            WindowFn::Sessions { gap } => {
+                out.push(Window::new(t, t.plus(gap)));
+            }
+            WindowFn::Global => out.push(Window::GLOBAL),
+        }
+    }
+}
+
+/// The largest `offset + k·size` that is `<= t` (floor division, so negative
+/// times land in the right window).
+fn align_down(t: i64, size: i64, offset: i64) -> i64 {
+    debug_assert!(size > 0);
+    let offset = offset.rem_euclid(size);
+    let shifted = t as i128 - offset as i128;
+    let k = shifted.div_euclid(size as i128);
+    let start = k * size as i128 + offset as i128;
+    start.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+}
+
+impl fmt::Display for WindowFn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WindowFn::Fixed { size, offset } if offset.0 == 0 => write!(f, "fixed({size})"),
+            WindowFn::Fixed { size, offset } => write!(f, "fixed({size}, offset={offset})"),
+            WindowFn::Sliding {
+                size,
+                period,
+                offset,
+            } => write!(f, "sliding({size}, period={period}, offset={offset})"),
+            WindowFn::Sessions { gap } => write!(f, "sessions({gap})"),
+            WindowFn::Global => f.write_str("global"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assign(wf: WindowFn, t: i64) -> Vec<(i64, i64)> {
+        let mut out = Vec::new();
+        wf.assign(EventTime(t), &mut out);
+        out.iter().map(|w| (w.start.0, w.end.0)).collect()
+    }
+
+    #[test]
+    fn fixed_windows_floor_negative_times() {
+        let wf = WindowFn::Fixed {
+            size: Duration(10),
+            offset: Duration(0),
+        };
+        assert_eq!(assign(wf, 0), vec![(0, 10)]);
+        assert_eq!(assign(wf, 9), vec![(0, 10)]);
+        assert_eq!(assign(wf, 10), vec![(10, 20)]);
+        assert_eq!(assign(wf, -1), vec![(-10, 0)]);
+    }
+
+    #[test]
+    fn fixed_windows_with_offset() {
+        let wf = WindowFn::Fixed {
+            size: Duration(10),
+            offset: Duration(3),
+        };
+        assert_eq!(assign(wf, 2), vec![(-7, 3)]);
+        assert_eq!(assign(wf, 3), vec![(3, 13)]);
+    }
+
+    #[test]
+    fn sliding_windows_cover_time_size_over_period_times() {
+        let wf = WindowFn::Sliding {
+            size: Duration(10),
+            period: Duration(5),
+            offset: Duration(0),
+        };
+        assert_eq!(assign(wf, 7), vec![(0, 10), (5, 15)]);
+        assert_eq!(assign(wf, 5), vec![(0, 10), (5, 15)]);
+        assert_eq!(assign(wf, 4), vec![(-5, 5), (0, 10)]);
+    }
+
+    #[test]
+    fn sliding_windows_with_gaps_between_them() {
+        let wf = WindowFn::Sliding {
+            size: Duration(5),
+            period: Duration(10),
+            offset: Duration(0),
+        };
+        assert_eq!(assign(wf, 3), vec![(0, 5)]);
+        assert_eq!(assign(wf, 7), Vec::<(i64, i64)>::new());
+    }
+
+    #[test]
+    fn touching_windows_do_not_intersect() {
+        let a = Window::new(EventTime(0), EventTime(10));
+        let b = Window::new(EventTime(10), EventTime(20));
+        assert!(!a.intersects(&b));
+        assert!(a.intersects(&Window::new(EventTime(9), EventTime(20))));
+    }
+}

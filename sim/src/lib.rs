@@ -1,0 +1,9 @@
+//! Tidemark's simulation harness: scenarios, workloads, the simulated
+//! network, the oracle, sweeps, reports, transcripts and the CLI.
+//!
+//! Everything random here derives from one seed per run; nothing reads the
+//! wall clock except progress bars, which never reach an output.
+
+pub mod cli;
+pub mod input_error;
+pub mod transcript;
