@@ -70,6 +70,15 @@ pub struct EngineStats {
     pub windows_open_peak: u64,
 }
 
+/// What the engine holds for one window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WindowStatus {
+    /// The window holds state and can fire.
+    Open,
+    /// The window's trigger finished; a tombstone is kept until expiry.
+    Closed,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum TimerKind {
     /// The watermark passed the end of the window: ask the trigger.
@@ -220,6 +229,16 @@ impl Engine {
             values_held,
             timers: (self.event_timers.len() + self.proc_timers.len()) as u64,
             outputs_queued: self.outputs.len() as u64,
+        }
+    }
+
+    /// Whether `window` of `key` holds state: open, closed (a tombstone kept
+    /// until expiry), or nothing (`None`: never opened, merged away, or freed).
+    #[must_use]
+    pub fn window_status(&self, key: Key, window: Window) -> Option<WindowStatus> {
+        match self.states.get(&(key, window))? {
+            Slot::Open(_) => Some(WindowStatus::Open),
+            Slot::Closed => Some(WindowStatus::Closed),
         }
     }
 

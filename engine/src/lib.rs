@@ -24,7 +24,7 @@ mod watermark;
 mod window;
 
 pub use aggregate::{AggValue, Aggregate};
-pub use driver::{Engine, EngineConfig, EngineStats, StateSize};
+pub use driver::{Engine, EngineConfig, EngineStats, StateSize, WindowStatus};
 pub use output::{DeadLetter, DeadLetterReason, Key, Output, Pane, PaneInfo, Record, Timing};
 pub use pipeline::{Accumulation, ConfigError, OnTimeBehavior, Pipeline, TimestampCombiner};
 pub use time::{Duration, EventTime, ProcTime};
