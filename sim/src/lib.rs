@@ -6,4 +6,5 @@
 
 pub mod cli;
 pub mod input_error;
+pub mod model;
 pub mod transcript;

@@ -1,0 +1,124 @@
+//! The values that flow between the simulation's stages:
+//! scenario → [`Workload`] → [`Trace`] → [`StrategyRun`] → oracle → metrics → report.
+//!
+//! Each stage returns a new value and never calls back upstream. Everything
+//! here is plain data, ordered (`Vec`, `BTreeMap`), so that a run's bytes
+//! depend on nothing but the scenario and the seed.
+
+use tidemark_engine::{DeadLetter, EventTime, Pane, ProcTime};
+
+/// One generated event, as its source produced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event {
+    /// Unique per run, dense from 0 in generation order.
+    pub id: u64,
+    /// Index of the source (phone, sensor) that produced it.
+    pub source: u32,
+    /// Key index; `Workload::keys[key]` is its name.
+    pub key: u64,
+    /// The value aggregated.
+    pub value: i64,
+    /// Event time as stamped by the source's (possibly skewed) clock.
+    pub time: EventTime,
+    /// When the event really happened, on the true clock (time − skew).
+    pub true_time: EventTime,
+    /// Processing time at which the source handed the event to the network
+    /// (later than `true_time` when the source was offline and buffered it).
+    pub sent_at: ProcTime,
+}
+
+/// Everything the sources generate in one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workload {
+    /// Events ordered by (`sent_at`, `id`).
+    pub events: Vec<Event>,
+    /// Source names, indexed by `Event::source`.
+    pub sources: Vec<String>,
+    /// Key names, indexed by `Event::key`.
+    pub keys: Vec<String>,
+}
+
+/// What reached an engine worker, in the order it arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// An event (possibly a duplicate created by a retry) arrived.
+    Record {
+        /// Arrival processing time.
+        at: ProcTime,
+        /// The engine worker it reached.
+        worker: u32,
+        /// The input channel (source, or log partition) it came through.
+        channel: u32,
+        /// The event (`Workload::events[event]`, equal to its id).
+        event: u64,
+        /// True when an earlier copy of the same event already arrived.
+        duplicate: bool,
+    },
+    /// A source's own low watermark arrived (punctuated strategy).
+    Punctuation {
+        /// Arrival processing time.
+        at: ProcTime,
+        /// The engine worker it reached.
+        worker: u32,
+        /// The input channel it came through.
+        channel: u32,
+        /// The watermark the source asserted.
+        watermark: EventTime,
+    },
+}
+
+impl Delivery {
+    /// Arrival processing time.
+    pub fn at(&self) -> ProcTime {
+        match *self {
+            Delivery::Record { at, .. } | Delivery::Punctuation { at, .. } => at,
+        }
+    }
+}
+
+/// One decision the simulated network took, for `replay`'s story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultDecision {
+    /// Processing time of the decision.
+    pub at: ProcTime,
+    /// What happened, e.g. "event 17 attempt 1 lost (loss 0.05)".
+    pub what: String,
+}
+
+/// What the network delivered in one run: the input every strategy sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    /// Deliveries in arrival order (by `at`, ties in a fixed order).
+    pub deliveries: Vec<Delivery>,
+    /// Fault decisions, in time order.
+    pub faults: Vec<FaultDecision>,
+    /// Events never delivered (lost after all retries), by id.
+    pub undelivered: Vec<u64>,
+    /// Number of engine workers.
+    pub workers: u32,
+    /// Number of input channels per worker.
+    pub channels: u32,
+    /// Processing time when the last message settled.
+    pub end: ProcTime,
+}
+
+/// One strategy's run over a trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StrategyRun {
+    /// The strategy's name, from the scenario.
+    pub strategy: String,
+    /// Every pane and retraction, in emission order over all workers.
+    pub panes: Vec<Pane>,
+    /// Every dead letter, in emission order.
+    pub dead_letters: Vec<DeadLetter>,
+    /// The watermark each worker applied, as (processing time, worker, watermark).
+    pub watermarks: Vec<(ProcTime, u32, EventTime)>,
+    /// Records the engine saw (after deduplication when on).
+    pub records_in: u64,
+    /// Duplicates removed by deduplication.
+    pub duplicates_dropped: u64,
+    /// Duplicates that reached the engine (deduplication off).
+    pub duplicates_counted: u64,
+    /// Watermarks the engine ignored because they went back.
+    pub watermark_regressions: u64,
+}
