@@ -7,4 +7,5 @@
 pub mod cli;
 pub mod input_error;
 pub mod model;
+pub mod rng;
 pub mod transcript;
