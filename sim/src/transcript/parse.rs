@@ -1,0 +1,1001 @@
+//! Transcript YAML → [`Transcript`].
+//!
+//! Every check that can fail is made *inside* the deserializer of the node
+//! it concerns, so serde_yaml stamps the error with that node's line and
+//! column (it attaches the position of the node being deserialized to any
+//! error that has none yet). That is why sizes, counts and lists have their
+//! own small `Deserialize` impls instead of being checked afterwards.
+
+use super::spec::{
+    window, DeadLetterExpectation, Expected, ExpectedNumber, FailureKind, InputElement,
+    PaneExpectation, StateCheck, Step, Transcript, DEFAULT_KEY,
+};
+use crate::input_error::InputError;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::Path;
+use tidemark_engine::{
+    Accumulation, Aggregate, DeadLetterReason, Duration, OnTimeBehavior, Pipeline,
+    TimestampCombiner, Timing, Trigger, Window, WindowFn,
+};
+
+/// Reads and parses a transcript file (one or more YAML documents).
+pub fn load_file(path: &Path) -> Result<Vec<Transcript>, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
+    parse_str(path, &text)
+}
+
+/// Parses transcript YAML; `path` only names the file in errors.
+pub fn parse_str(path: &Path, text: &str) -> Result<Vec<Transcript>, InputError> {
+    let mut out = Vec::new();
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        // An empty document (e.g. after a trailing `---`) holds no transcript.
+        let t = Option::<RawTranscript>::deserialize(doc)
+            .map_err(|e| InputError::from_yaml(path, &e))?;
+        if let Some(t) = t {
+            out.push(t.0);
+        }
+    }
+    if out.is_empty() {
+        return Err(InputError::at(
+            path,
+            1,
+            1,
+            "no transcript in this file: expected a mapping with `name`, `pipeline` and `steps`",
+        ));
+    }
+    Ok(out)
+}
+
+// ---- the document ---------------------------------------------------------
+
+struct RawTranscript(Transcript);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TranscriptFields {
+    name: String,
+    pipeline: PipelineSpec,
+    steps: Steps,
+    #[serde(default)]
+    error: Option<ErrorSpelling>,
+}
+
+impl<'de> Deserialize<'de> for RawTranscript {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let f = TranscriptFields::deserialize(d)?;
+        Ok(RawTranscript(Transcript {
+            name: f.name,
+            pipeline: f.pipeline.0,
+            steps: f.steps.0,
+            error: f.error.map(|e| match e {
+                ErrorSpelling::UnexpectedOutput => FailureKind::UnexpectedOutput,
+                ErrorSpelling::UnmatchedExpectation => FailureKind::UnmatchedExpectation,
+                ErrorSpelling::StateMismatch => FailureKind::StateMismatch,
+            }),
+        }))
+    }
+}
+
+#[derive(Deserialize)]
+enum ErrorSpelling {
+    #[serde(rename = "unexpected output")]
+    UnexpectedOutput,
+    #[serde(rename = "unmatched expectation")]
+    UnmatchedExpectation,
+    #[serde(rename = "state mismatch")]
+    StateMismatch,
+}
+
+// ---- the pipeline ---------------------------------------------------------
+
+struct PipelineSpec(Pipeline);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PipelineFields {
+    window: WindowSpec,
+    #[serde(default)]
+    trigger: Option<TriggerSpec>,
+    #[serde(default)]
+    accumulation: Option<AccumulationSpelling>,
+    #[serde(default)]
+    allowed_lateness: Option<NonNegative>,
+    #[serde(default)]
+    timestamp_combiner: Option<CombinerSpelling>,
+    #[serde(default)]
+    aggregate: Option<AggregateSpelling>,
+    #[serde(default)]
+    on_time: Option<OnTimeSpelling>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum AccumulationSpelling {
+    Discarding,
+    Accumulating,
+    AccumulatingAndRetracting,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum CombinerSpelling {
+    EndOfWindow,
+    Earliest,
+    Latest,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum AggregateSpelling {
+    Sum,
+    Count,
+    Min,
+    Max,
+    Mean,
+    Collect,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum OnTimeSpelling {
+    Always,
+    IfNonEmpty,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TimingSpelling {
+    Early,
+    OnTime,
+    Late,
+}
+
+impl<'de> Deserialize<'de> for PipelineSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let f = PipelineFields::deserialize(d)?;
+        let pipeline = Pipeline {
+            window: f.window.0,
+            trigger: f.trigger.map_or(Trigger::Default, |t| t.0),
+            accumulation: match f.accumulation {
+                None | Some(AccumulationSpelling::Discarding) => Accumulation::Discarding,
+                Some(AccumulationSpelling::Accumulating) => Accumulation::Accumulating,
+                Some(AccumulationSpelling::AccumulatingAndRetracting) => {
+                    Accumulation::AccumulatingAndRetracting
+                }
+            },
+            allowed_lateness: Duration(f.allowed_lateness.map_or(0, |l| l.0)),
+            timestamp_combiner: match f.timestamp_combiner {
+                None | Some(CombinerSpelling::EndOfWindow) => TimestampCombiner::EndOfWindow,
+                Some(CombinerSpelling::Earliest) => TimestampCombiner::Earliest,
+                Some(CombinerSpelling::Latest) => TimestampCombiner::Latest,
+            },
+            aggregate: match f.aggregate {
+                None | Some(AggregateSpelling::Collect) => Aggregate::Collect,
+                Some(AggregateSpelling::Sum) => Aggregate::Sum,
+                Some(AggregateSpelling::Count) => Aggregate::Count,
+                Some(AggregateSpelling::Min) => Aggregate::Min,
+                Some(AggregateSpelling::Max) => Aggregate::Max,
+                Some(AggregateSpelling::Mean) => Aggregate::Mean,
+            },
+            on_time: match f.on_time {
+                None | Some(OnTimeSpelling::Always) => OnTimeBehavior::Always,
+                Some(OnTimeSpelling::IfNonEmpty) => OnTimeBehavior::IfNonEmpty,
+            },
+        };
+        // Every parameter was checked where it was written; this is a
+        // backstop so the engine can never refuse a parsed pipeline. Its
+        // error lands on the enclosing document.
+        pipeline.validate().map_err(de::Error::custom)?;
+        Ok(PipelineSpec(pipeline))
+    }
+}
+
+// ---- numbers --------------------------------------------------------------
+
+/// An integer ≥ 1 (window sizes, gaps, periods, counts).
+struct Positive(i64);
+/// An integer ≥ 0 (offsets, delays, allowed lateness).
+struct NonNegative(i64);
+/// Any i64 (times, values).
+struct Int(i64);
+
+struct IntVisitor {
+    min: i64,
+    what: &'static str,
+}
+
+impl Visitor<'_> for IntVisitor {
+    type Value = i64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.what)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+        if v < self.min {
+            Err(E::custom(format_args!("expected {}, got {v}", self.what)))
+        } else {
+            Ok(v)
+        }
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+        let v = i64::try_from(v)
+            .map_err(|_| E::custom(format_args!("expected {}, got {v} (too large)", self.what)))?;
+        self.visit_i64(v)
+    }
+}
+
+impl<'de> Deserialize<'de> for Positive {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_i64(IntVisitor {
+            min: 1,
+            what: "a positive integer",
+        })
+        .map(Positive)
+    }
+}
+
+impl<'de> Deserialize<'de> for NonNegative {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_i64(IntVisitor {
+            min: 0,
+            what: "a non-negative integer",
+        })
+        .map(NonNegative)
+    }
+}
+
+impl<'de> Deserialize<'de> for Int {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_i64(IntVisitor {
+            min: i64::MIN,
+            what: "an integer",
+        })
+        .map(Int)
+    }
+}
+
+impl<'de> Deserialize<'de> for ExpectedNumber {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ExpectedNumber;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number or null")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ExpectedNumber, E> {
+                Ok(ExpectedNumber::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ExpectedNumber, E> {
+                i64::try_from(v)
+                    .map(ExpectedNumber::Int)
+                    .map_err(|_| E::custom(format_args!("value {v} is out of range")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ExpectedNumber, E> {
+                Ok(ExpectedNumber::Float(v))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<ExpectedNumber, E> {
+                Ok(ExpectedNumber::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<ExpectedNumber, E> {
+                Ok(ExpectedNumber::Null)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A key: a string, or an integer taken as its decimal spelling.
+struct KeyName(String);
+
+impl<'de> Deserialize<'de> for KeyName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = KeyName;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key (a string)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyName, E> {
+                Ok(KeyName(v.to_owned()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<KeyName, E> {
+                Ok(KeyName(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<KeyName, E> {
+                Ok(KeyName(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// ---- helpers for single-key maps ------------------------------------------
+
+/// Reads the one key of a `{kind: params}` map.
+fn sole_key<'de, A: MapAccess<'de>>(map: &mut A, what: &str) -> Result<String, A::Error> {
+    map.next_key::<String>()?.ok_or_else(|| {
+        de::Error::custom(format_args!("expected {what}, got an empty mapping"))
+    })
+}
+
+/// Fails if the `{kind: params}` map has a second key.
+fn no_more_keys<'de, A: MapAccess<'de>>(map: &mut A, what: &str) -> Result<(), A::Error> {
+    match map.next_key::<String>()? {
+        None => Ok(()),
+        Some(k) => Err(de::Error::custom(format_args!(
+            "{what} is a mapping with exactly one key; unexpected second key `{k}`"
+        ))),
+    }
+}
+
+// ---- windows --------------------------------------------------------------
+
+struct WindowSpec(WindowFn);
+
+const WINDOW_KINDS: &str = "`global`, `{fixed: N}`, `{fixed: {size, offset}}`, \
+     `{sliding: {size, period, offset}}`, `{sessions: N}` or `{sessions: {gap}}`";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixedFields {
+    size: Positive,
+    #[serde(default)]
+    offset: Option<NonNegative>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlidingFields {
+    size: Positive,
+    period: Positive,
+    #[serde(default)]
+    offset: Option<NonNegative>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionFields {
+    gap: Positive,
+}
+
+/// `N` or `{fields}`: a short form for the one required parameter.
+enum ShortOr<T> {
+    Short(i64),
+    Long(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ShortOr<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = ShortOr<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a positive integer or a mapping")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                IntVisitor {
+                    min: 1,
+                    what: "a positive integer",
+                }
+                .visit_i64(v)
+                .map(ShortOr::Short)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                IntVisitor {
+                    min: 1,
+                    what: "a positive integer",
+                }
+                .visit_u64(v)
+                .map(ShortOr::Short)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(ShortOr::Long)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+impl<'de> Deserialize<'de> for WindowSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = WindowSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a window: {WINDOW_KINDS}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<WindowSpec, E> {
+                match v {
+                    "global" => Ok(WindowSpec(WindowFn::Global)),
+                    other => Err(E::custom(format_args!(
+                        "unknown window `{other}`, expected {WINDOW_KINDS}"
+                    ))),
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WindowSpec, A::Error> {
+                let kind = sole_key(&mut map, "a window")?;
+                let wf = match kind.as_str() {
+                    "fixed" => match map.next_value::<ShortOr<FixedFields>>()? {
+                        ShortOr::Short(size) => WindowFn::Fixed {
+                            size: Duration(size),
+                            offset: Duration::ZERO,
+                        },
+                        ShortOr::Long(f) => WindowFn::Fixed {
+                            size: Duration(f.size.0),
+                            offset: Duration(f.offset.map_or(0, |o| o.0)),
+                        },
+                    },
+                    "sliding" => {
+                        let f = map.next_value::<SlidingFields>()?;
+                        WindowFn::Sliding {
+                            size: Duration(f.size.0),
+                            period: Duration(f.period.0),
+                            offset: Duration(f.offset.map_or(0, |o| o.0)),
+                        }
+                    }
+                    "sessions" => match map.next_value::<ShortOr<SessionFields>>()? {
+                        ShortOr::Short(gap) => WindowFn::Sessions { gap: Duration(gap) },
+                        ShortOr::Long(f) => WindowFn::Sessions {
+                            gap: Duration(f.gap.0),
+                        },
+                    },
+                    other => {
+                        return Err(de::Error::custom(format_args!(
+                            "unknown window `{other}`, expected {WINDOW_KINDS}"
+                        )))
+                    }
+                };
+                no_more_keys(&mut map, "a window")?;
+                Ok(WindowSpec(wf))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// ---- triggers -------------------------------------------------------------
+
+struct TriggerSpec(Trigger);
+
+const TRIGGER_KINDS: &str = "`default`, `never`, `always`, `{after_count: N}`, \
+     `{after_watermark: {early, late}}`, `{after_processing_time: N}`, \
+     `{after_processing_time: {delay, period, offset}}`, `{repeatedly: T}`, \
+     `{after_any: [..]}`, `{after_all: [..]}`, `{after_each: [..]}` or \
+     `{or_finally: {trigger, until}}`";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WatermarkFields {
+    #[serde(default)]
+    early: Option<TriggerSpec>,
+    #[serde(default)]
+    late: Option<TriggerSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProcessingTimeFields {
+    #[serde(default)]
+    delay: Option<NonNegative>,
+    #[serde(default)]
+    period: Option<Positive>,
+    #[serde(default)]
+    offset: Option<NonNegative>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrFinallyFields {
+    trigger: TriggerSpec,
+    until: TriggerSpec,
+}
+
+/// `N` (a delay) or `{delay, period, offset}`.
+struct ProcessingTimeSpec(Trigger);
+
+impl<'de> Deserialize<'de> for ProcessingTimeSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ProcessingTimeSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a delay (a non-negative integer) or {delay, period, offset}")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                let delay = IntVisitor {
+                    min: 0,
+                    what: "a non-negative delay",
+                }
+                .visit_i64(v)?;
+                Ok(ProcessingTimeSpec(Trigger::AfterProcessingTime {
+                    delay: Duration(delay),
+                    align: None,
+                }))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                let v = i64::try_from(v)
+                    .map_err(|_| E::custom(format_args!("delay {v} is too large")))?;
+                self.visit_i64(v)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let f = ProcessingTimeFields::deserialize(de::value::MapAccessDeserializer::new(
+                    map,
+                ))?;
+                let align = match (f.period, f.offset) {
+                    (Some(p), o) => Some((Duration(p.0), Duration(o.map_or(0, |o| o.0)))),
+                    (None, Some(_)) => {
+                        return Err(de::Error::custom(
+                            "after_processing_time: `offset` needs a `period`",
+                        ))
+                    }
+                    (None, None) if f.delay.is_none() => {
+                        return Err(de::Error::custom(
+                            "after_processing_time: expected `delay`, `period` or both",
+                        ))
+                    }
+                    (None, None) => None,
+                };
+                Ok(ProcessingTimeSpec(Trigger::AfterProcessingTime {
+                    delay: Duration(f.delay.map_or(0, |d| d.0)),
+                    align,
+                }))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A non-empty list of triggers.
+struct TriggerList(Vec<Trigger>);
+
+impl<'de> Deserialize<'de> for TriggerList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TriggerList;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a non-empty list of triggers")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TriggerList, A::Error> {
+                let mut ts = Vec::new();
+                while let Some(t) = seq.next_element::<TriggerSpec>()? {
+                    ts.push(t.0);
+                }
+                if ts.is_empty() {
+                    return Err(de::Error::custom(
+                        "expected a non-empty list of triggers, got []",
+                    ));
+                }
+                Ok(TriggerList(ts))
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for TriggerSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TriggerSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a trigger: {TRIGGER_KINDS}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TriggerSpec, E> {
+                let t = match v {
+                    "default" => Trigger::Default,
+                    "never" => Trigger::Never,
+                    "always" => Trigger::Always,
+                    "after_watermark" => Trigger::AfterWatermark {
+                        early: None,
+                        late: None,
+                    },
+                    other => {
+                        return Err(E::custom(format_args!(
+                            "unknown trigger `{other}`, expected {TRIGGER_KINDS}"
+                        )))
+                    }
+                };
+                Ok(TriggerSpec(t))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TriggerSpec, A::Error> {
+                let kind = sole_key(&mut map, "a trigger")?;
+                let t = match kind.as_str() {
+                    "after_count" => {
+                        let n = map.next_value::<Positive>()?;
+                        // Positive, so the conversion cannot fail.
+                        Trigger::AfterCount(u64::try_from(n.0).unwrap_or(1))
+                    }
+                    "after_watermark" => {
+                        let f = map.next_value::<Option<WatermarkFields>>()?;
+                        let (early, late) = f.map_or((None, None), |f| (f.early, f.late));
+                        Trigger::AfterWatermark {
+                            early: early.map(|t| Box::new(t.0)),
+                            late: late.map(|t| Box::new(t.0)),
+                        }
+                    }
+                    "after_processing_time" => map.next_value::<ProcessingTimeSpec>()?.0,
+                    "repeatedly" => Trigger::Repeatedly(Box::new(map.next_value::<TriggerSpec>()?.0)),
+                    "after_any" => Trigger::AfterAny(map.next_value::<TriggerList>()?.0),
+                    "after_all" => Trigger::AfterAll(map.next_value::<TriggerList>()?.0),
+                    "after_each" => Trigger::AfterEach(map.next_value::<TriggerList>()?.0),
+                    "or_finally" => {
+                        let f = map.next_value::<OrFinallyFields>()?;
+                        Trigger::OrFinally {
+                            trigger: Box::new(f.trigger.0),
+                            until: Box::new(f.until.0),
+                        }
+                    }
+                    other => {
+                        return Err(de::Error::custom(format_args!(
+                            "unknown trigger `{other}`, expected {TRIGGER_KINDS}"
+                        )))
+                    }
+                };
+                no_more_keys(&mut map, "a trigger")?;
+                Ok(TriggerSpec(t))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// ---- steps ----------------------------------------------------------------
+
+struct Steps(Vec<Step>);
+
+impl<'de> Deserialize<'de> for Steps {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Steps;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of steps")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Steps, A::Error> {
+                let mut steps = Vec::new();
+                let mut clock = 0;
+                while let Some(step) = seq.next_element::<StepSpec>()? {
+                    // Processing time never goes back; a transcript that says
+                    // so is wrong, not a test of the engine's tolerance.
+                    if let Step::Clock(t) = step.0 {
+                        if t < clock {
+                            return Err(de::Error::custom(format_args!(
+                                "step {}: clock goes back from {clock} to {t}; \
+                                 expected a time >= {clock}",
+                                steps.len() + 1
+                            )));
+                        }
+                        clock = t;
+                    }
+                    steps.push(step.0);
+                }
+                Ok(Steps(steps))
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+struct StepSpec(Step);
+
+const STEP_KINDS: &str = "`input`, `clock`, `watermark`, `expect` or `state`";
+
+impl<'de> Deserialize<'de> for StepSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StepSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a step: a mapping with one key, {STEP_KINDS}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StepSpec, A::Error> {
+                let kind = sole_key(&mut map, "a step")?;
+                let step = match kind.as_str() {
+                    "input" => {
+                        let elems = map.next_value::<Vec<InputSpec>>()?;
+                        Step::Input(elems.into_iter().map(|e| e.0).collect())
+                    }
+                    "clock" => Step::Clock(map.next_value::<Int>()?.0),
+                    "watermark" => Step::Watermark(map.next_value::<Int>()?.0),
+                    "expect" => {
+                        let items = map.next_value::<Option<Vec<ExpectedSpec>>>()?;
+                        Step::Expect(items.unwrap_or_default().into_iter().map(|e| e.0).collect())
+                    }
+                    "state" => Step::State(map.next_value::<StateSpec>()?.0),
+                    other => {
+                        return Err(de::Error::custom(format_args!(
+                            "unknown step `{other}`, expected {STEP_KINDS}"
+                        )))
+                    }
+                };
+                no_more_keys(&mut map, "a step")?;
+                Ok(StepSpec(step))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+struct InputSpec(InputElement);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InputFields {
+    #[serde(default)]
+    key: Option<KeyName>,
+    #[serde(default)]
+    value: Option<Int>,
+    time: Int,
+}
+
+impl<'de> Deserialize<'de> for InputSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = InputSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an element: an integer (its time and value) or {key, value, time}")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<InputSpec, E> {
+                Ok(InputSpec(InputElement {
+                    key: DEFAULT_KEY.to_owned(),
+                    value: v,
+                    time: v,
+                }))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<InputSpec, E> {
+                let v = i64::try_from(v)
+                    .map_err(|_| E::custom(format_args!("time {v} is out of range")))?;
+                self.visit_i64(v)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<InputSpec, A::Error> {
+                let f = InputFields::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(InputSpec(InputElement {
+                    key: f.key.map_or_else(|| DEFAULT_KEY.to_owned(), |k| k.0),
+                    value: f.value.map_or(f.time.0, |v| v.0),
+                    time: f.time.0,
+                }))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// ---- expectations ---------------------------------------------------------
+
+/// `[start, end]` (half-open, start < end) or `global`.
+struct WindowLiteral(Window);
+
+impl<'de> Deserialize<'de> for WindowLiteral {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = WindowLiteral;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a window: [start, end] or `global`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<WindowLiteral, E> {
+                if v == "global" {
+                    Ok(WindowLiteral(Window::GLOBAL))
+                } else {
+                    Err(E::custom(format_args!(
+                        "expected a window: [start, end] or `global`, got `{v}`"
+                    )))
+                }
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<WindowLiteral, A::Error> {
+                let bad = || de::Error::custom("expected a window: [start, end] (two integers)");
+                let start = seq.next_element::<Int>()?.ok_or_else(bad)?.0;
+                let end = seq.next_element::<Int>()?.ok_or_else(bad)?.0;
+                if seq.next_element::<de::IgnoredAny>()?.is_some() {
+                    return Err(bad());
+                }
+                if start >= end {
+                    return Err(de::Error::custom(format_args!(
+                        "window [{start}, {end}] is empty: expected start < end \
+                         (windows are half-open [start, end))"
+                    )));
+                }
+                Ok(WindowLiteral(window(start, end)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+struct ExpectedSpec(Expected);
+
+const PANE_FIELDS: &str = "`key`, `window`, `values`, `value`, `timestamp`, `timing`, `index`, \
+     `nonspeculative_index`, `is_first`, `is_last`, `retraction` (or `dead_letter` alone)";
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum PaneField {
+    DeadLetter,
+    Key,
+    Window,
+    Values,
+    Value,
+    Timestamp,
+    Timing,
+    Index,
+    NonspeculativeIndex,
+    IsFirst,
+    IsLast,
+    Retraction,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeadLetterFields {
+    #[serde(default)]
+    key: Option<KeyName>,
+    #[serde(default)]
+    value: Option<Int>,
+    #[serde(default)]
+    time: Option<Int>,
+    #[serde(default)]
+    reason: Option<ReasonSpelling>,
+    #[serde(default)]
+    windows: Option<Vec<WindowLiteral>>,
+    #[serde(default)]
+    watermark: Option<Int>,
+}
+
+struct ReasonSpelling(DeadLetterReason);
+
+impl<'de> Deserialize<'de> for ReasonSpelling {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ReasonSpelling;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`window expired`, `window closed` or `state limit`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ReasonSpelling, E> {
+                let r = match v.replace('_', " ").as_str() {
+                    "window expired" => DeadLetterReason::WindowExpired,
+                    "window closed" => DeadLetterReason::WindowClosed,
+                    "state limit" => DeadLetterReason::StateLimit,
+                    _ => {
+                        return Err(E::custom(format_args!(
+                            "unknown dead-letter reason `{v}`, expected `window expired`, \
+                             `window closed` or `state limit`"
+                        )))
+                    }
+                };
+                Ok(ReasonSpelling(r))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Stores a field, refusing a second occurrence.
+fn once<T, E: de::Error>(slot: &mut Option<T>, name: &str, v: T) -> Result<(), E> {
+    if slot.is_some() {
+        return Err(E::custom(format_args!("duplicate field `{name}`")));
+    }
+    *slot = Some(v);
+    Ok(())
+}
+
+impl<'de> Deserialize<'de> for ExpectedSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ExpectedSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "an expected output: a mapping of {PANE_FIELDS}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ExpectedSpec, A::Error> {
+                let mut p = PaneExpectation::default();
+                let mut fields = 0;
+                let mut dead: Option<DeadLetterExpectation> = None;
+                // Field names are an enum so that an unknown one is reported
+                // at the key itself, not at the start of the mapping.
+                while let Some(k) = map.next_key::<PaneField>()? {
+                    fields += 1;
+                    match k {
+                        PaneField::DeadLetter => {
+                            let f = map.next_value::<DeadLetterFields>()?;
+                            let windows = f.windows.map(|ws| ws.into_iter().map(|w| w.0).collect());
+                            once(
+                                &mut dead,
+                                "dead_letter",
+                                DeadLetterExpectation {
+                                    key: f.key.map(|k| k.0),
+                                    value: f.value.map(|v| v.0),
+                                    time: f.time.map(|t| t.0),
+                                    reason: f.reason.map(|r| r.0),
+                                    windows,
+                                    watermark: f.watermark.map(|w| w.0),
+                                },
+                            )?;
+                        }
+                        PaneField::Key => once(&mut p.key, "key", map.next_value::<KeyName>()?.0)?,
+                        PaneField::Window => {
+                            once(&mut p.window, "window", map.next_value::<WindowLiteral>()?.0)?;
+                        }
+                        PaneField::Values => {
+                            let vs = map.next_value::<Vec<Int>>()?;
+                            once(&mut p.values, "values", vs.into_iter().map(|v| v.0).collect())?;
+                        }
+                        PaneField::Value => once(&mut p.value, "value", map.next_value::<ExpectedNumber>()?)?,
+                        PaneField::Timestamp => {
+                            once(&mut p.timestamp, "timestamp", map.next_value::<Int>()?.0)?;
+                        }
+                        PaneField::Timing => {
+                            let t = match map.next_value::<TimingSpelling>()? {
+                                TimingSpelling::Early => Timing::Early,
+                                TimingSpelling::OnTime => Timing::OnTime,
+                                TimingSpelling::Late => Timing::Late,
+                            };
+                            once(&mut p.timing, "timing", t)?;
+                        }
+                        PaneField::Index => {
+                            let i = map.next_value::<NonNegative>()?.0;
+                            once(&mut p.index, "index", i.unsigned_abs())?;
+                        }
+                        PaneField::NonspeculativeIndex => {
+                            let i = map.next_value::<Int>()?.0;
+                            if i < -1 {
+                                return Err(de::Error::custom(format_args!(
+                                    "nonspeculative_index must be -1 or more, got {i}"
+                                )));
+                            }
+                            once(&mut p.nonspeculative_index, "nonspeculative_index", i)?;
+                        }
+                        PaneField::IsFirst => once(&mut p.is_first, "is_first", map.next_value()?)?,
+                        PaneField::IsLast => once(&mut p.is_last, "is_last", map.next_value()?)?,
+                        PaneField::Retraction => once(&mut p.retraction, "retraction", map.next_value()?)?,
+                    }
+                }
+                if p.values.is_some() && p.value.is_some() {
+                    return Err(de::Error::custom(
+                        "expected `values` (aggregate collect) or `value`, not both",
+                    ));
+                }
+                match dead {
+                    Some(_) if fields > 1 => Err(de::Error::custom(
+                        "`dead_letter` must be the only field of its expected output",
+                    )),
+                    Some(d) => Ok(ExpectedSpec(Expected::DeadLetter(d))),
+                    None => Ok(ExpectedSpec(Expected::Pane(p))),
+                }
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+struct StateSpec(StateCheck);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateFields {
+    #[serde(default)]
+    key: Option<KeyName>,
+    #[serde(default)]
+    open: Vec<WindowLiteral>,
+    #[serde(default)]
+    closed: Vec<WindowLiteral>,
+    #[serde(default)]
+    absent: Vec<WindowLiteral>,
+}
+
+impl<'de> Deserialize<'de> for StateSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let f = StateFields::deserialize(d)?;
+        let ws = |v: Vec<WindowLiteral>| v.into_iter().map(|w| w.0).collect();
+        Ok(StateSpec(StateCheck {
+            key: f.key.map_or_else(|| DEFAULT_KEY.to_owned(), |k| k.0),
+            open: ws(f.open),
+            closed: ws(f.closed),
+            absent: ws(f.absent),
+        }))
+    }
+}
