@@ -9,7 +9,7 @@ use crate::time::{EventTime, ProcTime};
 use crate::trigger_state::{Ctx, Node};
 use crate::window::Window;
 use rustc_hash::FxHashMap;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Limits that keep the engine's memory bounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +110,9 @@ struct WindowState {
     last: Option<(AggValue, EventTime, PaneInfo)>,
     /// Processing-time timer registered for this window.
     deadline: Option<ProcTime>,
+    /// The end-of-window activation happened (or can't: the window was
+    /// created after the watermark passed its end).
+    end_of_window_done: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -148,14 +151,21 @@ pub struct Engine {
     states: FxHashMap<WindowKey, Slot>,
     /// Sessions only: every window (open or closed) of each key, by start.
     sessions: FxHashMap<Key, Vec<Window>>,
-    event_timers: BTreeSet<(EventTime, TimerKind, Key, Window)>,
+    /// Event-time timers bucketed by time. Entries are deleted lazily: a
+    /// timer whose window was merged away, closed or re-installed is
+    /// recognised as stale when it fires, which keeps the per-record path
+    /// free of tree deletions.
+    event_timers: BTreeMap<EventTime, Vec<(TimerKind, Key, Window)>>,
+    event_timer_entries: u64,
     proc_timers: BTreeSet<(ProcTime, Key, Window)>,
     outputs: VecDeque<Output>,
     windows_open: u64,
     windows_closed: u64,
     stats: EngineStats,
     uses_processing_time: bool,
+    /// Reused buffers, so the per-record path doesn't allocate.
     scratch: Vec<Window>,
+    touched: Vec<Window>,
 }
 
 impl Engine {
@@ -170,7 +180,8 @@ impl Engine {
             watermark: EventTime::MIN,
             states: FxHashMap::default(),
             sessions: FxHashMap::default(),
-            event_timers: BTreeSet::new(),
+            event_timers: BTreeMap::new(),
+            event_timer_entries: 0,
             proc_timers: BTreeSet::new(),
             outputs: VecDeque::new(),
             windows_open: 0,
@@ -178,6 +189,7 @@ impl Engine {
             stats: EngineStats::default(),
             uses_processing_time,
             scratch: Vec::new(),
+            touched: Vec::new(),
         })
     }
 
@@ -227,7 +239,7 @@ impl Engine {
             windows_open: self.windows_open,
             windows_closed: self.windows_closed,
             values_held,
-            timers: (self.event_timers.len() + self.proc_timers.len()) as u64,
+            timers: self.event_timer_entries + self.proc_timers.len() as u64,
             outputs_queued: self.outputs.len() as u64,
         }
     }
@@ -293,14 +305,20 @@ impl Engine {
             return;
         }
         self.watermark = watermark;
-        while let Some(&(at, kind, key, window)) = self.event_timers.first() {
-            if at > watermark {
+        while let Some(entry) = self.event_timers.first_entry() {
+            if *entry.key() > watermark {
                 break;
             }
-            self.event_timers.pop_first();
-            match kind {
-                TimerKind::EndOfWindow => self.on_end_of_window(key, window),
-                TimerKind::Expiry => self.expire(key, window),
+            let mut due = entry.remove();
+            self.event_timer_entries -= due.len() as u64;
+            // End-of-window activations before expiries, then by key and
+            // window: a canonical order that doesn't depend on arrival.
+            due.sort_unstable();
+            for (kind, key, window) in due {
+                match kind {
+                    TimerKind::EndOfWindow => self.on_end_of_window(key, window),
+                    TimerKind::Expiry => self.expire(key, window),
+                }
             }
         }
         self.assert_invariants();
@@ -368,7 +386,8 @@ impl Engine {
     }
 
     fn process_key(&mut self, key: Key, records: &[Record]) {
-        let mut touched: Vec<Window> = Vec::new();
+        let mut touched = std::mem::take(&mut self.touched);
+        touched.clear();
         if self.pipeline.window.is_merging() {
             self.add_merging(key, records, &mut touched);
         } else {
@@ -376,7 +395,7 @@ impl Engine {
                 self.add_non_merging(r, &mut touched);
             }
         }
-        for window in touched {
+        for &window in &touched {
             let ctx = self.ctx(window);
             let fire = match self.states.get(&(key, window)) {
                 Some(Slot::Open(st)) => st.trigger.should_fire(&self.pipeline.trigger, &ctx),
@@ -387,6 +406,7 @@ impl Engine {
             }
             self.update_deadline(key, window, self.now);
         }
+        self.touched = touched;
     }
 
     fn add_non_merging(&mut self, r: &Record, touched: &mut Vec<Window>) {
@@ -399,20 +419,24 @@ impl Engine {
                 refused.push((DeadLetterReason::WindowExpired, w));
                 continue;
             }
-            match self.states.get(&(r.key, w)) {
-                Some(Slot::Closed) => refused.push((DeadLetterReason::WindowClosed, w)),
-                Some(Slot::Open(_)) => {}
-                None => {
-                    if !self.open_window(r.key, w, None) {
-                        refused.push((DeadLetterReason::StateLimit, w));
+            let admitted = match self
+                .states
+                .get(&(r.key, w))
+                .map(|slot| matches!(slot, Slot::Open(_)))
+            {
+                Some(true) => Ok(()),
+                Some(false) => Err(DeadLetterReason::WindowClosed),
+                None if self.open_window(r.key, w, None) => Ok(()),
+                None => Err(DeadLetterReason::StateLimit),
+            };
+            match admitted {
+                Ok(()) => {
+                    self.add_to_window(r.key, w, r);
+                    if !touched.contains(&w) {
+                        touched.push(w);
                     }
                 }
-            }
-            if refused.last().is_none_or(|&(_, rw)| rw != w) {
-                self.add_to_window(r.key, w, r);
-                if !touched.contains(&w) {
-                    touched.push(w);
-                }
+                Err(reason) => refused.push((reason, w)),
             }
         }
         self.scratch = windows;
@@ -612,6 +636,7 @@ impl Engine {
             hold: None,
             last: None,
             deadline: None,
+            end_of_window_done: self.watermark >= window.end,
         })
     }
 
@@ -630,12 +655,10 @@ impl Engine {
         let expiry = window.expiry(lateness);
         // With zero lateness the end of the window is also its expiry: one
         // activation does both, so the on-time pane is also the last one.
-        if expiry != window.end && self.watermark < window.end {
-            self.event_timers
-                .insert((window.end, TimerKind::EndOfWindow, key, window));
+        if expiry != window.end && self.watermark < window.end && !st.end_of_window_done {
+            self.add_event_timer(window.end, TimerKind::EndOfWindow, key, window);
         }
-        self.event_timers
-            .insert((expiry, TimerKind::Expiry, key, window));
+        self.add_event_timer(expiry, TimerKind::Expiry, key, window);
         if self.pipeline.window.is_merging() {
             let ws = self.sessions.entry(key).or_default();
             if let Err(i) = ws.binary_search(&window) {
@@ -647,16 +670,17 @@ impl Engine {
         self.stats.windows_open_peak = self.stats.windows_open_peak.max(self.windows_open);
     }
 
-    /// Drops every timer and index entry of a window whose state was removed.
-    fn forget_window(&mut self, key: Key, window: Window, deadline: Option<ProcTime>) {
+    fn add_event_timer(&mut self, at: EventTime, kind: TimerKind, key: Key, window: Window) {
         self.event_timers
-            .remove(&(window.end, TimerKind::EndOfWindow, key, window));
-        self.event_timers.remove(&(
-            window.expiry(self.pipeline.allowed_lateness),
-            TimerKind::Expiry,
-            key,
-            window,
-        ));
+            .entry(at)
+            .or_default()
+            .push((kind, key, window));
+        self.event_timer_entries += 1;
+    }
+
+    /// Drops the processing-time timer and index entry of a window whose
+    /// state was removed (its event timers go stale and are skipped).
+    fn forget_window(&mut self, key: Key, window: Window, deadline: Option<ProcTime>) {
         if let Some(at) = deadline {
             self.proc_timers.remove(&(at, key, window));
         }
@@ -710,8 +734,11 @@ impl Engine {
 
     fn on_end_of_window(&mut self, key: Key, window: Window) {
         let ctx = self.ctx(window);
-        let fire = match self.states.get(&(key, window)) {
-            Some(Slot::Open(st)) => st.trigger.should_fire(&self.pipeline.trigger, &ctx),
+        let fire = match self.states.get_mut(&(key, window)) {
+            Some(Slot::Open(st)) if !st.end_of_window_done => {
+                st.end_of_window_done = true;
+                st.trigger.should_fire(&self.pipeline.trigger, &ctx)
+            }
             _ => false,
         };
         if fire {
@@ -737,8 +764,6 @@ impl Engine {
             if let Some(at) = deadline {
                 self.proc_timers.remove(&(at, key, window));
             }
-            self.event_timers
-                .remove(&(window.end, TimerKind::EndOfWindow, key, window));
             self.windows_open -= 1;
             self.windows_closed += 1;
         }
@@ -885,7 +910,7 @@ impl Engine {
                 self.states.len() as u64,
                 "window counters disagree with the state map"
             );
-            if let Some(&(at, ..)) = self.event_timers.first() {
+            if let Some((&at, _)) = self.event_timers.first_key_value() {
                 debug_assert!(
                     at > self.watermark,
                     "event timer at {at} left behind watermark {}",

@@ -131,23 +131,23 @@ impl WindowFn {
                 period,
                 offset,
             } => {
-                // The last window starting at or before t, then walk back
-                // while the window still contains t.
-                let last_start = align_down(t.0, period.0, offset.0);
-                let mut starts = Vec::new();
-                let mut s = last_start;
-                while s > t.0.saturating_sub(size.0) {
-                    starts.push(s);
-                    match s.checked_sub(period.0) {
-                        Some(prev) => s = prev,
-                        None => break,
-                    }
-                }
-                for s in starts.into_iter().rev() {
-                    out.push(Window::new(
-                        EventTime(s),
-                        EventTime(s.saturating_add(size.0)),
-                    ));
+                // Windows containing t start in (t - size, t]. Walk forward
+                // from the first such start, so no buffer is needed.
+                let last_start = i128::from(align_down(t.0, period.0, offset.0));
+                let (t, size, period) = (i128::from(t.0), i128::from(size.0), i128::from(period.0));
+                // The first start after t - size; none when even the last
+                // start is too early (period > size leaves gaps).
+                let first_after = t - size + 1;
+                let mut s = if last_start < first_after {
+                    last_start + period
+                } else {
+                    last_start - (last_start - first_after) / period * period
+                };
+                while s <= last_start {
+                    let start = s.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+                    let end = (s + size).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+                    out.push(Window::new(EventTime(start), EventTime(end)));
+                    s += period;
                 }
             }
             WindowFn::Sessions { gap } => {
