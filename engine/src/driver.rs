@@ -7,7 +7,7 @@ use crate::output::{DeadLetter, DeadLetterReason, Key, Output, Pane, PaneInfo, R
 use crate::pipeline::{Accumulation, ConfigError, OnTimeBehavior, Pipeline, TimestampCombiner};
 use crate::time::{EventTime, ProcTime};
 use crate::trigger_state::{Ctx, Node};
-use crate::window::Window;
+use crate::window::{Window, WindowFn};
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -107,7 +107,7 @@ struct WindowState {
     /// Output-timestamp hold of the pending pane (earliest/latest combiners).
     hold: Option<EventTime>,
     /// The last pane emitted, kept in retracting mode to withdraw it later.
-    last: Option<(AggValue, EventTime, PaneInfo)>,
+    last: Option<Box<(AggValue, EventTime, PaneInfo)>>,
     /// Processing-time timer registered for this window.
     deadline: Option<ProcTime>,
     /// The end-of-window activation happened (or can't: the window was
@@ -448,9 +448,10 @@ impl Engine {
     fn add_merging(&mut self, key: Key, records: &[Record], touched: &mut Vec<Window>) {
         let mut admitted: Vec<(Window, Record)> = Vec::new();
         for r in records {
-            let mut ws = Vec::with_capacity(1);
-            self.pipeline.window.assign(r.time, &mut ws);
-            let proto = ws[0];
+            let WindowFn::Sessions { gap } = self.pipeline.window else {
+                unreachable!("only sessions merge");
+            };
+            let proto = Window::new(r.time, r.time.plus(gap));
             let reason = if proto.expiry(self.pipeline.allowed_lateness) <= self.watermark {
                 Some(DeadLetterReason::WindowExpired)
             } else if self.closed_session_overlapping(key, &proto).is_some() {
@@ -552,8 +553,12 @@ impl Engine {
         if members.len() == 1 && members[0] == result {
             return;
         }
-        let mut merged: Option<Box<WindowState>> = None;
-        let mut absorbed: Vec<Box<WindowState>> = Vec::new();
+        if members.is_empty() && self.windows_open >= self.config.windows_open_max {
+            // A brand-new session with no room: the caller dead-letters its elements.
+            return;
+        }
+        let mut base: Option<Box<WindowState>> = None;
+        let mut absorbed: Vec<(Window, Box<WindowState>)> = Vec::with_capacity(members.len());
         for &m in members {
             let Some(Slot::Open(st)) = self.states.remove(&(key, m)) else {
                 continue;
@@ -561,36 +566,17 @@ impl Engine {
             self.windows_open -= 1;
             self.forget_window(key, m, st.deadline);
             if m == result {
-                merged = Some(st);
+                base = Some(st);
             } else {
-                absorbed.push(st);
+                absorbed.push((m, st));
             }
         }
-        let keep_info = merged.is_some();
-        if !keep_info && !self.open_window(key, result, None) {
-            // Out of room: the members' state would be lost, so keep the
-            // first one under the new window instead of refusing.
-            debug_assert!(false, "state limit reached while merging sessions");
-        }
-        if merged.is_none() {
-            merged = match self.states.remove(&(key, result)) {
-                Some(Slot::Open(st)) => Some(st),
-                _ => None,
-            };
-            if merged.is_some() {
-                self.windows_open -= 1;
-                self.forget_window(key, result, None);
-            }
-        }
-        let mut st = merged.unwrap_or_else(|| self.fresh_state(result));
+        // Keeping the result window's own state keeps its pane info; a new
+        // window starts at pane 0, as Beam's golden transcripts show.
+        let mut st = base.unwrap_or_else(|| self.fresh_state(result));
+        st.deadline = None;
         let retracting = self.pipeline.accumulation == Accumulation::AccumulatingAndRetracting;
-        let members_iter: Vec<(Window, Box<WindowState>)> = members
-            .iter()
-            .copied()
-            .filter(|m| *m != result)
-            .zip(absorbed)
-            .collect();
-        for (m, other) in members_iter {
+        for (m, other) in absorbed {
             st.acc.merge(&other.acc);
             st.dirty |= other.dirty;
             st.trigger.merge_from(&other.trigger);
@@ -603,7 +589,8 @@ impl Engine {
             };
             st.seen_before_end |= other.seen_before_end;
             if retracting {
-                if let Some((value, timestamp, info)) = other.last {
+                if let Some(last) = other.last {
+                    let (value, timestamp, info) = *last;
                     self.stats.retractions += 1;
                     self.outputs.push_back(Output::Pane(Pane {
                         key,
@@ -827,7 +814,8 @@ impl Engine {
             };
             let value = st.acc.finish();
             if retracting {
-                if let Some((old, old_ts, old_info)) = st.last.take() {
+                if let Some(last) = st.last.take() {
+                    let (old, old_ts, old_info) = *last;
                     self.stats.retractions += 1;
                     self.outputs.push_back(Output::Pane(Pane {
                         key,
@@ -840,7 +828,7 @@ impl Engine {
                         watermark,
                     }));
                 }
-                st.last = Some((value.clone(), timestamp, info));
+                st.last = Some(Box::new((value.clone(), timestamp, info)));
             }
             st.panes += 1;
             if timing != Timing::Early {
