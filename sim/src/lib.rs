@@ -5,7 +5,11 @@
 //! wall clock except progress bars, which never reach an output.
 
 pub mod cli;
+pub mod final_panes;
 pub mod input_error;
+pub mod invariants;
 pub mod model;
+pub mod oracle;
 pub mod rng;
+pub mod trace_hash;
 pub mod transcript;
