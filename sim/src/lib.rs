@@ -11,5 +11,6 @@ pub mod invariants;
 pub mod model;
 pub mod oracle;
 pub mod rng;
+pub mod scenario;
 pub mod trace_hash;
 pub mod transcript;

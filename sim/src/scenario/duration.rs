@@ -1,0 +1,166 @@
+//! Durations as scenarios write them: an integer with a unit (`250ms`,
+//! `10s`, `5m`, `1h`), held as milliseconds.
+//!
+//! A bare number is refused: `10` could mean seconds or ticks, and a
+//! scenario that silently means the wrong one is worse than an error.
+
+use schemars::gen::SchemaGenerator;
+use schemars::schema::{InstanceType, Metadata, Schema, SchemaObject, StringValidation};
+use schemars::JsonSchema;
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use tidemark_engine::Duration;
+
+/// A duration in milliseconds (the scenario tick). May be negative where a
+/// field allows it (`clock_skew`); validation says where it may not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Dur(pub i64);
+
+/// The units, longest suffix first so `ms` is not read as `m`.
+const UNITS: [(&str, i64); 4] = [("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)];
+
+impl Dur {
+    /// Zero.
+    pub const ZERO: Dur = Dur(0);
+
+    /// Milliseconds.
+    #[must_use]
+    pub fn ms(self) -> i64 {
+        self.0
+    }
+
+    /// The engine's duration (ticks are milliseconds in scenarios).
+    #[must_use]
+    pub fn duration(self) -> Duration {
+        Duration(self.0)
+    }
+
+    /// Parses `250ms`, `10s`, `-30s`, `5m`, `1h`. The error says what was
+    /// expected, in a form fit to follow `file:line:col: `.
+    pub fn parse(text: &str) -> Result<Dur, String> {
+        let expected =
+            || format!("expected a duration with a unit (like 250ms, 10s, 5m or 1h), got `{text}`");
+        let t = text.trim();
+        let (negative, body) = match t.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, t),
+        };
+        let (digits, factor) = UNITS
+            .iter()
+            .find_map(|(suffix, f)| body.strip_suffix(suffix).map(|d| (d, *f)))
+            .ok_or_else(expected)?;
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(expected());
+        }
+        let overflow = || format!("duration `{text}` is too long (at most {}ms)", i64::MAX);
+        let n: i64 = digits.parse().map_err(|_| overflow())?;
+        let ms = n.checked_mul(factor).ok_or_else(overflow)?;
+        Ok(Dur(if negative { -ms } else { ms }))
+    }
+}
+
+/// Prints the largest unit that divides the value exactly: `90s`, `2m`.
+impl fmt::Display for Dur {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (suffix, factor) = UNITS
+            .iter()
+            .rev()
+            .find(|(_, f)| self.0 != 0 && self.0 % f == 0)
+            .copied()
+            .unwrap_or(("ms", 1));
+        write!(f, "{}{suffix}", self.0 / factor)
+    }
+}
+
+impl Serialize for Dur {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Dur, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Dur;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration with a unit, like 250ms, 10s, 5m or 1h")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Dur, E> {
+                Dur::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// The pattern editors check durations against.
+pub(crate) const PATTERN: &str = "^-?[0-9]+(ms|s|m|h)$";
+
+impl JsonSchema for Dur {
+    fn schema_name() -> String {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        Schema::Object(SchemaObject {
+            metadata: Some(Box::new(Metadata {
+                description: Some(
+                    "An integer with a unit: ms, s, m or h (e.g. 250ms, 10s, 5m, 1h).".into(),
+                ),
+                ..Metadata::default()
+            })),
+            instance_type: Some(InstanceType::String.into()),
+            string: Some(Box::new(StringValidation {
+                pattern: Some(PATTERN.into()),
+                ..StringValidation::default()
+            })),
+            ..SchemaObject::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_unit() {
+        assert_eq!(Dur::parse("250ms"), Ok(Dur(250)));
+        assert_eq!(Dur::parse("10s"), Ok(Dur(10_000)));
+        assert_eq!(Dur::parse("5m"), Ok(Dur(300_000)));
+        assert_eq!(Dur::parse("1h"), Ok(Dur(3_600_000)));
+        assert_eq!(Dur::parse("-30s"), Ok(Dur(-30_000)));
+        assert_eq!(Dur::parse("0s"), Ok(Dur(0)));
+    }
+
+    #[test]
+    fn refuses_missing_units_and_garbage() {
+        for bad in ["10", "s", "1.5s", "10 sec", "--1s", "1d", ""] {
+            let err = Dur::parse(bad).unwrap_err();
+            assert!(
+                err.starts_with("expected a duration with a unit"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_overflow() {
+        let err = Dur::parse("99999999999999999h").unwrap_err();
+        assert!(err.contains("too long"), "{err}");
+        assert!(Dur::parse("99999999999999999999999ms").is_err());
+    }
+
+    #[test]
+    fn displays_in_the_largest_exact_unit() {
+        assert_eq!(Dur(90_000).to_string(), "90s");
+        assert_eq!(Dur(120_000).to_string(), "2m");
+        assert_eq!(Dur(0).to_string(), "0ms");
+        assert_eq!(Dur(-1500).to_string(), "-1500ms");
+        for d in [Dur(1), Dur(-30_000), Dur(7_200_000), Dur(0)] {
+            assert_eq!(Dur::parse(&d.to_string()), Ok(d));
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! The `expect:` section: which invariants a run must keep, and thresholds.
+
+use super::pipeline::Thresholds;
+use super::short_form::any_of;
+use schemars::gen::SchemaGenerator;
+use schemars::schema::{Schema, SchemaObject};
+use schemars::JsonSchema;
+use serde::de::{self, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// What a run must satisfy; a seed that doesn't fails.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expectations {
+    /// `all` (default) or a list of invariant names to check.
+    #[serde(default)]
+    pub invariants: InvariantSelection,
+    /// Most dead letters allowed, as a fraction of generated events, for
+    /// every strategy (a strategy's own `expect` overrides it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter_fraction_max: Option<f64>,
+    /// Least share of windows whose final value equals the truth, for every
+    /// strategy (a strategy's own `expect` overrides it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_min: Option<f64>,
+}
+
+impl Expectations {
+    /// The scenario-wide thresholds.
+    #[must_use]
+    pub fn thresholds(&self) -> Thresholds {
+        Thresholds {
+            dead_letter_fraction_max: self.dead_letter_fraction_max,
+            accuracy_min: self.accuracy_min,
+        }
+    }
+}
+
+/// The invariants DESIGN.md defines, by their YAML names.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Invariant {
+    /// Every generated event is counted in a final pane or dead-lettered.
+    Conservation,
+    /// Final panes equal the truth over the admitted events.
+    FinalEqualsAdmittedTruth,
+    /// Final panes equal the truth when the watermark was perfect or nothing was late.
+    FinalEqualsTruthWhenNothingLate,
+    /// No on-time pane before the watermark passes its window's end.
+    NoEarlyOnTimePane,
+    /// Watermarks never go back.
+    WatermarkMonotone,
+    /// Discarding panes sum to the accumulating value; retractions cancel.
+    AccumulationConsistent,
+    /// The same seed twice gives the same trace hash.
+    Deterministic,
+}
+
+impl Invariant {
+    /// Every invariant, in a fixed order.
+    pub const ALL: [Invariant; 7] = [
+        Invariant::Conservation,
+        Invariant::FinalEqualsAdmittedTruth,
+        Invariant::FinalEqualsTruthWhenNothingLate,
+        Invariant::NoEarlyOnTimePane,
+        Invariant::WatermarkMonotone,
+        Invariant::AccumulationConsistent,
+        Invariant::Deterministic,
+    ];
+}
+
+/// `all`, or the listed invariants only.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum InvariantSelection {
+    /// Every invariant.
+    #[default]
+    All,
+    /// Only these.
+    Only(Vec<Invariant>),
+}
+
+impl InvariantSelection {
+    /// True when `invariant` is to be checked.
+    #[must_use]
+    pub fn includes(&self, invariant: Invariant) -> bool {
+        match self {
+            InvariantSelection::All => true,
+            InvariantSelection::Only(list) => list.contains(&invariant),
+        }
+    }
+}
+
+impl Serialize for InvariantSelection {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            InvariantSelection::All => s.serialize_str("all"),
+            InvariantSelection::Only(list) => list.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for InvariantSelection {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<InvariantSelection, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = InvariantSelection;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`all` or a list of invariant names")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<InvariantSelection, E> {
+                if v == "all" {
+                    Ok(InvariantSelection::All)
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Str(v), &self))
+                }
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut list = Vec::new();
+                while let Some(i) = seq.next_element::<Invariant>()? {
+                    list.push(i);
+                }
+                Ok(InvariantSelection::Only(list))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for InvariantSelection {
+    fn schema_name() -> String {
+        "InvariantSelection".into()
+    }
+    fn json_schema(gen: &mut SchemaGenerator) -> Schema {
+        let all = SchemaObject {
+            enum_values: Some(vec!["all".into()]),
+            ..SchemaObject::default()
+        };
+        let list = gen.subschema_for::<Vec<Invariant>>();
+        any_of(
+            "`all`, or a list of invariant names.",
+            vec![Schema::Object(all), list],
+        )
+    }
+}

@@ -1,0 +1,507 @@
+//! Checks a parsed scenario for impossible values. Each problem carries the
+//! path of the offending node, which `locate` turns into a line and column.
+//!
+//! serde_yaml already refused unknown fields and ill-typed scalars; what is
+//! left here are ranges (a rate below zero), relations between fields (a
+//! latency min above its max) and references (a partition's host).
+
+use super::locate::{yaml_path, Seg};
+use super::*;
+use std::collections::BTreeSet;
+
+/// The most events a scenario may expect to generate. Poisson counts
+/// concentrate tightly around their mean, so the generator's hard cap
+/// (`workload::EVENTS_MAX`) is never reached by a scenario that passes.
+pub const EVENTS_EXPECTED_MAX: f64 = 4_000_000.0;
+
+/// The most engine workers or log partitions a scenario may ask for.
+pub const PARALLELISM_MAX: u32 = 1024;
+
+/// One problem: where, and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Problem {
+    pub(crate) path: Vec<Seg>,
+    pub(crate) message: String,
+}
+
+type Check = Result<(), Problem>;
+
+fn fail(path: Vec<Seg>, message: impl Into<String>) -> Check {
+    Err(Problem {
+        path,
+        message: message.into(),
+    })
+}
+
+fn join(base: &[Seg], rest: Vec<Seg>) -> Vec<Seg> {
+    let mut p = base.to_vec();
+    p.extend(rest);
+    p
+}
+
+/// The first problem in `s`, in file order.
+pub(crate) fn check(s: &Scenario) -> Check {
+    positive(yaml_path!["duration"], "duration", s.duration)?;
+    let hosts = workload(s)?;
+    network(&s.network, &hosts)?;
+    pipeline(&s.pipeline)?;
+    strategies(&s.strategies)?;
+    thresholds(&yaml_path!["expect"], &s.expect.thresholds())
+}
+
+fn positive(p: Vec<Seg>, what: &str, d: Dur) -> Check {
+    if d.ms() <= 0 {
+        return fail(p, format!("{what} must be positive, got {d}"));
+    }
+    Ok(())
+}
+
+fn not_negative(p: Vec<Seg>, what: &str, d: Dur) -> Check {
+    if d.ms() < 0 {
+        return fail(p, format!("{what} must not be negative, got {d}"));
+    }
+    Ok(())
+}
+
+fn probability(p: Vec<Seg>, what: &str, x: f64) -> Check {
+    if !(0.0..=1.0).contains(&x) {
+        return fail(p, format!("{what} must be between 0 and 1, got {x}"));
+    }
+    Ok(())
+}
+
+fn rate(p: Vec<Seg>, x: f64) -> Check {
+    if !x.is_finite() || x < 0.0 {
+        return fail(
+            p,
+            format!("rate must be a non-negative number of events per second, got {x}"),
+        );
+    }
+    Ok(())
+}
+
+/// A period `{at, for}`: starts at or after 0 and lasts a while.
+fn period(base: &[Seg], at: Dur, for_: Dur) -> Check {
+    not_negative(join(base, yaml_path!["at"]), "at", at)?;
+    positive(join(base, yaml_path!["for"]), "for", for_)
+}
+
+/// Checks the workload; returns the host names it defines (groups and
+/// their sources), for the network's references.
+fn workload(s: &Scenario) -> Result<BTreeSet<String>, Problem> {
+    let w = &s.workload;
+    match &w.keys {
+        KeysSpec::Count(0) => fail(yaml_path!["workload", "keys"], "keys must be at least 1")?,
+        KeysSpec::Names(names) => unique_names(&yaml_path!["workload", "keys"], "key", names)?,
+        KeysSpec::Count(_) => {}
+    }
+    if w.sources.is_empty() {
+        fail(
+            yaml_path!["workload", "sources"],
+            "expected at least one source group",
+        )?;
+    }
+    let mut hosts = BTreeSet::new();
+    let mut expected_events = 0.0;
+    for (i, g) in w.sources.iter().enumerate() {
+        let base = yaml_path!["workload", "sources", i];
+        source_group(&base, g)?;
+        for name in std::iter::once(g.name.clone()).chain(g.source_names()) {
+            if name == ENGINE_HOST || name == LOG_HOST {
+                fail(
+                    join(&base, yaml_path!["name"]),
+                    format!("`{name}` is reserved for a host"),
+                )?;
+            }
+            // A group of one source is named like its source: not a clash.
+            if name != g.name || g.count != 1 || !hosts.contains(&name) {
+                if !hosts.insert(name.clone()) {
+                    fail(
+                        join(&base, yaml_path!["name"]),
+                        format!("source name `{name}` is used twice"),
+                    )?;
+                }
+            }
+        }
+        expected_events += expected_events_of(g, s.duration);
+    }
+    if expected_events > EVENTS_EXPECTED_MAX {
+        fail(
+            yaml_path!["workload", "sources"],
+            format!(
+                "the sources would generate about {expected_events:.0} events over {}; \
+                 at most {EVENTS_EXPECTED_MAX:.0} are allowed (lower a rate, count or duration)",
+                s.duration
+            ),
+        )?;
+    }
+    Ok(hosts)
+}
+
+/// The mean number of events a group generates (bursts replace the rate).
+fn expected_events_of(g: &SourceGroup, duration: Dur) -> f64 {
+    let secs = |d: Dur| d.ms().max(0) as f64 / 1000.0;
+    let mut per_source = g.rate * secs(duration);
+    for b in &g.bursts {
+        per_source += (b.rate - g.rate).max(0.0) * secs(b.for_);
+    }
+    per_source * f64::from(g.count)
+}
+
+fn unique_names(base: &[Seg], what: &str, names: &[String]) -> Check {
+    if names.is_empty() {
+        return fail(base.to_vec(), format!("expected at least one {what} name"));
+    }
+    let mut seen = BTreeSet::new();
+    for (i, n) in names.iter().enumerate() {
+        if n.is_empty() {
+            fail(
+                join(base, yaml_path![i]),
+                format!("{what} name must not be empty"),
+            )?;
+        }
+        if !seen.insert(n) {
+            fail(
+                join(base, yaml_path![i]),
+                format!("{what} name `{n}` is used twice"),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn source_group(base: &[Seg], g: &SourceGroup) -> Check {
+    if g.name.is_empty() {
+        fail(
+            join(base, yaml_path!["name"]),
+            "source group name must not be empty",
+        )?;
+    }
+    if g.count == 0 {
+        fail(join(base, yaml_path!["count"]), "count must be at least 1")?;
+    }
+    rate(join(base, yaml_path!["rate"]), g.rate)?;
+    if let ValueDist::Uniform(r) = g.values {
+        if r.min > r.max {
+            fail(
+                join(base, yaml_path!["values", "uniform"]),
+                format!(
+                    "uniform values need min <= max, got min {} > max {}",
+                    r.min, r.max
+                ),
+            )?;
+        }
+    }
+    for (i, o) in g.offline.iter().enumerate() {
+        let p = join(base, yaml_path!["offline", i]);
+        period(&p, o.at, o.for_)?;
+        if let SourceShare::Fraction(f) = o.sources {
+            probability(join(&p, yaml_path!["sources"]), "a fraction of sources", f)?;
+        }
+        if let SourceShare::Count(n) = o.sources {
+            if n > g.count {
+                fail(
+                    join(&p, yaml_path!["sources"]),
+                    format!("the group has {} sources, cannot take {n} offline", g.count),
+                )?;
+            }
+        }
+    }
+    for (i, b) in g.bursts.iter().enumerate() {
+        let p = join(base, yaml_path!["bursts", i]);
+        period(&p, b.at, b.for_)?;
+        rate(join(&p, yaml_path!["rate"]), b.rate)?;
+    }
+    Ok(())
+}
+
+fn latency(p: Vec<Seg>, l: &LatencySpec) -> Check {
+    match *l {
+        LatencySpec::Constant(d) => not_negative(join(&p, yaml_path!["constant"]), "latency", d),
+        LatencySpec::Uniform(r) => {
+            let q = join(&p, yaml_path!["uniform"]);
+            not_negative(join(&q, yaml_path!["min"]), "latency min", r.min)?;
+            if r.min > r.max {
+                return fail(
+                    join(&q, yaml_path!["max"]),
+                    format!(
+                        "latency max must be at least min, got min {} > max {}",
+                        r.min, r.max
+                    ),
+                );
+            }
+            Ok(())
+        }
+        LatencySpec::Exponential(e) => not_negative(
+            join(&p, yaml_path!["exponential", "mean"]),
+            "latency mean",
+            e.mean,
+        ),
+        LatencySpec::Pareto(par) => {
+            let q = join(&p, yaml_path!["pareto"]);
+            positive(join(&q, yaml_path!["scale"]), "pareto scale", par.scale)?;
+            if !par.shape.is_finite() || par.shape <= 0.0 {
+                return fail(
+                    join(&q, yaml_path!["shape"]),
+                    format!("pareto shape must be a positive number, got {}", par.shape),
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn host(p: Vec<Seg>, name: &str, hosts: &BTreeSet<String>, has_log: bool) -> Check {
+    if name == ENGINE_HOST || (has_log && name == LOG_HOST) || hosts.contains(name) {
+        return Ok(());
+    }
+    let mut known: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    known.push(ENGINE_HOST);
+    if has_log {
+        known.push(LOG_HOST);
+    }
+    fail(
+        p,
+        format!(
+            "unknown host `{name}`; expected one of: {}",
+            known.join(", ")
+        ),
+    )
+}
+
+fn network(n: &NetworkSpec, hosts: &BTreeSet<String>) -> Check {
+    let has_log = n.log.is_some();
+    latency(yaml_path!["network", "latency"], &n.latency)?;
+    probability(yaml_path!["network", "loss"], "loss", n.loss)?;
+    if let Some(r) = n.retry {
+        positive(
+            yaml_path!["network", "retry", "timeout"],
+            "retry timeout",
+            r.timeout,
+        )?;
+        if r.max_attempts == 0 {
+            fail(
+                yaml_path!["network", "retry", "max_attempts"],
+                "max_attempts must be at least 1",
+            )?;
+        }
+    }
+    for (i, l) in n.links.iter().enumerate() {
+        let base = yaml_path!["network", "links", i];
+        host(join(&base, yaml_path!["from"]), &l.from, hosts, has_log)?;
+        host(join(&base, yaml_path!["to"]), &l.to, hosts, has_log)?;
+        if let Some(lat) = &l.latency {
+            latency(join(&base, yaml_path!["latency"]), lat)?;
+        }
+        if let Some(loss) = l.loss {
+            probability(join(&base, yaml_path!["loss"]), "loss", loss)?;
+        }
+    }
+    for (what, faults) in [("partitions", &n.partitions), ("holds", &n.holds)] {
+        for (i, f) in faults.iter().enumerate() {
+            let base = yaml_path!["network", what, i];
+            period(&base, f.at, f.for_)?;
+            host(join(&base, yaml_path!["from"]), &f.from, hosts, has_log)?;
+            host(join(&base, yaml_path!["to"]), &f.to, hosts, has_log)?;
+        }
+    }
+    if let Some(log) = n.log {
+        parallelism(
+            yaml_path!["network", "log", "partitions"],
+            "log partitions",
+            log.partitions,
+        )?;
+    }
+    Ok(())
+}
+
+fn parallelism(p: Vec<Seg>, what: &str, n: u32) -> Check {
+    if n == 0 || n > PARALLELISM_MAX {
+        return fail(
+            p,
+            format!("{what} must be between 1 and {PARALLELISM_MAX}, got {n}"),
+        );
+    }
+    Ok(())
+}
+
+fn window(p: Vec<Seg>, w: &WindowSpec) -> Check {
+    match *w {
+        WindowSpec::Fixed(f) => {
+            let q = join(&p, yaml_path!["fixed"]);
+            positive(join(&q, yaml_path!["size"]), "window size", f.size)?;
+            not_negative(join(&q, yaml_path!["offset"]), "window offset", f.offset)
+        }
+        WindowSpec::Sliding(s) => {
+            let q = join(&p, yaml_path!["sliding"]);
+            positive(join(&q, yaml_path!["size"]), "window size", s.size)?;
+            positive(join(&q, yaml_path!["period"]), "window period", s.period)?;
+            not_negative(join(&q, yaml_path!["offset"]), "window offset", s.offset)
+        }
+        WindowSpec::Sessions(s) => positive(
+            join(&p, yaml_path!["sessions", "gap"]),
+            "session gap",
+            s.gap,
+        ),
+        WindowSpec::Global => Ok(()),
+    }
+}
+
+fn watermark(p: Vec<Seg>, w: &WatermarkSpec) -> Check {
+    match *w {
+        WatermarkSpec::Perfect => Ok(()),
+        WatermarkSpec::BoundedOutOfOrderness(d) => not_negative(
+            join(&p, yaml_path!["bounded_out_of_orderness"]),
+            "out-of-orderness bound",
+            d,
+        ),
+        WatermarkSpec::Punctuated(pu) => positive(
+            join(&p, yaml_path!["punctuated", "interval"]),
+            "punctuation interval",
+            pu.interval,
+        ),
+    }
+}
+
+fn pipeline(pl: &PipelineSpec) -> Check {
+    window(yaml_path!["pipeline", "window"], &pl.window)?;
+    watermark(yaml_path!["pipeline", "watermark"], &pl.watermark)?;
+    not_negative(
+        yaml_path!["pipeline", "watermark_interval"],
+        "watermark_interval",
+        pl.watermark_interval,
+    )?;
+    if let Some(t) = pl.idle_timeout {
+        positive(yaml_path!["pipeline", "idle_timeout"], "idle_timeout", t)?;
+    }
+    not_negative(
+        yaml_path!["pipeline", "allowed_lateness"],
+        "allowed_lateness",
+        pl.allowed_lateness,
+    )?;
+    parallelism(yaml_path!["pipeline", "workers"], "workers", pl.workers)
+}
+
+fn strategies(ss: &[StrategySpec]) -> Check {
+    if ss.is_empty() {
+        fail(yaml_path!["strategies"], "expected at least one strategy")?;
+    }
+    let mut seen = BTreeSet::new();
+    for (i, s) in ss.iter().enumerate() {
+        let base = yaml_path!["strategies", i];
+        if s.name.is_empty() {
+            fail(
+                join(&base, yaml_path!["name"]),
+                "strategy name must not be empty",
+            )?;
+        }
+        if !seen.insert(s.name.as_str()) {
+            fail(
+                join(&base, yaml_path!["name"]),
+                format!(
+                    "strategy name `{}` is used twice; names must be unique",
+                    s.name
+                ),
+            )?;
+        }
+        trigger(join(&base, yaml_path!["trigger"]), &s.trigger)?;
+        if let Some(w) = &s.watermark {
+            watermark(join(&base, yaml_path!["watermark"]), w)?;
+        }
+        if let Some(t) = s.idle_timeout {
+            positive(join(&base, yaml_path!["idle_timeout"]), "idle_timeout", t)?;
+        }
+        if let Some(l) = s.allowed_lateness {
+            not_negative(
+                join(&base, yaml_path!["allowed_lateness"]),
+                "allowed_lateness",
+                l,
+            )?;
+        }
+        if let Some(t) = &s.expect {
+            thresholds(&join(&base, yaml_path!["expect"]), t)?;
+        }
+    }
+    Ok(())
+}
+
+fn thresholds(base: &[Seg], t: &Thresholds) -> Check {
+    if let Some(x) = t.dead_letter_fraction_max {
+        probability(
+            join(base, yaml_path!["dead_letter_fraction_max"]),
+            "dead_letter_fraction_max",
+            x,
+        )?;
+    }
+    if let Some(x) = t.accuracy_min {
+        probability(join(base, yaml_path!["accuracy_min"]), "accuracy_min", x)?;
+    }
+    Ok(())
+}
+
+fn trigger(p: Vec<Seg>, t: &TriggerSpec) -> Check {
+    match t {
+        TriggerSpec::Default | TriggerSpec::Never | TriggerSpec::Always => Ok(()),
+        TriggerSpec::AfterCount(0) => fail(
+            join(&p, yaml_path!["after_count"]),
+            "after_count must be at least 1",
+        ),
+        TriggerSpec::AfterCount(_) => Ok(()),
+        TriggerSpec::AfterWatermark(w) => {
+            let q = join(&p, yaml_path!["after_watermark"]);
+            if let Some(e) = &w.early {
+                trigger(join(&q, yaml_path!["early"]), e)?;
+            }
+            if let Some(l) = &w.late {
+                trigger(join(&q, yaml_path!["late"]), l)?;
+            }
+            Ok(())
+        }
+        TriggerSpec::AfterProcessingTime(pt) => {
+            let q = join(&p, yaml_path!["after_processing_time"]);
+            not_negative(
+                join(&q, yaml_path!["delay"]),
+                "after_processing_time delay",
+                pt.delay,
+            )?;
+            not_negative(
+                join(&q, yaml_path!["offset"]),
+                "after_processing_time offset",
+                pt.offset,
+            )?;
+            match pt.period {
+                Some(period) => positive(
+                    join(&q, yaml_path!["period"]),
+                    "after_processing_time period",
+                    period,
+                ),
+                None if pt.offset != Dur::ZERO => fail(
+                    join(&q, yaml_path!["offset"]),
+                    "after_processing_time offset needs a period to align to",
+                ),
+                None => Ok(()),
+            }
+        }
+        TriggerSpec::Repeatedly(inner) => trigger(join(&p, yaml_path!["repeatedly"]), inner),
+        TriggerSpec::AfterAny(ts) => children(join(&p, yaml_path!["after_any"]), "after_any", ts),
+        TriggerSpec::AfterAll(ts) => children(join(&p, yaml_path!["after_all"]), "after_all", ts),
+        TriggerSpec::AfterEach(ts) => {
+            children(join(&p, yaml_path!["after_each"]), "after_each", ts)
+        }
+        TriggerSpec::OrFinally(o) => {
+            let q = join(&p, yaml_path!["or_finally"]);
+            trigger(join(&q, yaml_path!["trigger"]), &o.trigger)?;
+            trigger(join(&q, yaml_path!["until"]), &o.until)
+        }
+    }
+}
+
+fn children(p: Vec<Seg>, what: &str, ts: &[TriggerSpec]) -> Check {
+    if ts.is_empty() {
+        return fail(p, format!("{what} needs at least one trigger"));
+    }
+    for (i, t) in ts.iter().enumerate() {
+        trigger(join(&p, yaml_path![i]), t)?;
+    }
+    Ok(())
+}
