@@ -21,10 +21,11 @@ impl Window {
         end: EventTime::MAX,
     };
 
-    /// `[start, end)`.
+    /// `[start, end)`. Only at +∞ can `start == end` (an element stamped
+    /// `EventTime::MAX`); such a window is never on time but is handled.
     #[must_use]
     pub fn new(start: EventTime, end: EventTime) -> Window {
-        debug_assert!(start < end, "empty window [{start}, {end})");
+        debug_assert!(start <= end, "inverted window [{start}, {end})");
         Window { start, end }
     }
 
