@@ -13,66 +13,20 @@ use std::collections::BTreeMap;
 use std::fmt;
 use tidemark_engine::{Accumulation, AggValue, Key, Pane, Timing, Window, WindowFn};
 
-/// The invariants, in report order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Invariant {
-    /// Every generated event is lost in the network, or delivered and then
-    /// counted in a final pane or dead-lettered (per window); duplicates are
-    /// counted only when deduplication is off.
-    Conservation,
-    /// Final panes equal the oracle over the events the engine admitted.
-    AdmittedTruth,
-    /// Final panes equal the oracle over everything delivered, when the
-    /// watermark was perfect or nothing was late.
-    Truth,
-    /// No on-time pane before the watermark passed its window's end, and no
-    /// early pane after; pane indexes count up from 0 and stop at `is_last`.
-    OnTime,
-    /// Watermarks never go back (per worker, and across a window's panes).
-    WatermarkMonotone,
-    /// Discarding panes add up to the accumulating ones over the same trace;
-    /// retractions withdraw exactly the previous pane.
-    Accumulation,
-    /// The same seed twice gives the same trace hash.
-    Determinism,
-}
+pub use crate::scenario::Invariant;
 
-impl Invariant {
-    /// Every invariant, in report order.
-    pub const ALL: [Invariant; 7] = [
-        Invariant::Conservation,
-        Invariant::AdmittedTruth,
-        Invariant::Truth,
-        Invariant::OnTime,
-        Invariant::WatermarkMonotone,
-        Invariant::Accumulation,
-        Invariant::Determinism,
-    ];
-
-    /// The stable name used in scenarios, JSON and reports.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            Invariant::Conservation => "conservation",
-            Invariant::AdmittedTruth => "admitted_truth",
-            Invariant::Truth => "truth",
-            Invariant::OnTime => "on_time",
-            Invariant::WatermarkMonotone => "watermark_monotone",
-            Invariant::Accumulation => "accumulation",
-            Invariant::Determinism => "determinism",
-        }
-    }
-
-    /// The invariant called `name`, if any.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Invariant> {
-        Invariant::ALL.into_iter().find(|i| i.name() == name)
-    }
-}
-
-impl fmt::Display for Invariant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+/// The stable name of an invariant, as scenarios spell it in
+/// `expect.invariants` and as JSON summaries and reports print it.
+#[must_use]
+pub fn name(invariant: Invariant) -> &'static str {
+    match invariant {
+        Invariant::Conservation => "conservation",
+        Invariant::FinalEqualsAdmittedTruth => "final_equals_admitted_truth",
+        Invariant::FinalEqualsTruthWhenNothingLate => "final_equals_truth_when_nothing_late",
+        Invariant::NoEarlyOnTimePane => "no_early_on_time_pane",
+        Invariant::WatermarkMonotone => "watermark_monotone",
+        Invariant::AccumulationConsistent => "accumulation_consistent",
+        Invariant::Deterministic => "deterministic",
     }
 }
 
@@ -196,13 +150,19 @@ pub fn check_strategy(s: &Subject<'_>, truth: &Results) -> StrategyCheck {
             conservation(s, &admitted, &finals.values),
         ),
         verdict(
-            Invariant::AdmittedTruth,
+            Invariant::FinalEqualsAdmittedTruth,
             compare(s, &admitted, &finals.values, "the admitted truth"),
         ),
-        verdict(Invariant::Truth, truth_when_complete(s, &finals.values)),
-        verdict(Invariant::OnTime, on_time(s, &admitted)),
+        verdict(
+            Invariant::FinalEqualsTruthWhenNothingLate,
+            truth_when_complete(s, &finals.values),
+        ),
+        verdict(Invariant::NoEarlyOnTimePane, on_time(s, &admitted)),
         verdict(Invariant::WatermarkMonotone, watermark_monotone(s)),
-        verdict(Invariant::Accumulation, accumulation(s, &finals, merging)),
+        verdict(
+            Invariant::AccumulationConsistent,
+            accumulation(s, &finals, merging),
+        ),
     ];
     StrategyCheck {
         accuracy: accuracy(truth, &finals.values),
@@ -707,4 +667,302 @@ fn same_pane_sequences(
         }
     }
     Ok(())
+}
+
+/// The oracle and the invariants against the real engine, driven directly
+/// (no network): random events in random order under a lagging watermark,
+/// every window function, trigger shape and accumulation mode. Any
+/// disagreement is a bug in one of two independent implementations.
+#[cfg(test)]
+mod engine_agreement {
+    use super::*;
+    use crate::model::Event;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+    use tidemark_engine::{
+        Aggregate, Duration, Engine, EngineConfig, EventTime, OnTimeBehavior, Output, Pipeline,
+        ProcTime, Record, TimestampCombiner, Trigger,
+    };
+
+    fn workload(rng: &mut ChaCha8Rng) -> Workload {
+        let events = (0..60)
+            .map(|id| {
+                let t = rng.gen_range(0..100);
+                Event {
+                    id,
+                    source: 0,
+                    key: rng.gen_range(0..3),
+                    value: rng.gen_range(-5..=5),
+                    time: EventTime(t),
+                    true_time: EventTime(t),
+                    sent_at: ProcTime(0),
+                }
+            })
+            .collect();
+        Workload {
+            events,
+            sources: vec!["s".into()],
+            keys: vec!["a".into(), "b".into(), "c".into()],
+        }
+    }
+
+    /// Arrival order: roughly by time with jitter, some events twice.
+    fn trace(rng: &mut ChaCha8Rng, w: &Workload) -> Trace {
+        let mut order: Vec<(i64, u64)> = Vec::new();
+        for e in &w.events {
+            order.push((e.time.0 + rng.gen_range(0..40), e.id));
+            if rng.gen_bool(0.1) {
+                order.push((e.time.0 + rng.gen_range(0..60), e.id));
+            }
+        }
+        order.sort();
+        let mut seen = std::collections::BTreeSet::new();
+        let deliveries = order
+            .iter()
+            .enumerate()
+            .map(|(i, &(_, id))| Delivery::Record {
+                at: ProcTime(i as i64),
+                worker: 0,
+                channel: 0,
+                event: id,
+                duplicate: !seen.insert(id),
+            })
+            .collect();
+        Trace {
+            deliveries,
+            faults: Vec::new(),
+            undelivered: Vec::new(),
+            workers: 1,
+            channels: 1,
+            end: ProcTime(order.len() as i64),
+        }
+    }
+
+    fn run(w: &Workload, t: &Trace, pipeline: Pipeline, dedup: bool) -> StrategyRun {
+        let mut engine = Engine::new(pipeline, EngineConfig::DEFAULT).expect("valid pipeline");
+        let mut out = StrategyRun {
+            strategy: "s".into(),
+            panes: Vec::new(),
+            dead_letters: Vec::new(),
+            watermarks: Vec::new(),
+            records_in: 0,
+            duplicates_dropped: 0,
+            duplicates_counted: 0,
+            watermark_regressions: 0,
+        };
+        let mut max_seen = i64::MIN;
+        for d in &t.deliveries {
+            let Delivery::Record {
+                at,
+                event,
+                duplicate,
+                ..
+            } = *d
+            else {
+                continue;
+            };
+            if duplicate && dedup {
+                out.duplicates_dropped += 1;
+                continue;
+            }
+            out.duplicates_counted += u64::from(duplicate);
+            out.records_in += 1;
+            let e = w.events[event as usize];
+            let record = Record {
+                id: e.id,
+                key: Key(e.key),
+                value: e.value,
+                time: e.time,
+            };
+            engine.handle_record(at, record);
+            max_seen = max_seen.max(e.time.0);
+            let wm = EventTime(max_seen - 15);
+            if wm > engine.watermark() {
+                engine.handle_watermark(at, wm);
+                out.watermarks.push((at, 0, wm));
+            }
+        }
+        engine.handle_watermark(t.end, EventTime::MAX);
+        out.watermarks.push((t.end, 0, EventTime::MAX));
+        while let Some(o) = engine.poll_output() {
+            match o {
+                Output::Pane(p) => out.panes.push(p),
+                Output::DeadLetter(d) => out.dead_letters.push(d),
+            }
+        }
+        out
+    }
+
+    fn windows() -> Vec<WindowFn> {
+        let d = Duration;
+        vec![
+            WindowFn::Fixed {
+                size: d(10),
+                offset: d(0),
+            },
+            WindowFn::Fixed {
+                size: d(10),
+                offset: d(3),
+            },
+            WindowFn::Sliding {
+                size: d(10),
+                period: d(5),
+                offset: d(0),
+            },
+            WindowFn::Sliding {
+                size: d(5),
+                period: d(10),
+                offset: d(2),
+            },
+            WindowFn::Sessions { gap: d(6) },
+            WindowFn::Global,
+        ]
+    }
+
+    fn triggers() -> Vec<Trigger> {
+        vec![
+            Trigger::Default,
+            Trigger::AfterWatermark {
+                early: Some(Box::new(Trigger::AfterCount(2))),
+                late: Some(Box::new(Trigger::AfterCount(1))),
+            },
+            Trigger::AfterCount(3),
+            Trigger::Always,
+            Trigger::Never,
+        ]
+    }
+
+    #[test]
+    fn engine_agrees_with_the_oracle_and_every_invariant_holds() {
+        let modes = [
+            Accumulation::Discarding,
+            Accumulation::Accumulating,
+            Accumulation::AccumulatingAndRetracting,
+        ];
+        // Dead letters, late panes and retractions seen: the test must reach them.
+        let mut seen = (0, 0, 0);
+        for seed in 0..4u64 {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let w = workload(&mut rng);
+            let t = trace(&mut rng, &w);
+            for (i, window) in windows().into_iter().enumerate() {
+                for trigger in triggers() {
+                    let aggregate = [
+                        Aggregate::Sum,
+                        Aggregate::Count,
+                        Aggregate::Collect,
+                        Aggregate::Min,
+                    ][i % 4];
+                    let dedup = seed % 2 == 0;
+                    let runs: Vec<(Accumulation, StrategyRun)> = modes
+                        .iter()
+                        .map(|&accumulation| {
+                            let pipeline = Pipeline {
+                                window,
+                                trigger: trigger.clone(),
+                                accumulation,
+                                allowed_lateness: Duration(8),
+                                timestamp_combiner: TimestampCombiner::EndOfWindow,
+                                aggregate,
+                                on_time: OnTimeBehavior::Always,
+                            };
+                            (accumulation, run(&w, &t, pipeline, dedup))
+                        })
+                        .collect();
+                    let siblings: Vec<(Accumulation, &StrategyRun)> =
+                        runs.iter().map(|(m, r)| (*m, r)).collect();
+                    let windowing = Windowing { window, aggregate };
+                    let truth = oracle::truth(&w, windowing);
+                    for (mode, r) in &runs {
+                        let s = Subject {
+                            workload: &w,
+                            trace: &t,
+                            run: r,
+                            windowing,
+                            accumulation: *mode,
+                            dedup,
+                            watermark_perfect: false,
+                            siblings: &siblings,
+                        };
+                        let check = check_strategy(&s, &truth);
+                        seen.0 += r.dead_letters.len();
+                        seen.1 += r
+                            .panes
+                            .iter()
+                            .filter(|p| p.info.timing == Timing::Late)
+                            .count();
+                        seen.2 += r.panes.iter().filter(|p| p.retraction).count();
+                        for v in &check.verdicts {
+                            assert!(
+                                v.outcome.ok(),
+                                "seed {seed} {window} {trigger:?} {mode} {aggregate}: {} failed: {:?}",
+                                name(v.invariant),
+                                v.outcome
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(seen.0 > 0 && seen.1 > 0 && seen.2 > 0, "{seen:?}");
+    }
+
+    #[test]
+    fn a_wrong_pane_is_caught_with_its_window_and_events() {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let w = workload(&mut rng);
+        let t = trace(&mut rng, &w);
+        let window = WindowFn::Fixed {
+            size: Duration(10),
+            offset: Duration(0),
+        };
+        let pipeline = Pipeline {
+            window,
+            trigger: Trigger::Default,
+            accumulation: Accumulation::Accumulating,
+            allowed_lateness: Duration(8),
+            timestamp_combiner: TimestampCombiner::EndOfWindow,
+            aggregate: Aggregate::Count,
+            on_time: OnTimeBehavior::Always,
+        };
+        let mut r = run(&w, &t, pipeline, true);
+        let last = r.panes.len() - 1;
+        r.panes[last].value = AggValue::Count(1000);
+        r.panes[0].watermark = EventTime(r.panes[0].window.end.0 - 1);
+        let windowing = Windowing {
+            window,
+            aggregate: Aggregate::Count,
+        };
+        let s = Subject {
+            workload: &w,
+            trace: &t,
+            run: &r,
+            windowing,
+            accumulation: Accumulation::Accumulating,
+            dedup: true,
+            watermark_perfect: false,
+            siblings: &[],
+        };
+        let check = check_strategy(&s, &oracle::truth(&w, windowing));
+        let failed: Vec<&str> = check
+            .verdicts
+            .iter()
+            .filter(|v| !v.outcome.ok())
+            .map(|v| name(v.invariant))
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                "conservation",
+                "final_equals_admitted_truth",
+                "no_early_on_time_pane"
+            ]
+        );
+        let Outcome::Failed(c) = &check.verdicts[1].outcome else {
+            unreachable!()
+        };
+        assert_eq!(c.window, Some(r.panes[last].window));
+        assert_eq!(c.actual.as_deref(), Some("1000"));
+        assert!(!c.events.is_empty());
+    }
 }
