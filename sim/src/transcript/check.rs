@@ -31,7 +31,10 @@ fn pane_matches(e: &PaneExpectation, p: &Pane, keys: &Keys) -> bool {
 /// True when the expectation doesn't list the field, or `ok` accepts it.
 /// (`Option::is_none_or` is newer than the workspace's rust-version.)
 fn wants<T>(field: Option<T>, ok: impl FnOnce(T) -> bool) -> bool {
-    field.map_or(true, ok)
+    match field {
+        None => true,
+        Some(v) => ok(v),
+    }
 }
 
 /// Collected values compare as multisets: transcripts may list them in any order.
@@ -107,12 +110,7 @@ pub(crate) fn assign(expected: &[Expected], outputs: &[Output], keys: &Keys) -> 
     result
 }
 
-fn augment(
-    i: usize,
-    edges: &[Vec<usize>],
-    owner: &mut [Option<usize>],
-    seen: &mut [bool],
-) -> bool {
+fn augment(i: usize, edges: &[Vec<usize>], owner: &mut [Option<usize>], seen: &mut [bool]) -> bool {
     for &j in &edges[i] {
         if seen[j] {
             continue;

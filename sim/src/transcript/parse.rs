@@ -315,9 +315,8 @@ impl<'de> Deserialize<'de> for KeyName {
 
 /// Reads the one key of a `{kind: params}` map.
 fn sole_key<'de, A: MapAccess<'de>>(map: &mut A, what: &str) -> Result<String, A::Error> {
-    map.next_key::<String>()?.ok_or_else(|| {
-        de::Error::custom(format_args!("expected {what}, got an empty mapping"))
-    })
+    map.next_key::<String>()?
+        .ok_or_else(|| de::Error::custom(format_args!("expected {what}, got an empty mapping")))
 }
 
 /// Fails if the `{kind: params}` map has a second key.
@@ -520,9 +519,8 @@ impl<'de> Deserialize<'de> for ProcessingTimeSpec {
                 self.visit_i64(v)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                let f = ProcessingTimeFields::deserialize(de::value::MapAccessDeserializer::new(
-                    map,
-                ))?;
+                let f =
+                    ProcessingTimeFields::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 let align = match (f.period, f.offset) {
                     (Some(p), o) => Some((Duration(p.0), Duration(o.map_or(0, |o| o.0)))),
                     (None, Some(_)) => {
@@ -617,7 +615,9 @@ impl<'de> Deserialize<'de> for TriggerSpec {
                         }
                     }
                     "after_processing_time" => map.next_value::<ProcessingTimeSpec>()?.0,
-                    "repeatedly" => Trigger::Repeatedly(Box::new(map.next_value::<TriggerSpec>()?.0)),
+                    "repeatedly" => {
+                        Trigger::Repeatedly(Box::new(map.next_value::<TriggerSpec>()?.0))
+                    }
                     "after_any" => Trigger::AfterAny(map.next_value::<TriggerList>()?.0),
                     "after_all" => Trigger::AfterAll(map.next_value::<TriggerList>()?.0),
                     "after_each" => Trigger::AfterEach(map.next_value::<TriggerList>()?.0),
@@ -918,13 +918,23 @@ impl<'de> Deserialize<'de> for ExpectedSpec {
                         }
                         PaneField::Key => once(&mut p.key, "key", map.next_value::<KeyName>()?.0)?,
                         PaneField::Window => {
-                            once(&mut p.window, "window", map.next_value::<WindowLiteral>()?.0)?;
+                            once(
+                                &mut p.window,
+                                "window",
+                                map.next_value::<WindowLiteral>()?.0,
+                            )?;
                         }
                         PaneField::Values => {
                             let vs = map.next_value::<Vec<Int>>()?;
-                            once(&mut p.values, "values", vs.into_iter().map(|v| v.0).collect())?;
+                            once(
+                                &mut p.values,
+                                "values",
+                                vs.into_iter().map(|v| v.0).collect(),
+                            )?;
                         }
-                        PaneField::Value => once(&mut p.value, "value", map.next_value::<ExpectedNumber>()?)?,
+                        PaneField::Value => {
+                            once(&mut p.value, "value", map.next_value::<ExpectedNumber>()?)?
+                        }
                         PaneField::Timestamp => {
                             once(&mut p.timestamp, "timestamp", map.next_value::<Int>()?.0)?;
                         }
@@ -951,7 +961,9 @@ impl<'de> Deserialize<'de> for ExpectedSpec {
                         }
                         PaneField::IsFirst => once(&mut p.is_first, "is_first", map.next_value()?)?,
                         PaneField::IsLast => once(&mut p.is_last, "is_last", map.next_value()?)?,
-                        PaneField::Retraction => once(&mut p.retraction, "retraction", map.next_value()?)?,
+                        PaneField::Retraction => {
+                            once(&mut p.retraction, "retraction", map.next_value()?)?
+                        }
                     }
                 }
                 if p.values.is_some() && p.value.is_some() {
@@ -997,5 +1009,207 @@ impl<'de> Deserialize<'de> for StateSpec {
             closed: ws(f.closed),
             absent: ws(f.absent),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> InputError {
+        match parse_str(Path::new("t.yaml"), text) {
+            Ok(_) => panic!("expected an error for:\n{text}"),
+            Err(e) => e,
+        }
+    }
+
+    fn ok(text: &str) -> Vec<Transcript> {
+        parse_str(Path::new("t.yaml"), text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    const HEAD: &str = "name: t\npipeline:\n  window: {fixed: 10}\n";
+
+    #[test]
+    fn unknown_pipeline_field_points_at_the_key() {
+        let e = err("name: t\npipeline:\n  window: {fixed: 10}\n  colour: blue\nsteps: []\n");
+        assert_eq!((e.line, e.column), (4, 3), "{e}");
+        assert!(e.message.contains("unknown field `colour`"), "{e}");
+        assert!(
+            e.message.contains("`allowed_lateness`"),
+            "names what was expected: {e}"
+        );
+        assert!(e.to_string().starts_with("t.yaml:4:3: "), "{e}");
+    }
+
+    #[test]
+    fn unknown_top_level_field_is_an_error() {
+        let e = err(&format!("{HEAD}steps: []\nwindow_fn: FixedWindows(10)\n"));
+        assert_eq!((e.line, e.column), (5, 1), "{e}");
+    }
+
+    #[test]
+    fn unknown_expectation_field_points_at_the_key() {
+        let e = err(&format!(
+            "{HEAD}steps:\n  - input: [1]\n  - expect:\n    - {{window: [0, 10], valuez: [1]}}\n"
+        ));
+        assert_eq!((e.line, e.column), (7, 25), "{e}");
+        assert!(e.message.contains("unknown field `valuez`"), "{e}");
+    }
+
+    #[test]
+    fn zero_window_size_is_an_error_at_the_number() {
+        let e = err("name: t\npipeline:\n  window: {fixed: 0}\nsteps: []\n");
+        assert_eq!((e.line, e.column), (3, 19), "{e}");
+        assert!(e.message.contains("positive"), "{e}");
+        let e = err("name: t\npipeline:\n  window: {sessions: {gap: 0}}\nsteps: []\n");
+        assert_eq!(e.line, 3, "{e}");
+        let e = err("name: t\npipeline:\n  window: {sliding: {size: 10, period: 0}}\nsteps: []\n");
+        assert_eq!(e.line, 3, "{e}");
+    }
+
+    #[test]
+    fn malformed_yaml_is_an_error_with_a_location() {
+        let e = err("name: t\npipeline:\n  window: {fixed: 10\nsteps: [\n");
+        assert!(e.line > 0 && e.column > 0, "{e}");
+        let e = err("name: t\n  bad indent: [\n");
+        assert!(e.line > 0, "{e}");
+    }
+
+    #[test]
+    fn bad_triggers_are_errors() {
+        for (trigger, needle) in [
+            ("{after_lunch: 3}", "unknown trigger `after_lunch`"),
+            ("{after_count: 0}", "positive"),
+            ("{after_any: []}", "non-empty"),
+            ("{after_count: 2, repeatedly: default}", "exactly one key"),
+            (
+                "{after_watermark: {early: never, soon: always}}",
+                "unknown field `soon`",
+            ),
+            ("{after_processing_time: -1}", "non-negative"),
+            ("{after_processing_time: {offset: 3}}", "needs a `period`"),
+            ("{or_finally: {trigger: always}}", "missing field `until`"),
+            ("sometimes", "unknown trigger `sometimes`"),
+        ] {
+            let e = err(&format!(
+                "name: t\npipeline:\n  window: {{fixed: 10}}\n  trigger: {trigger}\nsteps: []\n"
+            ));
+            assert_eq!(e.line, 4, "{trigger}: {e}");
+            assert!(e.message.contains(needle), "{trigger}: {e}");
+        }
+    }
+
+    #[test]
+    fn every_documented_spelling_parses() {
+        let triggers = [
+            "default",
+            "never",
+            "always",
+            "{after_count: 2}",
+            "{after_watermark: {}}",
+            "{after_watermark: {early: {after_count: 2}, late: always}}",
+            "{after_processing_time: 60}",
+            "{after_processing_time: {period: 60, offset: 0}}",
+            "{after_processing_time: {delay: 5, period: 60}}",
+            "{repeatedly: {after_count: 2}}",
+            "{after_any: [never, always]}",
+            "{after_all: [never, always]}",
+            "{after_each: [never, always]}",
+            "{or_finally: {trigger: always, until: {after_count: 3}}}",
+        ];
+        let windows = [
+            "{fixed: 10}",
+            "{fixed: {size: 10, offset: 3}}",
+            "{sliding: {size: 10, period: 5, offset: 0}}",
+            "{sessions: 5}",
+            "{sessions: {gap: 5}}",
+            "global",
+        ];
+        for w in windows {
+            for t in triggers {
+                ok(&format!(
+                    "name: t\npipeline:\n  window: {w}\n  trigger: {t}\n  accumulation: accumulating_and_retracting\n  \
+                     allowed_lateness: 5\n  timestamp_combiner: latest\n  aggregate: mean\n  on_time: if_non_empty\nsteps: []\n"
+                ));
+            }
+        }
+    }
+
+    #[test]
+    fn defaults_and_steps() {
+        let ts = ok(&format!(
+            "{HEAD}steps:\n  - input: [3, {{key: a, time: 4}}, {{value: 9, time: 5}}]\n  - clock: 7\n  \
+             - watermark: 10\n  - expect: []\n  - state: {{open: [[0, 10]], absent: [global]}}\n---\n\
+             {HEAD}error: unexpected output\nsteps: []\n---\n"
+        ));
+        assert_eq!(ts.len(), 2, "a trailing `---` adds no transcript");
+        let t = &ts[0];
+        assert_eq!(t.pipeline.trigger, Trigger::Default);
+        assert_eq!(t.pipeline.accumulation, Accumulation::Discarding);
+        assert_eq!(t.pipeline.allowed_lateness, Duration::ZERO);
+        assert_eq!(
+            t.pipeline.timestamp_combiner,
+            TimestampCombiner::EndOfWindow
+        );
+        assert_eq!(t.pipeline.aggregate, Aggregate::Collect);
+        assert_eq!(t.pipeline.on_time, OnTimeBehavior::Always);
+        let Step::Input(elems) = &t.steps[0] else {
+            panic!("{:?}", t.steps[0]);
+        };
+        let e = |key: &str, value, time| InputElement {
+            key: key.into(),
+            value,
+            time,
+        };
+        assert_eq!(elems, &[e("k", 3, 3), e("a", 4, 4), e("k", 9, 5)]);
+        assert_eq!(ts[1].error, Some(FailureKind::UnexpectedOutput));
+    }
+
+    #[test]
+    fn impossible_values_are_errors() {
+        let e = err(&format!(
+            "{HEAD}steps:\n  - expect:\n    - {{window: [10, 0]}}\n"
+        ));
+        assert_eq!(e.line, 6, "{e}");
+        let e = err(&format!("{HEAD}steps:\n  - clock: 10\n  - clock: 5\n"));
+        assert!(e.message.contains("clock goes back"), "{e}");
+        let e = err(&format!(
+            "{HEAD}steps:\n  - expect:\n    - {{values: [1], value: 1}}\n"
+        ));
+        assert_eq!(e.line, 6, "{e}");
+        let e = err(&format!(
+            "{HEAD}steps:\n  - expect:\n    - {{timing: sideways}}\n"
+        ));
+        assert_eq!(e.line, 6, "{e}");
+        let e = err(&format!("{HEAD}steps:\n  - rewind: 3\n"));
+        assert!(e.message.contains("unknown step `rewind`"), "{e}");
+        let e =
+            err("name: t\npipeline:\n  window: {fixed: 10}\n  allowed_lateness: -1\nsteps: []\n");
+        assert_eq!(e.line, 4, "{e}");
+        let e = err(&format!("{HEAD}error: it breaks\nsteps: []\n"));
+        assert_eq!(e.line, 4, "{e}");
+    }
+
+    #[test]
+    fn missing_window_and_empty_files_are_errors() {
+        let e = err("name: t\npipeline: {trigger: never}\nsteps: []\n");
+        assert!(e.message.contains("missing field `window`"), "{e}");
+        let e = err("# nothing here\n");
+        assert_eq!((e.line, e.column), (1, 1), "{e}");
+    }
+
+    #[test]
+    fn hostile_input_never_panics() {
+        for text in [
+            "", "---", "[]", "42", "name: [", "name: t\npipeline: 3\nsteps: 4\n",
+            "name: t\npipeline:\n  window: {fixed: 99999999999999999999}\nsteps: []\n",
+            "name: t\npipeline:\n  window: {fixed: 10}\nsteps:\n  - input: [18446744073709551615]\n",
+            "name: t\npipeline:\n  window: {fixed: 10}\nsteps:\n  - {}\n",
+            "name: t\npipeline:\n  window: {}\nsteps: []\n",
+            "name: t\npipeline:\n  window: {fixed: 10}\n  trigger: {}\nsteps: []\n",
+            "a: &x [*x]\n",
+        ] {
+            let _ = parse_str(Path::new("t.yaml"), text);
+        }
     }
 }

@@ -117,7 +117,9 @@ fn value_json(v: &AggValue) -> (serde_json::Value, Option<Vec<i64>>) {
         }
         AggValue::Sum(s) => (serde_json::Value::from(*s), None),
         AggValue::Count(c) => (serde_json::Value::from(*c), None),
-        AggValue::Min(m) | AggValue::Max(m) => (m.map_or(serde_json::Value::Null, Into::into), None),
+        AggValue::Min(m) | AggValue::Max(m) => {
+            (m.map_or(serde_json::Value::Null, Into::into), None)
+        }
         AggValue::Mean { .. } => (v.as_f64().map_or(serde_json::Value::Null, Into::into), None),
     }
 }
@@ -168,7 +170,11 @@ pub fn outcome_json<'a>(file: &str, outcome: &'a Outcome) -> TranscriptJson<'a> 
             .iter()
             .map(|s| StepJson {
                 action: s.action,
-                outputs: s.outputs.iter().map(|o| output_json(o, &outcome.keys)).collect(),
+                outputs: s
+                    .outputs
+                    .iter()
+                    .map(|o| output_json(o, &outcome.keys))
+                    .collect(),
             })
             .collect(),
     }

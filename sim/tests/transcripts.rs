@@ -1,0 +1,357 @@
+//! Every transcript under `engine/tests/transcripts/` (hand-written ones and
+//! Beam's translated suite) must pass, negative ones by failing with exactly
+//! the error they declare. Also: the checker's verdicts and the CLI's exit
+//! codes and JSON.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tidemark_sim::transcript::{load_file, parse_str, run, FailureKind, Outcome, Transcript};
+
+fn transcripts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/transcripts")
+}
+
+fn beam_file() -> PathBuf {
+    transcripts_dir().join("beam/trigger_transcripts.yaml")
+}
+
+/// Every `*.yaml` below `dir`, sorted so failures are reported stably.
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries =
+            std::fs::read_dir(&d).unwrap_or_else(|e| panic!("cannot list {}: {e}", d.display()));
+        for entry in entries {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn load(path: &Path) -> Vec<Transcript> {
+    load_file(path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn run_one(text: &str) -> Outcome {
+    let ts = parse_str(Path::new("inline.yaml"), text).unwrap_or_else(|e| panic!("{e}"));
+    run(&ts[0]).expect("valid pipeline")
+}
+
+#[test]
+fn every_transcript_passes() {
+    let files = yaml_files(&transcripts_dir());
+    assert!(
+        !files.is_empty(),
+        "no transcripts found under {}",
+        transcripts_dir().display()
+    );
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for file in &files {
+        for t in &load(file) {
+            count += 1;
+            let outcome = run(t).unwrap_or_else(|e| panic!("{}::{}: {e}", file.display(), t.name));
+            if let Some(why) = outcome.explanation() {
+                failures.push(format!("FAIL {}::{}\n{why}", file.display(), t.name));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {count} transcripts failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn beam_suite_is_all_there() {
+    let ts = load(&beam_file());
+    let names: Vec<&str> = ts.iter().map(|t| t.name.as_str()).collect();
+    // Beam's 18 cases minus the one with no equivalent (see beam/README.md).
+    assert_eq!(names.len(), 17, "{names:?}");
+    for name in [
+        "fixed_default",
+        "fixed_default_late_data",
+        "fixed_drop_late_data_after_allowed_lateness",
+        "timestamp_combiner_earliest",
+        "timestamp_combiner_latest",
+        "timestamp_combiner_custom_timestamping_eow",
+        "timestamp_combiner_custom_timestamping_earliest",
+        "early_late_sessions",
+        "discarding_early_fixed",
+        "garbage_collection",
+        "known_late_data_watermark",
+        "known_late_data_no_watermark_hold_possible",
+    ] {
+        assert!(names.contains(&name), "missing {name}");
+    }
+}
+
+/// Beam's five negative cases are rejected, each with exactly its error.
+#[test]
+fn beam_negative_cases_fail_with_the_right_error() {
+    let ts = load(&beam_file());
+    let expected = [
+        ("bad_output", FailureKind::UnmatchedExpectation, Some(2)),
+        (
+            "bad_expected_values",
+            FailureKind::UnmatchedExpectation,
+            Some(3),
+        ),
+        (
+            "bad_expected_window",
+            FailureKind::UnmatchedExpectation,
+            Some(3),
+        ),
+        ("missing_output", FailureKind::UnexpectedOutput, Some(3)),
+        // Detected after the last step.
+        ("missing_output_at_end", FailureKind::UnexpectedOutput, None),
+    ];
+    for (name, kind, step) in expected {
+        let t = ts
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("missing {name}"));
+        assert_eq!(t.error, Some(kind), "{name} declares its error");
+        let outcome = run(t).expect("valid pipeline");
+        let failure = outcome
+            .failure
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name}: the checker accepted it"));
+        assert_eq!(failure.kind, kind, "{name}: {failure}");
+        assert_eq!(failure.step, step, "{name}: {failure}");
+        assert!(outcome.passed(), "{name}");
+    }
+}
+
+#[test]
+fn a_negative_transcript_needs_exactly_its_error() {
+    // Declares an error, but every check holds: fails.
+    let o = run_one(
+        "name: t\nerror: unexpected output\npipeline:\n  window: {fixed: 10}\nsteps:\n  - input: [1]\n",
+    );
+    assert!(o.failure.is_none());
+    assert!(!o.passed());
+    // Declares one error, gets another: fails.
+    let o = run_one(
+        "name: t\nerror: unexpected output\npipeline:\n  window: {fixed: 10}\nsteps:\n  \
+         - expect: [{values: [1]}]\n",
+    );
+    assert_eq!(
+        o.failure.as_ref().map(|f| f.kind),
+        Some(FailureKind::UnmatchedExpectation)
+    );
+    assert!(!o.passed());
+}
+
+/// A vague item listed first must not take the only output a specific item
+/// can match: the checker finds a full matching when one exists.
+#[test]
+fn matching_is_not_greedy() {
+    // One bundle, two panes, key a's first. A first-fit checker would give
+    // a's pane to the vague item and then find nothing for `{key: a}`.
+    let o = run_one(
+        "name: t\npipeline:\n  window: {fixed: 10}\n  trigger: always\n\
+         steps:\n  - input: [{key: a, time: 1}, {key: b, time: 2}]\n  - expect:\n    \
+         - {window: [0, 10]}\n    - {key: a, values: [1]}\n",
+    );
+    assert!(o.passed(), "{:?}", o.explanation());
+    let first = &o.steps[0].outputs[0];
+    assert!(
+        matches!(first, tidemark_engine::Output::Pane(p) if o.keys.name(p.key) == "a"),
+        "the vague item must see key a's pane first for this test to mean anything"
+    );
+}
+
+#[test]
+fn diff_names_the_step_the_expectation_and_the_actual_outputs() {
+    let o = run_one(
+        "name: t\npipeline:\n  window: {fixed: 10}\nsteps:\n  - input: [1, 2, 3]\n  \
+         - watermark: 100\n  - expect:\n    - {window: [0, 10], values: [1, 2]}\n",
+    );
+    let why = o.explanation().expect("fails");
+    assert!(
+        why.starts_with("step 3 (expect): unmatched expectation"),
+        "{why}"
+    );
+    assert!(
+        why.contains("expected: {window: [0, 10], values: [1, 2]}"),
+        "{why}"
+    );
+    assert!(
+        why.contains("{key: k, window: [0, 10], values: [1, 2, 3], timestamp: 9, timing: on_time"),
+        "{why}"
+    );
+}
+
+#[test]
+fn state_steps_check_window_status() {
+    let o = run_one(
+        "name: t\npipeline:\n  window: {fixed: 10}\n  trigger: {after_count: 1}\nsteps:\n  \
+         - input: [1]\n  - expect: [{values: [1]}]\n  - state: {open: [[0, 10]]}\n",
+    );
+    let why = o.explanation().expect("fails");
+    assert_eq!(
+        o.failure.map(|f| f.kind),
+        Some(FailureKind::StateMismatch),
+        "{why}"
+    );
+    assert!(
+        why.contains("window [0, 10] of key k: expected open, found closed"),
+        "{why}"
+    );
+}
+
+// ---- the binary -------------------------------------------------------------
+
+fn tidemark(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tidemark"))
+        .args(args)
+        .output()
+        .expect("run tidemark")
+}
+
+fn scratch(name: &str, text: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, text).expect("write scratch file");
+    path
+}
+
+fn arg(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn cli_exits_2_on_a_bad_file_with_one_located_line() {
+    let bad = scratch(
+        "transcript_bad.yaml",
+        "name: t\npipeline:\n  window: {fixed: 10}\n  colour: blue\nsteps: []\n",
+    );
+    let out = tidemark(&["transcript", arg(&bad)]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].starts_with(&format!("{}:4:3: ", bad.display())),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn cli_exits_1_on_a_failing_transcript_and_0_on_beam() {
+    let failing = scratch(
+        "transcript_failing.yaml",
+        "name: t\npipeline:\n  window: {fixed: 10}\nsteps:\n  - input: [1]\n  - watermark: 10\n",
+    );
+    let out = tidemark(&["transcript", arg(&failing)]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("FAIL "), "{stdout}");
+    assert!(stdout.contains("unexpected output"), "{stdout}");
+    assert!(stdout.contains("0 passed, 1 failed"), "{stdout}");
+
+    let out = tidemark(&["transcript", arg(&beam_file())]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn cli_json_lines_have_the_documented_fields() {
+    let out = tidemark(&["transcript", arg(&beam_file()), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (mut panes, mut dead_letters) = (0, 0);
+    for line in stdout.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        for field in ["name", "passed", "error", "steps"] {
+            assert!(v.get(field).is_some(), "{field} missing: {line}");
+        }
+        assert_eq!(v["passed"], true, "{line}");
+        for step in v["steps"].as_array().expect("steps") {
+            assert!(step["action"].is_string(), "{line}");
+            for o in step["outputs"].as_array().expect("outputs") {
+                let fields: &[&str] = match o["kind"].as_str() {
+                    Some("pane") => {
+                        panes += 1;
+                        &[
+                            "key",
+                            "window",
+                            "value",
+                            "values",
+                            "timestamp",
+                            "timing",
+                            "index",
+                            "nonspeculative_index",
+                            "is_first",
+                            "is_last",
+                            "retraction",
+                        ]
+                    }
+                    Some("dead_letter") => {
+                        dead_letters += 1;
+                        &["key", "value", "time", "windows", "watermark", "reason"]
+                    }
+                    _ => panic!("unknown output kind: {o}"),
+                };
+                for f in fields {
+                    assert!(o.get(f).is_some(), "{f} missing: {o}");
+                }
+            }
+        }
+    }
+    assert!(
+        panes > 20 && dead_letters == 4,
+        "{panes} panes, {dead_letters} dead letters"
+    );
+    // The field order is fixed so other tools can diff the output.
+    let first = stdout.lines().next().expect("a line");
+    assert!(
+        first.starts_with("{\"name\":\"fixed_default\",\"file\":"),
+        "{first}"
+    );
+    assert!(
+        first.contains(
+            "{\"kind\":\"pane\",\"key\":\"k\",\"window\":[0,10],\"value\":[1,2,3],\
+             \"values\":[1,2,3],\"timestamp\":9,\"timing\":\"on_time\",\"index\":0,\
+             \"nonspeculative_index\":0,\"is_first\":true,\"is_last\":true,\"retraction\":false}"
+        ),
+        "{first}"
+    );
+}
+
+#[test]
+fn cli_json_prints_the_global_window_as_i64_extremes() {
+    let file = scratch(
+        "transcript_global.yaml",
+        "name: g\npipeline:\n  window: global\n  trigger: {after_count: 1}\n  aggregate: sum\n\
+         steps:\n  - input: [5]\n",
+    );
+    let out = tidemark(&["transcript", arg(&file), "--format", "json"]);
+    // No expect step, so the pane is unexpected; it is still printed.
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("json");
+    assert_eq!(v["passed"], false);
+    let pane = &v["steps"][0]["outputs"][0];
+    assert_eq!(pane["window"][0], i64::MIN);
+    assert_eq!(pane["window"][1], i64::MAX);
+    assert_eq!(pane["value"], 5);
+    assert!(
+        pane.get("values").is_none(),
+        "values only for collect: {pane}"
+    );
+}
