@@ -15,7 +15,7 @@ mod spec;
 
 pub use keys::Keys;
 pub use parse::{load_file, parse_str};
-pub use render::{outcome_json, output_line};
+pub use render::{outcome_json, output_line, panicked_json, PANICKED};
 pub use run::{run, Failure, Outcome, StepLog};
 pub use spec::{
     DeadLetterExpectation, Expected, ExpectedNumber, FailureKind, InputElement, PaneExpectation,
@@ -24,6 +24,7 @@ pub use spec::{
 
 use crate::cli::Format;
 use std::io::Write;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -51,12 +52,27 @@ pub fn cli(files: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> {
     for (file, transcripts) in &parsed {
         let file = file.display().to_string();
         for t in transcripts {
-            let outcome = match run(t) {
-                Ok(o) => o,
-                Err(e) => {
+            // A panic is an engine bug; report it against the transcript
+            // that found it instead of losing the rest of the run.
+            let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| run(t))) {
+                Ok(Ok(o)) => o,
+                Ok(Err(e)) => {
                     // The parser validates pipelines, so this is a backstop.
                     eprintln!("{file}: transcript {}: {e}", t.name);
                     return Ok(ExitCode::from(2));
+                }
+                Err(_) => {
+                    failed += 1;
+                    match format {
+                        Format::Json => {
+                            serde_json::to_writer(&mut out, &panicked_json(&file, &t.name))?;
+                            writeln!(out)?;
+                        }
+                        Format::Table => {
+                            writeln!(out, "FAIL {file}::{}\n    {PANICKED}", t.name)?;
+                        }
+                    }
+                    continue;
                 }
             };
             if outcome.passed() {

@@ -333,6 +333,9 @@ fn no_more_keys<'de, A: MapAccess<'de>>(map: &mut A, what: &str) -> Result<(), A
 
 struct WindowSpec(WindowFn);
 
+/// The most windows one element may belong to (sliding size / period).
+const MAX_SLIDING_WINDOWS: i64 = 10_000;
+
 const WINDOW_KINDS: &str = "`global`, `{fixed: N}`, `{fixed: {size, offset}}`, \
      `{sliding: {size, period, offset}}`, `{sessions: N}` or `{sessions: {gap}}`";
 
@@ -428,6 +431,16 @@ impl<'de> Deserialize<'de> for WindowSpec {
                     },
                     "sliding" => {
                         let f = map.next_value::<SlidingFields>()?;
+                        // Each element is assigned to size/period windows,
+                        // one by one: a huge ratio would hang the run.
+                        if f.size.0 / f.period.0 > MAX_SLIDING_WINDOWS {
+                            return Err(de::Error::custom(format_args!(
+                                "sliding window size {} / period {} puts each element in more \
+                                 than {MAX_SLIDING_WINDOWS} windows; expected size <= \
+                                 {MAX_SLIDING_WINDOWS} * period",
+                                f.size.0, f.period.0
+                            )));
+                        }
                         WindowFn::Sliding {
                             size: Duration(f.size.0),
                             period: Duration(f.period.0),
@@ -1196,6 +1209,14 @@ mod tests {
         assert!(e.message.contains("missing field `window`"), "{e}");
         let e = err("# nothing here\n");
         assert_eq!((e.line, e.column), (1, 1), "{e}");
+    }
+
+    #[test]
+    fn sliding_windows_with_too_many_windows_per_element_are_refused() {
+        let e =
+            err("name: t\npipeline:\n  window: {sliding: {size: 1000000, period: 1}}\nsteps: []\n");
+        assert_eq!(e.line, 3, "{e}");
+        assert!(e.message.contains("more than 10000 windows"), "{e}");
     }
 
     #[test]

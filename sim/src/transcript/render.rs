@@ -179,3 +179,18 @@ pub fn outcome_json<'a>(file: &str, outcome: &'a Outcome) -> TranscriptJson<'a> 
             .collect(),
     }
 }
+
+/// What a transcript whose run panicked reports.
+pub const PANICKED: &str = "the engine panicked (see stderr)";
+
+/// The JSON line for a transcript whose run panicked: failed, no steps.
+#[must_use]
+pub fn panicked_json<'a>(file: &str, name: &'a str) -> TranscriptJson<'a> {
+    TranscriptJson {
+        name,
+        file: file.to_owned(),
+        passed: false,
+        error: Some(PANICKED.to_owned()),
+        steps: Vec::new(),
+    }
+}
