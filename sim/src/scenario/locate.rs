@@ -36,6 +36,23 @@ macro_rules! yaml_path {
 }
 pub(crate) use yaml_path;
 
+/// The path as serde_yaml prints it in its own errors:
+/// `network.partitions[0].from`.
+pub(crate) fn render(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) if out.is_empty() => out.push_str(k),
+            Seg::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
 /// The 1-based (line, column) of the node at `path` in `text`, or of its
 /// deepest existing ancestor; (0, 0) if the text doesn't parse.
 pub(crate) fn locate(text: &str, path: &[Seg]) -> (usize, usize) {

@@ -149,7 +149,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, InputError> {
         .map_err(|e| InputError::from_yaml(path, &e))?;
     if let Err(problem) = validate::check(&scenario) {
         let (line, column) = locate::locate(text, &problem.path);
-        return Err(InputError::at(path, line, column, problem.message));
+        let message = format!("{}: {}", locate::render(&problem.path), problem.message);
+        return Err(InputError::at(path, line, column, message));
     }
     Ok(scenario)
 }

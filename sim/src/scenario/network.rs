@@ -43,7 +43,11 @@ pub struct NetworkSpec {
 
 /// A delay distribution.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    expecting = "a latency: {constant: 10ms}, {uniform: {min, max}}, {exponential: {mean}} or {pareto: {scale, shape}}"
+)]
 pub enum LatencySpec {
     /// Always this delay.
     Constant(Dur),

@@ -59,7 +59,11 @@ fn one() -> u32 {
 
 /// How the watermark is derived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    expecting = "a watermark: perfect, {bounded_out_of_orderness: 5s} or {punctuated: 1s}"
+)]
 pub enum WatermarkSpec {
     /// The harness knows every undelivered event and supplies the true low
     /// watermark: nothing is ever late.

@@ -3,15 +3,505 @@
 use super::*;
 use std::path::Path;
 
+/// A valid scenario; tests replace one line to break it.
+const BASE: &str = "\
+name: base
+description: A valid scenario.
+seed: 1
+duration: 10m
+workload:
+  keys: 8
+  sources:
+    - name: phones
+      count: 20
+      rate: 2
+      values: {uniform: {min: 1, max: 100}}
+      offline:
+        - {at: 2m, for: 1h, sources: 0.3}
+network:
+  latency: {uniform: {min: 5ms, max: 50ms}}
+  loss: 0.01
+  retry: {timeout: 200ms, max_attempts: 5}
+  partitions: [{at: 1m, for: 30s, from: phones}]
+pipeline:
+  window: {fixed: 1m}
+  watermark: {bounded_out_of_orderness: 5s}
+  allowed_lateness: 1m
+  workers: 2
+strategies:
+  - {name: default, trigger: default, accumulation: discarding}
+  - {name: early, trigger: {after_watermark: {early: {repeatedly: {after_processing_time: 10s}}}}, accumulation: accumulating}
+expect:
+  invariants: all
+  dead_letter_fraction_max: 0.01
+";
+
+/// `BASE` with the line containing `from` replaced by `to`.
+fn with(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "BASE has no `{from}`");
+    BASE.replacen(from, to, 1)
+}
+
 fn parse_str(text: &str) -> Result<Scenario, InputError> {
     parse(text, Path::new("s.yaml"))
 }
 
+/// The one-line error for `text`.
+fn error(text: &str) -> String {
+    match parse_str(text) {
+        Ok(_) => panic!("expected an error for:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Asserts that replacing `from` by `to` in `BASE` gives exactly `expected`.
+#[track_caller]
+fn assert_error(from: &str, to: &str, expected: &str) {
+    assert_eq!(error(&with(from, to)), expected);
+}
+
 #[test]
-fn smoke_loads_phones_offline() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/phones_offline.yaml");
-    let s = load(&dir).unwrap();
-    eprintln!("{s:#?}");
-    eprintln!("{}", s.to_yaml().unwrap());
-    let _ = parse_str;
+fn base_parses_and_converts() {
+    let s = parse_str(BASE).unwrap();
+    assert_eq!(s.duration, Dur(600_000));
+    assert_eq!(s.workload.keys.names().len(), 8);
+    assert_eq!(s.sources().len(), 20);
+    assert_eq!(s.sources()[3].name, "phones-3");
+    let r = s.strategies_resolved();
+    assert_eq!(r.len(), 2);
+    assert_eq!(
+        r[0].pipeline.window,
+        tidemark_engine::WindowFn::Fixed {
+            size: tidemark_engine::Duration(60_000),
+            offset: tidemark_engine::Duration(0),
+        }
+    );
+    assert_eq!(
+        r[0].pipeline.allowed_lateness,
+        tidemark_engine::Duration(60_000)
+    );
+    assert!(r[1].pipeline.trigger.uses_processing_time());
+    assert_eq!(
+        r[1].pipeline.trigger.to_string(),
+        tidemark_engine::Trigger::AfterWatermark {
+            early: Some(Box::new(tidemark_engine::Trigger::Repeatedly(Box::new(
+                tidemark_engine::Trigger::AfterProcessingTime {
+                    delay: tidemark_engine::Duration(10_000),
+                    align: None,
+                }
+            )))),
+            late: None,
+        }
+        .to_string()
+    );
+    assert_eq!(r[0].thresholds.dead_letter_fraction_max, Some(0.01));
+    for strategy in &r {
+        assert_eq!(strategy.pipeline.validate(), Ok(()));
+        let wm = strategy.watermark_config(4);
+        assert_eq!(wm.channels, 4);
+        assert_eq!(wm.emit_interval, tidemark_engine::Duration(200));
+    }
+}
+
+#[test]
+fn long_forms_and_overrides_parse() {
+    let text = with("  window: {fixed: 1m}", "  window: {sliding: {size: 1m, period: 10s}}")
+        .replace("  keys: 8", "  keys: [alice, bob]")
+        .replace(
+            "  - {name: default, trigger: default, accumulation: discarding}",
+            "  - name: default\n    dedup: true\n    allowed_lateness: 0s\n    watermark: perfect\n    \
+             idle_timeout: 30s\n    expect: {accuracy_min: 1.0}\n    trigger: {or_finally: \
+             {trigger: {after_any: [{after_count: 3}, {after_processing_time: {period: 1m}}]}, \
+             until: {after_watermark: {}}}}",
+        );
+    let s = parse_str(&text).unwrap();
+    assert_eq!(s.workload.keys.names(), ["alice", "bob"]);
+    let r = s.strategies_resolved();
+    assert!(r[0].dedup && !r[1].dedup);
+    assert_eq!(r[0].pipeline.allowed_lateness, tidemark_engine::Duration(0));
+    assert_eq!(r[0].watermark, WatermarkSpec::Perfect);
+    assert_eq!(r[0].idle_timeout, Some(Dur(30_000)));
+    assert_eq!(r[0].thresholds.accuracy_min, Some(1.0));
+    assert_eq!(r[0].thresholds.dead_letter_fraction_max, Some(0.01));
+    assert_eq!(
+        r[0].pipeline.trigger.to_string(),
+        tidemark_engine::Trigger::OrFinally {
+            trigger: Box::new(tidemark_engine::Trigger::AfterAny(vec![
+                tidemark_engine::Trigger::AfterCount(3),
+                tidemark_engine::Trigger::AfterProcessingTime {
+                    delay: tidemark_engine::Duration(0),
+                    align: Some((
+                        tidemark_engine::Duration(60_000),
+                        tidemark_engine::Duration(0)
+                    )),
+                },
+            ])),
+            until: Box::new(tidemark_engine::Trigger::AfterWatermark {
+                early: None,
+                late: None
+            }),
+        }
+        .to_string()
+    );
+    assert_eq!(
+        r[0].watermark_config(1).strategy,
+        tidemark_engine::WatermarkStrategy::External
+    );
+}
+
+#[test]
+fn yaml_round_trips() {
+    let s = parse_str(BASE).unwrap();
+    let again = parse_str(&s.to_yaml().unwrap()).unwrap();
+    assert_eq!(s, again);
+}
+
+#[test]
+fn unknown_fields_are_errors() {
+    assert_error(
+        "  keys: 8",
+        "  keys: 8\n  colour: blue",
+        "s.yaml:7:3: workload: unknown field `colour`, expected `keys` or `sources`",
+    );
+    assert_error(
+        "  workers: 2",
+        "  workers: 2\n  parallelism: 3",
+        "s.yaml:24:3: pipeline: unknown field `parallelism`, expected one of `window`, \
+         `watermark`, `watermark_interval`, `idle_timeout`, `allowed_lateness`, \
+         `timestamp_combiner`, `aggregate`, `on_time`, `dedup`, `workers`",
+    );
+    assert_error(
+        "{fixed: 1m}",
+        "{fixed: {size: 1m, ofset: 1s}}",
+        "s.yaml:20:30: pipeline.window.fixed: unknown field `ofset`, expected `size` or `offset`",
+    );
+    assert_error(
+        "  window: {fixed: 1m}",
+        "  window: {fixd: 1m}",
+        "s.yaml:20:12: pipeline.window: unknown variant `fixd`, expected one of `fixed`, \
+         `sliding`, `sessions`, `global`",
+    );
+}
+
+#[test]
+fn malformed_yaml_is_an_error() {
+    let e = error(&with("seed: 1", "seed: 1: 2"));
+    assert!(
+        e.starts_with("s.yaml:3:8: mapping values are not allowed"),
+        "{e}"
+    );
+    let e = error(&with("  keys: 8", "  keys: \"8"));
+    assert!(
+        e.starts_with("s.yaml:30:1: found unexpected end of stream"),
+        "{e}"
+    );
+    let e = error("");
+    assert!(e.starts_with("s.yaml:"), "{e}");
+}
+
+#[test]
+fn wrong_types_are_errors() {
+    assert_error(
+        "  window: {fixed: 1m}",
+        "  window: 5",
+        "s.yaml:20:11: pipeline.window: invalid type: integer `5`, expected a window: \
+         {fixed: 1m}, {sliding: {size: 1m, period: 10s}}, {sessions: 30s} or global",
+    );
+    assert_error(
+        "duration: 10m",
+        "duration: 10",
+        "s.yaml:4:11: duration: expected a duration with a unit (like 250ms, 10s, 5m or 1h), \
+         got `10`",
+    );
+    assert_error(
+        "    - name: phones\n      count: 20",
+        "    - count: 20",
+        "s.yaml:8:7: workload.sources[0]: missing field `name`",
+    );
+}
+
+#[test]
+fn windows_must_be_positive() {
+    assert_error(
+        "  window: {fixed: 1m}",
+        "  window: {fixed: 0s}",
+        "s.yaml:20:19: pipeline.window.fixed.size: window size must be positive, got 0ms",
+    );
+    assert_error(
+        "  window: {fixed: 1m}",
+        "  window: {fixed: {size: -1m}}",
+        "s.yaml:20:26: pipeline.window.fixed.size: window size must be positive, got -1m",
+    );
+    assert_error(
+        "  window: {fixed: 1m}",
+        "  window: {sessions: {gap: -5s}}",
+        "s.yaml:20:28: pipeline.window.sessions.gap: session gap must be positive, got -5s",
+    );
+    assert_error(
+        "  window: {fixed: 1m}",
+        "  window: {sliding: {size: 1m, period: 0s}}",
+        "s.yaml:20:40: pipeline.window.sliding.period: window period must be positive, got 0ms",
+    );
+}
+
+#[test]
+fn negative_rates_are_errors() {
+    assert_error(
+        "      rate: 2",
+        "      rate: -2",
+        "s.yaml:10:13: workload.sources[0].rate: rate must be a non-negative number of events \
+         per second, got -2",
+    );
+    assert_error(
+        "      offline:",
+        "      bursts: [{at: 1m, for: 10s, rate: -1}]\n      offline:",
+        "s.yaml:12:41: workload.sources[0].bursts[0].rate: rate must be a non-negative number \
+         of events per second, got -1",
+    );
+}
+
+#[test]
+fn ranges_are_checked() {
+    assert_error(
+        "{min: 5ms, max: 50ms}",
+        "{min: 60ms, max: 50ms}",
+        "s.yaml:15:39: network.latency.uniform.max: latency max must be at least min, got min \
+         60ms > max 50ms",
+    );
+    assert_error(
+        "{min: 1, max: 100}",
+        "{min: 10, max: 1}",
+        "s.yaml:11:25: workload.sources[0].values.uniform: uniform values need min <= max, got \
+         min 10 > max 1",
+    );
+    assert_error(
+        "  latency: {uniform: {min: 5ms, max: 50ms}}",
+        "  latency: {pareto: {scale: 5ms, shape: 0}}",
+        "s.yaml:15:41: network.latency.pareto.shape: pareto shape must be a positive number, \
+         got 0",
+    );
+}
+
+#[test]
+fn probabilities_are_checked() {
+    assert_error(
+        "  loss: 0.01",
+        "  loss: 1.5",
+        "s.yaml:16:9: network.loss: loss must be between 0 and 1, got 1.5",
+    );
+    assert_error(
+        "  loss: 0.01",
+        "  loss: -0.1",
+        "s.yaml:16:9: network.loss: loss must be between 0 and 1, got -0.1",
+    );
+    assert_error(
+        "sources: 0.3}",
+        "sources: 1.3}",
+        "s.yaml:13:38: workload.sources[0].offline[0].sources: a fraction of sources must be \
+         between 0 and 1, got 1.3",
+    );
+    assert_error(
+        "  dead_letter_fraction_max: 0.01",
+        "  dead_letter_fraction_max: 2",
+        "s.yaml:29:29: expect.dead_letter_fraction_max: dead_letter_fraction_max must be between \
+         0 and 1, got 2",
+    );
+}
+
+#[test]
+fn hosts_must_exist() {
+    assert_error(
+        "from: phones}]",
+        "from: tablets}]",
+        "s.yaml:18:41: network.partitions[0].from: unknown host `tablets`; expected a source \
+         group (`phones`), one of its sources (like `phones-0`) or `engine`",
+    );
+    assert_error(
+        "from: phones}]",
+        "from: phones, to: log}]",
+        "s.yaml:18:53: network.partitions[0].to: unknown host `log`; expected a source group \
+         (`phones`), one of its sources (like `phones-0`) or `engine`",
+    );
+    // A single source, `engine` and (with a log) `log` are hosts.
+    parse_str(&with("from: phones}]", "from: phones-3}]")).unwrap();
+    parse_str(&with(
+        "from: phones}]",
+        "from: phones, to: log}]\n  log: {partitions: 2}",
+    ))
+    .unwrap();
+}
+
+#[test]
+fn durations_must_fit_in_i64_milliseconds() {
+    assert_error(
+        "duration: 10m",
+        "duration: 99999999999999999h",
+        "s.yaml:4:11: duration: duration `99999999999999999h` is too long (at most \
+         9223372036854775807ms)",
+    );
+    assert_error(
+        "allowed_lateness: 1m",
+        "allowed_lateness: 99999999999999999999ms",
+        "s.yaml:22:21: pipeline.allowed_lateness: duration `99999999999999999999ms` is too long \
+         (at most 9223372036854775807ms)",
+    );
+}
+
+#[test]
+fn strategy_names_are_unique() {
+    assert_error(
+        "{name: early,",
+        "{name: default,",
+        "s.yaml:26:12: strategies[1].name: strategy name `default` is used twice; names must be \
+         unique",
+    );
+}
+
+#[test]
+fn workers_must_be_positive() {
+    assert_error(
+        "  workers: 2",
+        "  workers: 0",
+        "s.yaml:23:12: pipeline.workers: workers must be between 1 and 1024, got 0",
+    );
+    assert_error(
+        "  workers: 2",
+        "  workers: -1",
+        "s.yaml:23:12: pipeline.workers: invalid type: integer `-1`, expected u32",
+    );
+}
+
+#[test]
+fn nested_triggers_are_checked_where_they_are() {
+    assert_error(
+        "{repeatedly: {after_processing_time: 10s}}",
+        "{after_each: [always, {after_count: 0}]}",
+        "s.yaml:26:90: strategies[1].trigger.after_watermark.early.after_each[1].after_count: \
+         after_count must be at least 1",
+    );
+    assert_error(
+        "{repeatedly: {after_processing_time: 10s}}",
+        "{after_any: []}",
+        "s.yaml:26:66: strategies[1].trigger.after_watermark.early.after_any: after_any needs at \
+         least one trigger",
+    );
+    assert_error(
+        "{after_processing_time: 10s}",
+        "{after_processing_time: {offset: 5s}}",
+        "s.yaml:26:118: strategies[1].trigger.after_watermark.early.repeatedly.\
+         after_processing_time.offset: after_processing_time offset needs a period to align to",
+    );
+}
+
+#[test]
+fn too_many_events_are_refused() {
+    assert_error(
+        "      rate: 2",
+        "      rate: 1000",
+        "s.yaml:8:5: workload.sources: the sources would generate about 12000000 events over \
+         10m; at most 4000000 are allowed (lower a rate, count or duration)",
+    );
+}
+
+#[test]
+fn other_checks() {
+    assert_error(
+        "strategies:\n  - {name: default, trigger: default, accumulation: discarding}\n  - {name: early, trigger: {after_watermark: {early: {repeatedly: {after_processing_time: 10s}}}}, accumulation: accumulating}",
+        "strategies: []",
+        "s.yaml:24:13: strategies: expected at least one strategy",
+    );
+    assert_error(
+        "  keys: 8",
+        "  keys: [a, b, a]",
+        "s.yaml:6:16: workload.keys[2]: key name `a` is used twice",
+    );
+    assert_error(
+        "      count: 20",
+        "      count: 0",
+        "s.yaml:9:14: workload.sources[0].count: count must be at least 1",
+    );
+    assert_error(
+        "  - name: phones",
+        "  - name: engine",
+        "s.yaml:8:13: workload.sources[0].name: `engine` is reserved for a host",
+    );
+    assert_error(
+        "max_attempts: 5",
+        "max_attempts: 0",
+        "s.yaml:17:41: network.retry.max_attempts: max_attempts must be at least 1",
+    );
+    assert_error(
+        "  allowed_lateness: 1m",
+        "  allowed_lateness: -1m",
+        "s.yaml:21:21: pipeline.allowed_lateness: allowed_lateness must not be negative, got -1m",
+    );
+    assert_error(
+        "{bounded_out_of_orderness: 5s}",
+        "{punctuated: 0s}",
+        "s.yaml:20:27: pipeline.watermark.punctuated.interval: punctuation interval must be \
+         positive, got 0ms",
+    );
+}
+
+/// Every prefix of a valid file is either valid or an error; never a panic.
+#[test]
+fn truncated_files_never_panic() {
+    for end in (0..BASE.len()).filter(|i| BASE.is_char_boundary(*i)) {
+        if let Err(e) = parse_str(&BASE[..end]) {
+            assert!(e.to_string().starts_with("s.yaml:"));
+        }
+    }
+    for text in [
+        "[]",
+        "- a",
+        "name: 1",
+        "~",
+        "!!binary aGk=",
+        "a: &x [*x]",
+        "{{{",
+        "\t",
+    ] {
+        assert!(parse_str(text).is_err(), "{text}");
+    }
+}
+
+#[test]
+fn shipped_scenarios_parse() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let mut files = Vec::new();
+    for sub in [dir.clone(), dir.join("regressions")] {
+        for entry in std::fs::read_dir(&sub).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 10, "{files:?}");
+    for path in &files {
+        let s = load(path).unwrap_or_else(|e| panic!("{e}"));
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        assert_eq!(
+            s.name,
+            stem,
+            "{}: name should match the file name",
+            path.display()
+        );
+        let sentences = s.description.matches(". ").count() + 1;
+        assert!(
+            sentences >= 2,
+            "{}: the description should teach",
+            path.display()
+        );
+        let events = crate::workload::generate(&s, s.seed).events.len();
+        assert!(
+            (100..=20_000).contains(&events),
+            "{}: {events} events",
+            path.display()
+        );
+    }
 }

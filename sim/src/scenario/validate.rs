@@ -42,8 +42,8 @@ fn join(base: &[Seg], rest: Vec<Seg>) -> Vec<Seg> {
 /// The first problem in `s`, in file order.
 pub(crate) fn check(s: &Scenario) -> Check {
     positive(yaml_path!["duration"], "duration", s.duration)?;
-    let hosts = workload(s)?;
-    network(&s.network, &hosts)?;
+    workload(s)?;
+    network(s)?;
     pipeline(&s.pipeline)?;
     strategies(&s.strategies)?;
     thresholds(&yaml_path!["expect"], &s.expect.thresholds())
@@ -86,9 +86,9 @@ fn period(base: &[Seg], at: Dur, for_: Dur) -> Check {
     positive(join(base, yaml_path!["for"]), "for", for_)
 }
 
-/// Checks the workload; returns the host names it defines (groups and
-/// their sources), for the network's references.
-fn workload(s: &Scenario) -> Result<BTreeSet<String>, Problem> {
+/// Checks the workload: values, and that group and source names are
+/// unique host names.
+fn workload(s: &Scenario) -> Check {
     let w = &s.workload;
     match &w.keys {
         KeysSpec::Count(0) => fail(yaml_path!["workload", "keys"], "keys must be at least 1")?,
@@ -135,7 +135,7 @@ fn workload(s: &Scenario) -> Result<BTreeSet<String>, Problem> {
             ),
         )?;
     }
-    Ok(hosts)
+    Ok(())
 }
 
 /// The mean number of events a group generates (bursts replace the rate).
@@ -251,26 +251,45 @@ fn latency(p: Vec<Seg>, l: &LatencySpec) -> Check {
     }
 }
 
-fn host(p: Vec<Seg>, name: &str, hosts: &BTreeSet<String>, has_log: bool) -> Check {
-    if name == ENGINE_HOST || (has_log && name == LOG_HOST) || hosts.contains(name) {
+fn host(p: Vec<Seg>, name: &str, s: &Scenario) -> Check {
+    let has_log = s.network.log.is_some();
+    let is_source = || {
+        s.workload
+            .sources
+            .iter()
+            .any(|g| g.name == name || g.source_names().iter().any(|n| n == name))
+    };
+    if name == ENGINE_HOST || (has_log && name == LOG_HOST) || is_source() {
         return Ok(());
     }
-    let mut known: Vec<&str> = hosts.iter().map(String::as_str).collect();
-    known.push(ENGINE_HOST);
-    if has_log {
-        known.push(LOG_HOST);
-    }
+    let groups: Vec<String> = s
+        .workload
+        .sources
+        .iter()
+        .map(|g| format!("`{}`", g.name))
+        .collect();
+    let tail = if has_log {
+        format!(", `{ENGINE_HOST}` or `{LOG_HOST}`")
+    } else {
+        format!(" or `{ENGINE_HOST}`")
+    };
     fail(
         p,
         format!(
-            "unknown host `{name}`; expected one of: {}",
-            known.join(", ")
+            "unknown host `{name}`; expected a source group ({}), one of its sources \
+             (like `{}`){tail}",
+            groups.join(", "),
+            s.workload
+                .sources
+                .first()
+                .and_then(|g| g.source_names().into_iter().next())
+                .unwrap_or_default(),
         ),
     )
 }
 
-fn network(n: &NetworkSpec, hosts: &BTreeSet<String>) -> Check {
-    let has_log = n.log.is_some();
+fn network(s: &Scenario) -> Check {
+    let n = &s.network;
     latency(yaml_path!["network", "latency"], &n.latency)?;
     probability(yaml_path!["network", "loss"], "loss", n.loss)?;
     if let Some(r) = n.retry {
@@ -288,8 +307,8 @@ fn network(n: &NetworkSpec, hosts: &BTreeSet<String>) -> Check {
     }
     for (i, l) in n.links.iter().enumerate() {
         let base = yaml_path!["network", "links", i];
-        host(join(&base, yaml_path!["from"]), &l.from, hosts, has_log)?;
-        host(join(&base, yaml_path!["to"]), &l.to, hosts, has_log)?;
+        host(join(&base, yaml_path!["from"]), &l.from, s)?;
+        host(join(&base, yaml_path!["to"]), &l.to, s)?;
         if let Some(lat) = &l.latency {
             latency(join(&base, yaml_path!["latency"]), lat)?;
         }
@@ -301,8 +320,8 @@ fn network(n: &NetworkSpec, hosts: &BTreeSet<String>) -> Check {
         for (i, f) in faults.iter().enumerate() {
             let base = yaml_path!["network", what, i];
             period(&base, f.at, f.for_)?;
-            host(join(&base, yaml_path!["from"]), &f.from, hosts, has_log)?;
-            host(join(&base, yaml_path!["to"]), &f.to, hosts, has_log)?;
+            host(join(&base, yaml_path!["from"]), &f.from, s)?;
+            host(join(&base, yaml_path!["to"]), &f.to, s)?;
         }
     }
     if let Some(log) = n.log {

@@ -18,7 +18,11 @@ use tidemark_engine::{
 
 /// How elements are assigned to windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    expecting = "a window: {fixed: 1m}, {sliding: {size: 1m, period: 10s}}, {sessions: 30s} or global"
+)]
 pub enum WindowSpec {
     /// Tumbling windows: `{fixed: 1m}` or `{fixed: {size: 1m, offset: 10s}}`.
     Fixed(
@@ -118,7 +122,11 @@ impl WindowSpec {
 
 /// When a window fires (DESIGN.md's trigger spellings; durations carry units).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    expecting = "a trigger: default, never, always, or a one-key mapping like {after_count: 2}, {after_watermark: {early: T, late: T}}, {after_processing_time: 10s}, {repeatedly: T}, {after_any: [T]}, {after_all: [T]}, {after_each: [T]}, {or_finally: {trigger: T, until: T}}"
+)]
 pub enum TriggerSpec {
     /// `repeatedly(after_watermark)`: on time, then once per late bundle.
     Default,

@@ -146,7 +146,11 @@ impl SourceGroup {
 
 /// Distribution of event values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    expecting = "a value distribution: {constant: 1} or {uniform: {min, max}}"
+)]
 pub enum ValueDist {
     /// Every event carries this value.
     Constant(i64),
