@@ -1,0 +1,97 @@
+//! The simulation subcommands (`run`, `sweep`, `replay`, `shrink`): load
+//! the scenario, call [`crate::run`] and friends, print, pick the exit code.
+//! 0: every expected invariant and threshold held; 1: a check failed;
+//! 2: bad input (the `InputError` line) or a run that could not complete.
+
+use crate::cli::Format;
+use crate::scenario::{self, Scenario};
+use crate::{jsonl, run, shrink, summary, sweep};
+use anyhow::Context;
+use std::path::Path;
+use std::process::ExitCode;
+
+fn load(path: &Path) -> anyhow::Result<Scenario> {
+    // The InputError's Display is the whole one-line `file:line:col: message`.
+    Ok(scenario::load(path)?)
+}
+
+fn code(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// `tidemark run`.
+pub fn run(
+    path: &Path,
+    seed: Option<u64>,
+    format: Format,
+    out: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let scenario = load(path)?;
+    let seed = seed.unwrap_or(scenario.seed);
+    let (report, sim) = run::run_seed(&scenario, seed)?;
+    if let Some(dir) = out {
+        jsonl::write_outputs(dir, &sim)
+            .with_context(|| format!("writing outputs to {}", dir.display()))?;
+    }
+    match format {
+        Format::Table => print!("{}", summary::report_table(&report)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&summary::report_json(&report))?
+        ),
+    }
+    Ok(code(report.ok()))
+}
+
+/// `tidemark replay`.
+pub fn replay(path: &Path, seed: u64) -> anyhow::Result<ExitCode> {
+    let scenario = load(path)?;
+    let (report, _) = run::run_seed(&scenario, seed)?;
+    print!(
+        "{}",
+        summary::replay_text(&report, &path.display().to_string())
+    );
+    Ok(code(report.ok()))
+}
+
+/// `tidemark sweep`.
+pub fn sweep(
+    path: &Path,
+    seeds: &str,
+    jobs: Option<usize>,
+    shard: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let scenario = load(path)?;
+    let range = sweep::parse_seeds(seeds).map_err(anyhow::Error::msg)?;
+    let shard = shard
+        .map(sweep::parse_shard)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let seeds = sweep::shard_seeds(range, shard);
+    let results = sweep::sweep(&scenario, &seeds, jobs)?;
+    let (text, failed) = sweep::render(path, &results);
+    print!("{text}");
+    Ok(code(failed == 0))
+}
+
+/// `tidemark shrink`.
+pub fn shrink(path: &Path, seed: u64, out: &Path) -> anyhow::Result<ExitCode> {
+    let scenario = load(path)?;
+    let Some(shrunk) = shrink::shrink(&scenario, seed)? else {
+        println!("seed {seed} passes every expected check: nothing to shrink");
+        return Ok(ExitCode::SUCCESS);
+    };
+    let written = shrink::write_regression(out, path, seed, &shrunk)?;
+    println!("failure: {}", shrunk.failure);
+    println!("shrunk in {} runs:", shrunk.runs);
+    for step in &shrunk.steps {
+        println!("  - {step}");
+    }
+    println!("wrote {}", written.display());
+    println!("reproduce: {}", sweep::replay_command(&written, seed));
+    Ok(ExitCode::SUCCESS)
+}

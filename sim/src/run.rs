@@ -1,0 +1,415 @@
+//! One seeded run from end to end: scenario → workload → trace → strategy
+//! runs → oracle and invariant checks → a [`SeedReport`].
+//!
+//! This is the only place that strings the stages together; `run`,
+//! `replay`, `sweep`, `shrink` and the scenario tests all go through
+//! [`run_seed`], so they agree on what "a seed fails" means.
+
+use crate::invariants::{
+    self, check_strategy, name, Counterexample, Invariant, Outcome, Subject, Verdict,
+};
+use crate::model::{Delivery, FaultDecision, StrategyRun, Trace, Workload};
+use crate::oracle::{self, Windowing};
+use crate::scenario::{AccumulationSpec, ResolvedStrategy, Scenario, StrategySpec, WatermarkSpec};
+use crate::trace_hash::run_hash;
+use anyhow::Context;
+use tidemark_engine::{Accumulation, Timing};
+
+/// What one seed produced: the stages' values, kept for `--out`.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    /// The generated events.
+    pub workload: Workload,
+    /// What the network delivered.
+    pub trace: Trace,
+    /// One run per strategy, in scenario order.
+    pub runs: Vec<StrategyRun>,
+}
+
+/// Generates, delivers and runs every strategy for `seed`.
+pub fn simulate(scenario: &Scenario, seed: u64) -> anyhow::Result<Simulation> {
+    let workload = crate::workload::generate(scenario, seed);
+    let trace = crate::network::deliver(scenario, &workload, seed).with_context(|| {
+        format!(
+            "scenario {}: simulating the network for seed {seed}",
+            scenario.name
+        )
+    })?;
+    let runs = scenario
+        .strategies
+        .iter()
+        .map(|s| {
+            crate::workers::run_strategy(scenario, &workload, &trace, s)
+                .with_context(|| format!("scenario {}: strategy {}", scenario.name, s.name))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Simulation {
+        workload,
+        trace,
+        runs,
+    })
+}
+
+/// A threshold from `expect`, and how the strategy measured against it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdCheck {
+    /// `dead_letter_fraction_max` or `accuracy_min`.
+    pub name: &'static str,
+    /// The limit the scenario set.
+    pub limit: f64,
+    /// What the run measured.
+    pub actual: f64,
+    /// True when within the limit.
+    pub ok: bool,
+}
+
+/// One strategy's figures and verdicts for one seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrategyReport {
+    /// The strategy's name.
+    pub name: String,
+    /// Its trigger, Beam-style.
+    pub trigger: String,
+    /// Its accumulation mode.
+    pub accumulation: Accumulation,
+    /// Panes emitted (retractions not counted), and by timing.
+    pub panes: u64,
+    /// Early panes.
+    pub panes_early: u64,
+    /// Late panes.
+    pub panes_late: u64,
+    /// Retractions emitted.
+    pub retractions: u64,
+    /// Dead letters emitted.
+    pub dead_letters: u64,
+    /// Share of generated events dead-lettered (for any window).
+    pub dead_letter_fraction: f64,
+    /// Duplicates that reached the engine and were counted.
+    pub duplicates_counted: u64,
+    /// Duplicates removed by deduplication.
+    pub duplicates_dropped: u64,
+    /// Watermarks the engine ignored because they went back.
+    pub watermark_regressions: u64,
+    /// Windows with a final value.
+    pub windows: u64,
+    /// Share of windows whose final value equals the truth.
+    pub accuracy: f64,
+    /// Every per-strategy invariant, with whether the scenario checks it.
+    pub verdicts: Vec<(Verdict, bool)>,
+    /// The scenario's thresholds for this strategy.
+    pub thresholds: Vec<ThresholdCheck>,
+}
+
+/// Why a seed fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The strategy, unless the failure is run-wide (determinism).
+    pub strategy: Option<String>,
+    /// The invariant's or threshold's name.
+    pub check: String,
+    /// The counterexample or the measured value, in one line.
+    pub detail: String,
+    /// The counterexample, for invariants.
+    pub counterexample: Option<Counterexample>,
+}
+
+impl Failure {
+    /// What failed, without the details: shrinking keeps a candidate only
+    /// when it fails the same way.
+    #[must_use]
+    pub fn signature(&self) -> (Option<String>, String) {
+        (self.strategy.clone(), self.check.clone())
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.strategy {
+            Some(s) => write!(f, "strategy {s}: {} failed: {}", self.check, self.detail),
+            None => write!(f, "{} failed: {}", self.check, self.detail),
+        }
+    }
+}
+
+/// Everything `run` prints for one seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedReport {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The master seed.
+    pub seed: u64,
+    /// Fingerprint of the workload, trace and every strategy's outputs.
+    pub hash: String,
+    /// Events generated.
+    pub events: u64,
+    /// Events the network lost (after all retries).
+    pub lost: u64,
+    /// Duplicate copies the network delivered (retries after lost acks).
+    pub duplicates_delivered: u64,
+    /// The network's fault decisions, in time order.
+    pub faults: Vec<FaultDecision>,
+    /// Same seed twice, same hash?
+    pub determinism: Outcome,
+    /// Whether the scenario checks determinism.
+    pub determinism_checked: bool,
+    /// Per strategy, in scenario order.
+    pub strategies: Vec<StrategyReport>,
+    /// Why the seed fails, first first; empty when it passes.
+    pub failures: Vec<Failure>,
+}
+
+impl SeedReport {
+    /// True when nothing the scenario expects was broken.
+    #[must_use]
+    pub fn ok(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Runs `seed` twice (the second time only to check determinism), checks
+/// every invariant and threshold, and returns the report and the first
+/// run's values.
+pub fn run_seed(scenario: &Scenario, seed: u64) -> anyhow::Result<(SeedReport, Simulation)> {
+    run_seed_with(scenario, seed, true)
+}
+
+/// [`run_seed`], with the determinism re-run optional: `shrink` skips it
+/// (halving its cost) unless determinism is what it is shrinking.
+pub fn run_seed_with(
+    scenario: &Scenario,
+    seed: u64,
+    determinism: bool,
+) -> anyhow::Result<(SeedReport, Simulation)> {
+    let sim = simulate(scenario, seed)?;
+    let hash = run_hash(&sim.workload, &sim.trace, &sim.runs);
+    let determinism_checked = determinism
+        && scenario
+            .expect
+            .invariants
+            .includes(Invariant::Deterministic);
+    let determinism = if determinism_checked {
+        let again = simulate(scenario, seed)?;
+        let hash_again = run_hash(&again.workload, &again.trace, &again.runs);
+        if hash_again == hash {
+            Outcome::Held
+        } else {
+            Outcome::Failed(Box::new(Counterexample {
+                what: format!("seed {seed} run twice in one process gave different runs"),
+                expected: Some(hash.clone()),
+                actual: Some(hash_again),
+                ..Counterexample::default()
+            }))
+        }
+    } else {
+        Outcome::NotApplicable("not checked in this run")
+    };
+    let strategies = check_strategies(scenario, &sim)?;
+    let mut report = SeedReport {
+        scenario: scenario.name.clone(),
+        seed,
+        hash,
+        events: sim.workload.events.len() as u64,
+        lost: sim.trace.undelivered.len() as u64,
+        duplicates_delivered: sim
+            .trace
+            .deliveries
+            .iter()
+            .filter(|d| {
+                matches!(
+                    d,
+                    Delivery::Record {
+                        duplicate: true,
+                        ..
+                    }
+                )
+            })
+            .count() as u64,
+        faults: sim.trace.faults.clone(),
+        determinism,
+        determinism_checked,
+        strategies,
+        failures: Vec::new(),
+    };
+    report.failures = failures(&report);
+    Ok((report, sim))
+}
+
+fn check_strategies(scenario: &Scenario, sim: &Simulation) -> anyhow::Result<Vec<StrategyReport>> {
+    let resolved = scenario.strategies_resolved();
+    let Some(first) = resolved.first() else {
+        return Ok(Vec::new());
+    };
+    // Window and aggregation are pipeline-wide, so one truth serves all.
+    let windowing = Windowing {
+        window: first.pipeline.window,
+        aggregate: first.pipeline.aggregate,
+    };
+    let truth = oracle::truth(&sim.workload, windowing);
+    let mut out = Vec::with_capacity(resolved.len());
+    for (i, strategy) in resolved.iter().enumerate() {
+        let extra = sibling_runs(scenario, sim, i)?;
+        let mut siblings: Vec<(Accumulation, &StrategyRun)> =
+            extra.iter().map(|(m, r)| (*m, r)).collect();
+        for (j, other) in resolved.iter().enumerate() {
+            if j != i && same_but_accumulation(&scenario.strategies[i], &scenario.strategies[j]) {
+                siblings.push((other.pipeline.accumulation, &sim.runs[j]));
+            }
+        }
+        let subject = Subject {
+            workload: &sim.workload,
+            trace: &sim.trace,
+            run: &sim.runs[i],
+            windowing,
+            accumulation: strategy.pipeline.accumulation,
+            dedup: strategy.dedup,
+            watermark_perfect: strategy.watermark == WatermarkSpec::Perfect,
+            siblings: &siblings,
+        };
+        let check = check_strategy(&subject, &truth);
+        out.push(strategy_report(scenario, strategy, &sim.runs[i], check));
+    }
+    Ok(out)
+}
+
+/// True when two strategies differ only in name, accumulation and thresholds,
+/// so their runs over one trace must agree per the accumulation invariant.
+fn same_but_accumulation(a: &StrategySpec, b: &StrategySpec) -> bool {
+    let normal = |s: &StrategySpec| StrategySpec {
+        name: String::new(),
+        accumulation: AccumulationSpec::Discarding,
+        expect: None,
+        ..s.clone()
+    };
+    normal(a) == normal(b)
+}
+
+/// The strategy's trigger in the discarding and accumulating modes it
+/// lacks, replayed over the same trace, unless another strategy of the
+/// scenario already is that run.
+fn sibling_runs(
+    scenario: &Scenario,
+    sim: &Simulation,
+    i: usize,
+) -> anyhow::Result<Vec<(Accumulation, StrategyRun)>> {
+    if !scenario
+        .expect
+        .invariants
+        .includes(Invariant::AccumulationConsistent)
+    {
+        return Ok(Vec::new());
+    }
+    let spec = &scenario.strategies[i];
+    let mut out = Vec::new();
+    for (mode, mode_spec) in [
+        (Accumulation::Discarding, AccumulationSpec::Discarding),
+        (Accumulation::Accumulating, AccumulationSpec::Accumulating),
+    ] {
+        let covered = scenario.strategies.iter().any(|other| {
+            same_but_accumulation(spec, other) && Accumulation::from(other.accumulation) == mode
+        });
+        if covered {
+            continue;
+        }
+        let variant = StrategySpec {
+            accumulation: mode_spec,
+            ..spec.clone()
+        };
+        let run = crate::workers::run_strategy(scenario, &sim.workload, &sim.trace, &variant)
+            .with_context(|| format!("strategy {} replayed {mode}", spec.name))?;
+        out.push((mode, run));
+    }
+    Ok(out)
+}
+
+fn strategy_report(
+    scenario: &Scenario,
+    strategy: &ResolvedStrategy,
+    run: &StrategyRun,
+    check: invariants::StrategyCheck,
+) -> StrategyReport {
+    let count = |timing| {
+        run.panes
+            .iter()
+            .filter(|p| !p.retraction && p.info.timing == timing)
+            .count() as u64
+    };
+    let mut thresholds = Vec::new();
+    if let Some(limit) = strategy.thresholds.dead_letter_fraction_max {
+        let actual = check.dead_letter_fraction;
+        thresholds.push(ThresholdCheck {
+            name: "dead_letter_fraction_max",
+            limit,
+            actual,
+            ok: actual <= limit,
+        });
+    }
+    if let Some(limit) = strategy.thresholds.accuracy_min {
+        let actual = check.accuracy;
+        thresholds.push(ThresholdCheck {
+            name: "accuracy_min",
+            limit,
+            actual,
+            ok: actual >= limit,
+        });
+    }
+    StrategyReport {
+        name: strategy.name.clone(),
+        trigger: strategy.pipeline.trigger.to_string(),
+        accumulation: strategy.pipeline.accumulation,
+        panes: run.panes.iter().filter(|p| !p.retraction).count() as u64,
+        panes_early: count(Timing::Early),
+        panes_late: count(Timing::Late),
+        retractions: run.panes.iter().filter(|p| p.retraction).count() as u64,
+        dead_letters: run.dead_letters.len() as u64,
+        dead_letter_fraction: check.dead_letter_fraction,
+        duplicates_counted: run.duplicates_counted,
+        duplicates_dropped: run.duplicates_dropped,
+        watermark_regressions: run.watermark_regressions,
+        windows: check.finals.values.len() as u64,
+        accuracy: check.accuracy,
+        verdicts: check
+            .verdicts
+            .into_iter()
+            .map(|v| {
+                let checked = scenario.expect.invariants.includes(v.invariant);
+                (v, checked)
+            })
+            .collect(),
+        thresholds,
+    }
+}
+
+/// Every way the seed fails, in report order: per strategy its checked
+/// invariants then its thresholds, then determinism.
+fn failures(report: &SeedReport) -> Vec<Failure> {
+    let mut out = Vec::new();
+    for s in &report.strategies {
+        for (v, checked) in &s.verdicts {
+            if let (Outcome::Failed(c), true) = (&v.outcome, checked) {
+                out.push(Failure {
+                    strategy: Some(s.name.clone()),
+                    check: name(v.invariant).to_string(),
+                    detail: c.to_string(),
+                    counterexample: Some((**c).clone()),
+                });
+            }
+        }
+        for t in s.thresholds.iter().filter(|t| !t.ok) {
+            out.push(Failure {
+                strategy: Some(s.name.clone()),
+                check: t.name.to_string(),
+                detail: format!("measured {:.4}, limit {}", t.actual, t.limit),
+                counterexample: None,
+            });
+        }
+    }
+    if let Outcome::Failed(c) = &report.determinism {
+        out.push(Failure {
+            strategy: None,
+            check: name(Invariant::Deterministic).to_string(),
+            detail: c.to_string(),
+            counterexample: Some((**c).clone()),
+        });
+    }
+    out
+}
