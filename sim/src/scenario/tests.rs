@@ -388,7 +388,7 @@ fn nested_triggers_are_checked_where_they_are() {
     assert_error(
         "{after_processing_time: 10s}",
         "{after_processing_time: {offset: 5s}}",
-        "s.yaml:26:118: strategies[1].trigger.after_watermark.early.repeatedly.\
+        "s.yaml:26:100: strategies[1].trigger.after_watermark.early.repeatedly.\
          after_processing_time.offset: after_processing_time offset needs a period to align to",
     );
 }
@@ -433,7 +433,7 @@ fn other_checks() {
     assert_error(
         "  allowed_lateness: 1m",
         "  allowed_lateness: -1m",
-        "s.yaml:21:21: pipeline.allowed_lateness: allowed_lateness must not be negative, got -1m",
+        "s.yaml:22:21: pipeline.allowed_lateness: allowed_lateness must not be negative, got -1m",
     );
     assert_error(
         "{bounded_out_of_orderness: 5s}",
