@@ -15,6 +15,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print the JSON Schema of the scenario format, for editors.
+    Schema,
     /// Run scripted engine transcripts; exit 1 if any fails.
     Transcript {
         /// Transcript YAML files (several documents per file, separated by `---`).
@@ -38,6 +40,10 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Transcript { files, format }) => crate::transcript::cli(&files, format),
+        Some(Command::Schema) => {
+            print!("{}", crate::scenario::schema::json());
+            Ok(ExitCode::SUCCESS)
+        }
         None => {
             eprintln!("no command yet");
             Ok(ExitCode::SUCCESS)

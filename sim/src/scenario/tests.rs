@@ -438,7 +438,7 @@ fn other_checks() {
     assert_error(
         "{bounded_out_of_orderness: 5s}",
         "{punctuated: 0s}",
-        "s.yaml:20:27: pipeline.watermark.punctuated.interval: punctuation interval must be \
+        "s.yaml:21:27: pipeline.watermark.punctuated.interval: punctuation interval must be \
          positive, got 0ms",
     );
 }
@@ -504,4 +504,40 @@ fn shipped_scenarios_parse() {
             path.display()
         );
     }
+}
+
+#[test]
+fn schema_is_json_naming_the_top_level_fields() {
+    let text = schema::json();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let props = v["properties"].as_object().unwrap();
+    for field in [
+        "name",
+        "description",
+        "seed",
+        "duration",
+        "workload",
+        "network",
+        "pipeline",
+        "strategies",
+        "expect",
+    ] {
+        assert!(props.contains_key(field), "schema lacks `{field}`");
+    }
+    assert_eq!(v["additionalProperties"], serde_json::Value::Bool(false));
+    assert!(text.contains(duration::PATTERN));
+    assert!(text.contains("after_watermark"));
+}
+
+/// `scenarios/scenario.schema.json` is what `tidemark schema` prints.
+/// Regenerate it with `cargo run -- schema > scenarios/scenario.schema.json`.
+#[test]
+fn committed_schema_is_fresh() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/scenario.schema.json");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == schema::json(),
+        "{} is stale: run `cargo run -- schema > scenarios/scenario.schema.json`",
+        path.display()
+    );
 }
