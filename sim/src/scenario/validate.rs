@@ -46,7 +46,7 @@ pub(crate) fn check(s: &Scenario) -> Check {
     network(s)?;
     pipeline(&s.pipeline)?;
     strategies(&s.strategies)?;
-    thresholds(&yaml_path!["expect"], &s.expect.thresholds())
+    thresholds(&[Seg::from("expect")], &s.expect.thresholds())
 }
 
 fn positive(p: Vec<Seg>, what: &str, d: Dur) -> Check {
@@ -92,7 +92,9 @@ fn workload(s: &Scenario) -> Check {
     let w = &s.workload;
     match &w.keys {
         KeysSpec::Count(0) => fail(yaml_path!["workload", "keys"], "keys must be at least 1")?,
-        KeysSpec::Names(names) => unique_names(&yaml_path!["workload", "keys"], "key", names)?,
+        KeysSpec::Names(names) => {
+            unique_names(&[Seg::from("workload"), Seg::from("keys")], "key", names)?
+        }
         KeysSpec::Count(_) => {}
     }
     if w.sources.is_empty() {
@@ -106,21 +108,20 @@ fn workload(s: &Scenario) -> Check {
     for (i, g) in w.sources.iter().enumerate() {
         let base = yaml_path!["workload", "sources", i];
         source_group(&base, g)?;
-        for name in std::iter::once(g.name.clone()).chain(g.source_names()) {
+        // The group's name and its sources' names are all host names; a
+        // group of one source has one name for both.
+        let mut names = g.source_names();
+        if g.count != 1 {
+            names.insert(0, g.name.clone());
+        }
+        for name in names {
             if name == ENGINE_HOST || name == LOG_HOST {
-                fail(
-                    join(&base, yaml_path!["name"]),
-                    format!("`{name}` is reserved for a host"),
-                )?;
+                let message = format!("`{name}` is reserved for a host");
+                fail(join(&base, yaml_path!["name"]), message)?;
             }
-            // A group of one source is named like its source: not a clash.
-            if name != g.name || g.count != 1 || !hosts.contains(&name) {
-                if !hosts.insert(name.clone()) {
-                    fail(
-                        join(&base, yaml_path!["name"]),
-                        format!("source name `{name}` is used twice"),
-                    )?;
-                }
+            if !hosts.insert(name.clone()) {
+                let message = format!("source name `{name}` is used twice");
+                fail(join(&base, yaml_path!["name"]), message)?;
             }
         }
         expected_events += expected_events_of(g, s.duration);
