@@ -113,6 +113,9 @@ struct WindowState {
     /// The end-of-window activation happened (or can't: the window was
     /// created after the watermark passed its end).
     end_of_window_done: bool,
+    /// The watermark passed the end with nothing to hold it (see
+    /// `on_end_of_window`): every later pane is late.
+    on_time_forfeited: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -573,13 +576,20 @@ impl Engine {
         }
         // Keeping the result window's own state keeps its pane info; a new
         // window starts at pane 0, as Beam's golden transcripts show.
+        let had_base = base.is_some();
         let mut st = base.unwrap_or_else(|| self.fresh_state(result));
         st.deadline = None;
+        let mut triggers: Vec<&Node> = Vec::with_capacity(absorbed.len() + 1);
+        if had_base {
+            triggers.push(&st.trigger);
+        }
+        triggers.extend(absorbed.iter().map(|(_, other)| &other.trigger));
+        let merged_trigger = Node::merged(&self.pipeline.trigger, &triggers, &self.ctx(result));
+        st.trigger = merged_trigger;
         let retracting = self.pipeline.accumulation == Accumulation::AccumulatingAndRetracting;
         for (m, other) in absorbed {
             st.acc.merge(&other.acc);
             st.dirty |= other.dirty;
-            st.trigger.merge_from(&other.trigger);
             st.hold = match (st.hold, other.hold) {
                 (Some(a), Some(b)) => Some(match self.pipeline.timestamp_combiner {
                     TimestampCombiner::Latest => a.max(b),
@@ -624,6 +634,7 @@ impl Engine {
             last: None,
             deadline: None,
             end_of_window_done: self.watermark >= window.end,
+            on_time_forfeited: false,
         })
     }
 
@@ -724,6 +735,13 @@ impl Engine {
         let fire = match self.states.get_mut(&(key, window)) {
             Some(Slot::Open(st)) if !st.end_of_window_done => {
                 st.end_of_window_done = true;
+                // With `on_time: if_non_empty` nothing holds the output
+                // watermark at the end of a window with nothing pending, so
+                // it passes the end and no later pane can be on time
+                // (Beam's WatermarkHold adds no end-of-window hold then).
+                if self.pipeline.on_time == OnTimeBehavior::IfNonEmpty && !st.dirty {
+                    st.on_time_forfeited = true;
+                }
                 st.trigger.should_fire(&self.pipeline.trigger, &ctx)
             }
             _ => false,
@@ -918,10 +936,11 @@ impl Engine {
 
 /// Beam's `PaneInfoTracker`: once a non-early pane has gone out every pane
 /// is late; before the watermark passes the end a pane is early; the first
-/// pane after that is on time, unless the window was first seen only after
-/// the watermark had passed its end (it could never have been on time).
+/// pane after that is on time, unless the output watermark could already
+/// have passed the end — the window was first seen only after the watermark
+/// had passed its end, or nothing held it there (`on_time_forfeited`).
 fn timing_of(st: &WindowState, watermark: EventTime, window: &Window) -> Timing {
-    if st.non_early_emitted {
+    if st.non_early_emitted || st.on_time_forfeited {
         Timing::Late
     } else if watermark < window.end {
         Timing::Early

@@ -26,7 +26,10 @@ mod window;
 pub use aggregate::{AggValue, Aggregate};
 pub use driver::{Engine, EngineConfig, EngineStats, StateSize, WindowStatus};
 pub use output::{DeadLetter, DeadLetterReason, Key, Output, Pane, PaneInfo, Record, Timing};
-pub use pipeline::{Accumulation, ConfigError, OnTimeBehavior, Pipeline, TimestampCombiner};
+pub use pipeline::{
+    Accumulation, ConfigError, OnTimeBehavior, Pipeline, TimestampCombiner,
+    SLIDING_WINDOWS_PER_ELEMENT_MAX,
+};
 pub use time::{Duration, EventTime, ProcTime};
 pub use trigger::Trigger;
 pub use watermark::{WatermarkConfig, WatermarkStrategy, WatermarkTracker};

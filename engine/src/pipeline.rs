@@ -95,6 +95,10 @@ pub struct Pipeline {
     pub on_time: OnTimeBehavior,
 }
 
+/// The most sliding windows one element may belong to. Every element is
+/// added to each of its windows, so this bounds the work per element.
+pub const SLIDING_WINDOWS_PER_ELEMENT_MAX: u64 = 10_000;
+
 /// A pipeline that cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -109,6 +113,15 @@ pub enum ConfigError {
     /// A negative window offset.
     #[error("window offset must not be negative, got {0}")]
     NegativeOffset(i64),
+    /// Sliding windows so dense that each element would land in too many.
+    #[error(
+        "sliding windows put each element in {per_element} windows; at most {} are allowed (size / period)",
+        SLIDING_WINDOWS_PER_ELEMENT_MAX
+    )]
+    TooManyWindows {
+        /// Windows per element, `ceil(size / period)`.
+        per_element: u64,
+    },
     /// Negative allowed lateness.
     #[error("allowed_lateness must not be negative, got {0}")]
     NegativeLateness(i64),
@@ -146,6 +159,12 @@ impl Pipeline {
                 positive("period", period)?;
                 if offset.0 < 0 {
                     return Err(ConfigError::NegativeOffset(offset.0));
+                }
+                let per_element = (size.0 as i128 + period.0 as i128 - 1) / period.0 as i128;
+                if per_element > i128::from(SLIDING_WINDOWS_PER_ELEMENT_MAX) {
+                    return Err(ConfigError::TooManyWindows {
+                        per_element: per_element.min(i128::from(u64::MAX)) as u64,
+                    });
                 }
             }
             WindowFn::Sessions { gap } => positive("gap", gap)?,

@@ -249,22 +249,59 @@ impl Node {
         }
     }
 
-    /// Folds the state of a window being merged away into this one, as Beam
-    /// merges trigger state: counts add, the earliest timer wins, and the
-    /// late phase, finished bits and after_each position are the furthest of
-    /// either.
-    pub(crate) fn merge_from(&mut self, other: &Node) {
-        self.finished |= other.finished;
-        self.count += other.count;
-        self.timer = match (self.timer, other.timer) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        self.flag |= other.flag;
-        self.index = self.index.max(other.index);
-        for (mine, theirs) in self.children.iter_mut().zip(&other.children) {
-            mine.merge_from(theirs);
+    /// The state of a merged window, from the states of the windows merged
+    /// into it (windows that never held state, such as a new element's own
+    /// session, contribute nothing). `ctx.window` is the merged window.
+    ///
+    /// As Beam merges trigger state: counts add, the earliest timer wins,
+    /// finished bits and the `after_each` position are the furthest of any.
+    /// `after_watermark` stays in its late phase only if every merged window
+    /// was in it and the watermark has passed the merged window's end;
+    /// otherwise it returns to the early phase and the late trigger starts
+    /// over (Beam's `AfterWatermarkEarlyAndLate.onMerge`).
+    pub(crate) fn merged(t: &Trigger, nodes: &[&Node], ctx: &Ctx) -> Node {
+        let mut out = Node::new(t);
+        if nodes.is_empty() {
+            return out;
         }
+        out.finished = nodes.iter().any(|n| n.finished);
+        out.count = nodes.iter().map(|n| n.count).sum();
+        out.timer = nodes.iter().filter_map(|n| n.timer).min();
+        out.index = nodes.iter().map(|n| n.index).max().unwrap_or(0);
+        let child_states =
+            |i: usize| -> Vec<&Node> { nodes.iter().map(|n| &n.children[i]).collect() };
+        match t {
+            Trigger::AfterWatermark { early, late } => {
+                out.flag = nodes.iter().all(|n| n.flag) && ctx.end_passed();
+                if out.flag {
+                    if let Some(l) = late {
+                        out.children[1] = Node::merged(l, &child_states(1), ctx);
+                    }
+                } else {
+                    if let Some(e) = early {
+                        out.children[0] = Node::merged(e, &child_states(0), ctx);
+                    }
+                    // The on-time pane is owed again; a later late phase starts fresh.
+                    out.finished = false;
+                }
+            }
+            Trigger::Repeatedly(c) => out.children[0] = Node::merged(c, &child_states(0), ctx),
+            Trigger::AfterAny(cs) | Trigger::AfterAll(cs) | Trigger::AfterEach(cs) => {
+                for (i, c) in cs.iter().enumerate() {
+                    out.children[i] = Node::merged(c, &child_states(i), ctx);
+                }
+            }
+            Trigger::OrFinally { trigger, until } => {
+                out.children[0] = Node::merged(trigger, &child_states(0), ctx);
+                out.children[1] = Node::merged(until, &child_states(1), ctx);
+            }
+            Trigger::Default
+            | Trigger::Never
+            | Trigger::Always
+            | Trigger::AfterCount(_)
+            | Trigger::AfterProcessingTime { .. } => {}
+        }
+        out
     }
 }
 
