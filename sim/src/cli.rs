@@ -15,6 +15,20 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Compare trigger strategies: per scenario a Markdown page with tables,
+    /// the event-time/processing-time diagram and an accuracy-against-latency
+    /// chart, plus an index (README.md); prints the summary table.
+    Report {
+        /// Scenario YAML files (default: every `scenarios/*.yaml`).
+        scenarios: Vec<PathBuf>,
+        /// Seeds to run, as `A..B` (B excluded), `A..=B` or `N`; figures are
+        /// the median and the worst over them.
+        #[arg(long, default_value = "0..8", value_parser = crate::report::cli::parse_seeds)]
+        seeds: std::ops::Range<u64>,
+        /// Directory the reports are written to (created if missing).
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+    },
     /// Print the JSON Schema of the scenario format, for editors.
     Schema,
     /// Run scripted engine transcripts; exit 1 if any fails.
@@ -44,10 +58,13 @@ pub fn main() -> ExitCode {
             print!("{}", crate::scenario::schema::json());
             Ok(ExitCode::SUCCESS)
         }
-        None => {
-            eprintln!("no command yet");
-            Ok(ExitCode::SUCCESS)
-        }
+        Some(Command::Report {
+            scenarios,
+            seeds,
+            out,
+        }) => crate::report::cli::run(&scenarios, seeds, &out),
+        // The main job: every shipped scenario on the default seeds.
+        None => crate::report::cli::main_job(),
     };
     match result {
         Ok(code) => code,

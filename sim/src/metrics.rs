@@ -1,0 +1,390 @@
+//! What a trigger strategy costs and buys, measured per seed and then
+//! aggregated over seeds (median and worst).
+//!
+//! The inputs are plain values: the strategy's run, the oracle's truth and
+//! the final values a consumer reads off the panes. This module does not run
+//! anything, read files or format text; [`crate::report`] does the writing.
+//!
+//! Latencies mix the two time domains on purpose: "how long after the
+//! window's end (event time) did the result appear (processing time)". In
+//! scenarios both are milliseconds on the same simulated clock, so the
+//! difference is the wait a user of the output experiences.
+
+use crate::model::{Delivery, StrategyRun, Trace, Workload};
+use std::collections::{BTreeMap, BTreeSet};
+use tidemark_engine::{Accumulation, AggValue, EventTime, Key, Pane, Timing, Window};
+
+/// Values per key and window (the truth, or a strategy's final values).
+pub type Values = BTreeMap<(Key, Window), AggValue>;
+
+/// One strategy's figures for one seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedMetrics {
+    /// Windows in the truth (key × window).
+    pub windows: u64,
+    /// Panes emitted (retractions not counted) per window of the truth.
+    pub panes_per_window: f64,
+    /// Median over windows of the first pane's `fired_at − window end`, ms.
+    pub first_latency_ms: Option<f64>,
+    /// Median over windows of the `fired_at − window end` of the pane after
+    /// which the consumer's value no longer changed, ms.
+    pub final_latency_ms: Option<f64>,
+    /// Mean over early panes of |value seen − truth| / |truth|.
+    pub speculative_error: Option<f64>,
+    /// Share of truth windows whose first pane already equalled the truth.
+    pub first_accuracy: f64,
+    /// Share of truth windows whose final value equals the truth.
+    pub accuracy: f64,
+    /// Sum over windows of |final − truth| (a missing value counts as 0).
+    pub abs_error: f64,
+    /// Dead letters emitted.
+    pub dead_letters: u64,
+    /// Duplicate copies that reached the engine and were counted.
+    pub duplicates_counted: u64,
+    /// Generated events that count in no final value: lost in the network,
+    /// or every delivered copy dead-lettered.
+    pub events_lost: u64,
+    /// Generated events.
+    pub events: u64,
+    /// Final value per truth window, for the stability comparison.
+    pub finals: BTreeMap<(Key, Window), Option<AggValue>>,
+    /// The value of the earliest pane per truth window, likewise.
+    pub firsts: BTreeMap<(Key, Window), Option<AggValue>>,
+}
+
+/// Computes one seed's metrics for one strategy. `finals` is what a
+/// consumer reads off `run.panes` ([`crate::final_panes`]); `truth` is the
+/// oracle over every generated event.
+#[must_use]
+pub fn seed_metrics(
+    workload: &Workload,
+    trace: &Trace,
+    run: &StrategyRun,
+    accumulation: Accumulation,
+    truth: &Values,
+    finals: &Values,
+) -> SeedMetrics {
+    let windows = truth.len() as u64;
+    let panes = run.panes.iter().filter(|p| !p.retraction).count() as u64;
+    let timelines = timelines(&run.panes, accumulation);
+    let mut first_latencies = Vec::new();
+    let mut final_latencies = Vec::new();
+    let mut spec_errors = Vec::new();
+    let mut firsts: BTreeMap<(Key, Window), (i64, AggValue)> = BTreeMap::new();
+    for ((key, window), steps) in &timelines {
+        let truth_value = truth_for(truth, *key, *window);
+        if let (Some(first), Some(stays)) = (steps.first(), settled(steps)) {
+            push_latency(&mut first_latencies, *window, first.fired_at);
+            push_latency(&mut final_latencies, *window, stays.fired_at);
+            // Session proto-windows map to their merged truth window; the
+            // earliest of their first panes is that window's first result.
+            if let Some((kw, _)) = truth_value {
+                let slot = firsts
+                    .entry(kw)
+                    .or_insert((first.fired_at, first.view.clone()));
+                if first.fired_at < slot.0 {
+                    *slot = (first.fired_at, first.view.clone());
+                }
+            }
+        }
+        for step in steps.iter().filter(|s| s.timing == Timing::Early) {
+            if let Some((_, t)) = truth_value {
+                spec_errors.push(relative_error(&step.view, t));
+            }
+        }
+    }
+    let mut correct = 0u64;
+    let mut abs_error = 0.0;
+    for (kw, t) in truth {
+        match finals.get(kw) {
+            Some(f) if f == t => correct += 1,
+            f => abs_error += (magnitude(f) - magnitude(Some(t))).abs(),
+        }
+    }
+    // A final value the truth doesn't know (a window the batch job never
+    // formed) is all error.
+    for (kw, f) in finals {
+        if !truth.contains_key(kw) {
+            abs_error += magnitude(Some(f)).abs();
+        }
+    }
+    SeedMetrics {
+        windows,
+        panes_per_window: ratio(panes as f64, windows as f64),
+        first_latency_ms: median(&mut first_latencies),
+        final_latency_ms: median(&mut final_latencies),
+        speculative_error: mean(&spec_errors),
+        first_accuracy: ratio(
+            firsts
+                .iter()
+                .filter(|(kw, (_, v))| truth.get(kw) == Some(v))
+                .count() as f64,
+            windows as f64,
+        ),
+        accuracy: ratio(correct as f64, windows as f64),
+        abs_error,
+        dead_letters: run.dead_letters.len() as u64,
+        duplicates_counted: run.duplicates_counted,
+        events_lost: events_lost(trace, run),
+        events: workload.events.len() as u64,
+        finals: truth
+            .keys()
+            .map(|kw| (*kw, finals.get(kw).cloned()))
+            .collect(),
+        firsts: truth
+            .keys()
+            .map(|kw| (*kw, firsts.get(kw).map(|(_, v)| v.clone())))
+            .collect(),
+    }
+}
+
+/// One non-retraction pane as a consumer sees it: the value it now holds
+/// for the window (for discarding panes, everything so far combined).
+#[derive(Debug, Clone, PartialEq)]
+struct Step {
+    fired_at: i64,
+    timing: Timing,
+    view: AggValue,
+}
+
+/// Per key and pane window, the consumer's value after each pane.
+fn timelines(panes: &[Pane], accumulation: Accumulation) -> BTreeMap<(Key, Window), Vec<Step>> {
+    let mut out: BTreeMap<(Key, Window), Vec<Step>> = BTreeMap::new();
+    for pane in panes.iter().filter(|p| !p.retraction) {
+        let steps = out.entry((pane.key, pane.window)).or_default();
+        let view = match (accumulation, steps.last()) {
+            (Accumulation::Discarding, Some(prev)) => {
+                let mut v = prev.view.clone();
+                v.merge(&pane.value);
+                v.finish()
+            }
+            _ => pane.value.clone(),
+        };
+        steps.push(Step {
+            fired_at: pane.fired_at.0,
+            timing: pane.info.timing,
+            view,
+        });
+    }
+    out
+}
+
+/// The step after which the consumer's value never changed again.
+fn settled(steps: &[Step]) -> Option<&Step> {
+    let last = steps.last()?;
+    let from = steps
+        .iter()
+        .rposition(|s| s.view != last.view)
+        .map_or(0, |i| i + 1);
+    steps.get(from)
+}
+
+/// The truth for a pane's window: the same window, or (session proto-windows
+/// that later merged) the key's truth window that covers it.
+fn truth_for(truth: &Values, key: Key, window: Window) -> Option<((Key, Window), &AggValue)> {
+    if let Some(v) = truth.get(&(key, window)) {
+        return Some(((key, window), v));
+    }
+    // Sorts before every window of `key`, for the range scan.
+    let from = (
+        key,
+        Window {
+            start: EventTime::MIN,
+            end: EventTime::MIN,
+        },
+    );
+    truth
+        .range(from..)
+        .take_while(|((k, _), _)| *k == key)
+        .find(|((_, w), _)| w.start <= window.start && window.end <= w.end)
+        .map(|(kw, v)| (*kw, v))
+}
+
+fn push_latency(out: &mut Vec<f64>, window: Window, fired_at: i64) {
+    // The global window never ends: there is no "after the end" to measure.
+    if window != Window::GLOBAL {
+        out.push(fired_at as f64 - window.end.0 as f64);
+    }
+}
+
+/// A value as one number: the aggregate itself, or for `collect` how many
+/// values it holds. A missing value is 0.
+#[must_use]
+pub fn magnitude(v: Option<&AggValue>) -> f64 {
+    match v {
+        None => 0.0,
+        Some(AggValue::Collect(vs)) => vs.len() as f64,
+        Some(v) => v.as_f64().unwrap_or(0.0),
+    }
+}
+
+/// |seen − truth| / |truth|, with a truth of 0 treated as 1 so that an
+/// early pane of a window whose truth is 0 still shows its absolute error.
+fn relative_error(seen: &AggValue, truth: &AggValue) -> f64 {
+    let t = magnitude(Some(truth));
+    (magnitude(Some(seen)) - t).abs() / t.abs().max(1.0)
+}
+
+/// Events that count nowhere: lost in the network, or delivered but every
+/// copy dead-lettered.
+fn events_lost(trace: &Trace, run: &StrategyRun) -> u64 {
+    let mut copies: BTreeMap<u64, u64> = BTreeMap::new();
+    for d in &trace.deliveries {
+        if let Delivery::Record { event, .. } = d {
+            *copies.entry(*event).or_default() += 1;
+        }
+    }
+    let mut refused: BTreeMap<u64, u64> = BTreeMap::new();
+    for dl in &run.dead_letters {
+        *refused.entry(dl.record.id).or_default() += 1;
+    }
+    let dead = refused
+        .iter()
+        .filter(|(id, n)| copies.get(id).is_some_and(|c| *n >= c))
+        .count() as u64;
+    trace.undelivered.len() as u64 + dead
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        0.0
+    }
+}
+
+fn mean(xs: &[f64]) -> Option<f64> {
+    (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
+}
+
+/// The median (mean of the two middle values for an even count).
+fn median(xs: &mut [f64]) -> Option<f64> {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(xs[n / 2]),
+        _ => Some((xs[n / 2 - 1] + xs[n / 2]) / 2.0),
+    }
+}
+
+/// Which way is worse, for [`Agg::worst`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Worse {
+    /// Larger is worse (latency, error, cost).
+    Higher,
+    /// Smaller is worse (accuracy).
+    Lower,
+}
+
+/// A figure over seeds: the median seed and the worst seed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Agg {
+    /// Median over seeds.
+    pub median: f64,
+    /// Worst seed.
+    pub worst: f64,
+}
+
+impl Agg {
+    /// Median and worst of `xs`; `None` when no seed had the figure.
+    #[must_use]
+    pub fn of(xs: impl IntoIterator<Item = f64>, worse: Worse) -> Option<Agg> {
+        let mut xs: Vec<f64> = xs.into_iter().collect();
+        let median = median(&mut xs)?;
+        let worst = match worse {
+            Worse::Higher => xs.last(),
+            Worse::Lower => xs.first(),
+        };
+        worst.map(|&worst| Agg { median, worst })
+    }
+}
+
+/// One strategy's figures over all seeds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrategySummary {
+    /// The strategy's name.
+    pub name: String,
+    /// Seeds aggregated.
+    pub seeds: u64,
+    /// Panes per window.
+    pub panes_per_window: Agg,
+    /// First-pane latency, ms (None: no window had a pane).
+    pub first_latency_ms: Option<Agg>,
+    /// Latency of the pane that stays, ms.
+    pub final_latency_ms: Option<Agg>,
+    /// Speculative error of early panes (None: no early panes).
+    pub speculative_error: Option<Agg>,
+    /// Share of windows whose first pane was already right.
+    pub first_accuracy: Agg,
+    /// Share of windows whose final value is right.
+    pub accuracy: Agg,
+    /// Total absolute error of final values.
+    pub abs_error: Agg,
+    /// Dead letters.
+    pub dead_letters: Agg,
+    /// Duplicates counted.
+    pub duplicates_counted: Agg,
+    /// Share of generated events lost.
+    pub lost_fraction: Agg,
+    /// Share of windows whose final value was the same in every replay of
+    /// the same events through different seeds' networks.
+    pub stability: f64,
+    /// Likewise for the first pane.
+    pub stability_first: f64,
+}
+
+/// Aggregates one strategy's per-seed metrics (one entry per seed, at
+/// least one). `replays` are runs of the *same* events through different
+/// seeds' networks; stability is measured on them, since with fresh events
+/// per seed no two seeds share a truth to agree on.
+#[must_use]
+pub fn summarize(name: &str, seeds: &[SeedMetrics], replays: &[SeedMetrics]) -> StrategySummary {
+    let agg = |f: fn(&SeedMetrics) -> f64, worse| {
+        Agg::of(seeds.iter().map(f), worse).unwrap_or(Agg {
+            median: 0.0,
+            worst: 0.0,
+        })
+    };
+    let agg_opt =
+        |f: fn(&SeedMetrics) -> Option<f64>, worse| Agg::of(seeds.iter().filter_map(f), worse);
+    StrategySummary {
+        name: name.to_string(),
+        seeds: seeds.len() as u64,
+        panes_per_window: agg(|m| m.panes_per_window, Worse::Higher),
+        first_latency_ms: agg_opt(|m| m.first_latency_ms, Worse::Higher),
+        final_latency_ms: agg_opt(|m| m.final_latency_ms, Worse::Higher),
+        speculative_error: agg_opt(|m| m.speculative_error, Worse::Higher),
+        first_accuracy: agg(|m| m.first_accuracy, Worse::Lower),
+        accuracy: agg(|m| m.accuracy, Worse::Lower),
+        abs_error: agg(|m| m.abs_error, Worse::Higher),
+        dead_letters: agg(|m| m.dead_letters as f64, Worse::Higher),
+        duplicates_counted: agg(|m| m.duplicates_counted as f64, Worse::Higher),
+        lost_fraction: agg(
+            |m| ratio(m.events_lost as f64, m.events as f64),
+            Worse::Higher,
+        ),
+        stability: stability(replays, |m| &m.finals),
+        stability_first: stability(replays, |m| &m.firsts),
+    }
+}
+
+type PerWindow = BTreeMap<(Key, Window), Option<AggValue>>;
+
+/// Share of windows (over the union of every run's truth windows) whose
+/// value, as `pick` reads it, is present and identical in every run.
+fn stability(runs: &[SeedMetrics], pick: fn(&SeedMetrics) -> &PerWindow) -> f64 {
+    let all: BTreeSet<&(Key, Window)> = runs.iter().flat_map(|m| pick(m).keys()).collect();
+    let value = |m: &SeedMetrics, kw: &(Key, Window)| pick(m).get(kw).cloned().flatten();
+    let stable = all
+        .iter()
+        .filter(|kw| {
+            let first = runs.first().and_then(|m| value(m, kw));
+            first.is_some() && runs.iter().all(|m| value(m, kw) == first)
+        })
+        .count();
+    ratio(stable as f64, all.len() as f64)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,127 @@
+//! `tidemark report` and the no-argument main job: load scenarios, collect,
+//! render, write, print the summary table.
+
+use super::{collect_all, render, summary_table, write, DEFAULT_SEEDS};
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Where the main job looks for scenarios and writes reports, relative to
+/// the working directory (the repository root under `cargo run`).
+pub const SCENARIO_DIR: &str = "scenarios";
+/// See [`SCENARIO_DIR`].
+pub const REPORT_DIR: &str = "reports";
+
+/// Parses `A..B` (B excluded), `A..=B` or a single seed `N`.
+pub fn parse_seeds(text: &str) -> Result<Range<u64>, String> {
+    let num = |s: &str| {
+        s.trim().parse::<u64>().map_err(|_| {
+            format!("expected seeds as A..B, A..=B or N (non-negative integers), got `{text}`")
+        })
+    };
+    let range = if let Some((a, b)) = text.split_once("..=") {
+        let b = num(b)?;
+        num(a)?
+            ..b.checked_add(1)
+                .ok_or_else(|| format!("seed range `{text}` is too large"))?
+    } else if let Some((a, b)) = text.split_once("..") {
+        num(a)?..num(b)?
+    } else {
+        let n = num(text)?;
+        n..n.saturating_add(1)
+    };
+    if range.is_empty() {
+        return Err(format!("seed range `{text}` is empty"));
+    }
+    Ok(range)
+}
+
+/// The shipped scenarios: `scenarios/*.yaml`, sorted by name (regression
+/// scenarios in subdirectories are for tests, not reports).
+pub fn shipped_scenarios(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).with_context(|| {
+        format!(
+            "no {} directory here: run from the repository root, or name scenario files: tidemark report SCENARIO…",
+            dir.display()
+        )
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml") && p.is_file())
+        .collect();
+    paths.sort();
+    anyhow::ensure!(
+        !paths.is_empty(),
+        "no *.yaml scenarios in {}",
+        dir.display()
+    );
+    Ok(paths)
+}
+
+/// Runs the reports for `paths` (all shipped scenarios when empty) over
+/// `seeds`, writes them to `out` and prints the summary table.
+pub fn run(paths: &[PathBuf], seeds: Range<u64>, out: &Path) -> anyhow::Result<ExitCode> {
+    let paths = if paths.is_empty() {
+        shipped_scenarios(Path::new(SCENARIO_DIR))?
+    } else {
+        paths.to_vec()
+    };
+    let scenarios = paths
+        .iter()
+        .map(|p| crate::scenario::load(p).map_err(anyhow::Error::from))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let bar = progress_bar();
+    let reports = collect_all(&scenarios, seeds.clone(), &bar)?;
+    bar.finish_and_clear();
+    let files = render(&reports);
+    write(out, &files)?;
+    println!("{}", summary_table(&reports));
+    eprintln!(
+        "wrote {} files to {} ({} scenarios, seeds {}..{}); start with {}",
+        files.len(),
+        out.display(),
+        reports.len(),
+        seeds.start,
+        seeds.end,
+        out.join("README.md").display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo run --release` with no arguments.
+pub fn main_job() -> anyhow::Result<ExitCode> {
+    run(&[], DEFAULT_SEEDS, Path::new(REPORT_DIR))
+}
+
+/// A bar on stderr when it is a terminal; hidden otherwise, so logs and
+/// pipes get only the table. The one wall-clock reader here; it never
+/// reaches a report.
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} simulating {pos}/{len} runs [{bar:40}] {eta}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_ranges_parse_like_sweep() {
+        assert_eq!(parse_seeds("0..8"), Ok(0..8));
+        assert_eq!(parse_seeds("3..=4"), Ok(3..5));
+        assert_eq!(parse_seeds("7"), Ok(7..8));
+        assert!(parse_seeds("5..5").is_err());
+        assert!(parse_seeds("a..b").is_err());
+    }
+}
