@@ -1,0 +1,54 @@
+//! The simulated network: sources, an optional durable log and engine
+//! workers as turmoil hosts exchanging UDP datagrams with application-level
+//! acknowledgements, timeouts and retries.
+//!
+//! What it never does: read the wall clock, draw from an unseeded RNG, or
+//! let hash-map order reach the trace. Every message attempt's fate (lost
+//! or not, its latency, its ack's loss and latency) comes from its own
+//! labelled stream, `net/msg/{event}/{attempt}` (`net/log/{event}/{copy}/
+//! {attempt}` out of the log, `net/punct/...` for punctuations), so
+//! removing one message never changes another's fate. Latency is simulated
+//! by the sender holding the datagram back; turmoil's links themselves are
+//! instant and lossless, except for scheduled partitions (datagrams
+//! dropped) and holds (datagrams kept until release). Turmoil's TCP is not
+//! used: it stalls for good after a lost segment.
+//!
+//! Every hop takes at least one turmoil tick (`tick_ms`, 1ms by default):
+//! a datagram sent in one step is received in the next.
+
+mod config;
+mod ctx;
+mod fate;
+mod log;
+mod names;
+mod route;
+mod run;
+mod source;
+mod timers;
+mod wire;
+mod worker;
+
+#[cfg(test)]
+pub(crate) mod tests;
+
+pub use config::{
+    FaultKind, Latency, LinkOverride, LinkParams, NetConfig, Retry, ScheduledFault, LATENCY_MS_MAX,
+    SETTLE_MS_MAX,
+};
+pub use route::{key_hash, Topology};
+
+use crate::model::{Trace, Workload};
+use crate::scenario::Scenario;
+use anyhow::Result;
+
+/// Delivers `workload` over the network `scenario` describes, seeded by
+/// `seed`. Errors when the configuration is impossible or the network can't
+/// settle within its bound (e.g. a link partitioned for good).
+pub fn deliver(scenario: &Scenario, workload: &Workload, seed: u64) -> Result<Trace> {
+    deliver_with(&NetConfig::from_scenario(scenario), workload, seed)
+}
+
+/// Like [`deliver`], with the network configuration given directly.
+pub fn deliver_with(config: &NetConfig, workload: &Workload, seed: u64) -> Result<Trace> {
+    run::run(config, workload, seed)
+}

@@ -1,0 +1,137 @@
+//! The datagrams the simulated hosts exchange: fixed-size, little-endian,
+//! no allocation beyond the one turmoil makes per datagram.
+
+/// One datagram's meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    /// An event (or a log entry holding one).
+    Data {
+        /// What the ack must echo: the event id from a source, the log
+        /// entry index from the log.
+        tag: u64,
+        /// The event id.
+        event: u64,
+        /// The attempt number.
+        attempt: u32,
+        /// The channel: the source index into a worker; the partition into
+        /// the log and out of it.
+        channel: u32,
+        /// The ack's fate, drawn by the sender (see `fate`).
+        ack_lost: bool,
+        /// The ack's latency.
+        ack_latency_ms: u32,
+        /// The event's time (the log holds its partition watermark back by it).
+        time: i64,
+    },
+    /// Acknowledges a `Data` with this tag.
+    Ack {
+        /// The tag of the acknowledged `Data`.
+        tag: u64,
+    },
+    /// A low watermark: the sender will send nothing earlier on `channel`.
+    Punctuation {
+        /// A source index into a worker or the log; a partition out of the log.
+        channel: u32,
+        /// Event time in ms.
+        watermark: i64,
+    },
+}
+
+/// Bytes in every encoded datagram.
+pub const LEN: usize = 38;
+
+const DATA: u8 = 1;
+const ACK: u8 = 2;
+const PUNCT: u8 = 3;
+
+impl Msg {
+    /// The fixed-size encoding.
+    pub fn encode(&self) -> [u8; LEN] {
+        let mut b = [0u8; LEN];
+        match *self {
+            Msg::Data {
+                tag,
+                event,
+                attempt,
+                channel,
+                ack_lost,
+                ack_latency_ms,
+                time,
+            } => {
+                b[0] = DATA;
+                b[1..9].copy_from_slice(&tag.to_le_bytes());
+                b[9..17].copy_from_slice(&event.to_le_bytes());
+                b[17..21].copy_from_slice(&attempt.to_le_bytes());
+                b[21..25].copy_from_slice(&channel.to_le_bytes());
+                b[25] = u8::from(ack_lost);
+                b[26..30].copy_from_slice(&ack_latency_ms.to_le_bytes());
+                b[30..38].copy_from_slice(&time.to_le_bytes());
+            }
+            Msg::Ack { tag } => {
+                b[0] = ACK;
+                b[1..9].copy_from_slice(&tag.to_le_bytes());
+            }
+            Msg::Punctuation { channel, watermark } => {
+                b[0] = PUNCT;
+                b[1..5].copy_from_slice(&channel.to_le_bytes());
+                b[5..13].copy_from_slice(&watermark.to_le_bytes());
+            }
+        }
+        b
+    }
+
+    /// Decodes a datagram; `None` for anything that isn't one of ours.
+    pub fn decode(b: &[u8]) -> Option<Msg> {
+        if b.len() != LEN {
+            return None;
+        }
+        let u64_at = |i: usize| b[i..i + 8].try_into().ok().map(u64::from_le_bytes);
+        let u32_at = |i: usize| b[i..i + 4].try_into().ok().map(u32::from_le_bytes);
+        match b[0] {
+            DATA => Some(Msg::Data {
+                tag: u64_at(1)?,
+                event: u64_at(9)?,
+                attempt: u32_at(17)?,
+                channel: u32_at(21)?,
+                ack_lost: b[25] != 0,
+                ack_latency_ms: u32_at(26)?,
+                time: u64_at(30)? as i64,
+            }),
+            ACK => Some(Msg::Ack { tag: u64_at(1)? }),
+            PUNCT => Some(Msg::Punctuation {
+                channel: u32_at(1)?,
+                watermark: b[5..13].try_into().ok().map(i64::from_le_bytes)?,
+            }),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        for m in [
+            Msg::Data {
+                tag: 1,
+                event: u64::MAX,
+                attempt: 3,
+                channel: 9,
+                ack_lost: true,
+                ack_latency_ms: 77,
+                time: -5,
+            },
+            Msg::Ack { tag: 42 },
+            Msg::Punctuation {
+                channel: 2,
+                watermark: i64::MIN,
+            },
+        ] {
+            assert_eq!(Msg::decode(&m.encode()), Some(m));
+        }
+        assert_eq!(Msg::decode(&[9; LEN]), None);
+        assert_eq!(Msg::decode(&[1; 3]), None);
+    }
+}
