@@ -6,7 +6,8 @@
 //! moves. The ratio engine/baseline is what to compare across machines.
 //!
 //! `cargo bench -p tidemark-engine` runs the criterion groups;
-//! `cargo bench -p tidemark-engine -- --ratios` prints only the ratio table.
+//! `cargo bench -p tidemark-engine -- --ratios [--case NAME]` prints only the
+//! ratio table (optionally for the cases whose name contains NAME).
 #![allow(clippy::disallowed_methods)] // a benchmark measures wall time by design
 
 use criterion::{black_box, criterion_group, BenchmarkId, Criterion, Throughput};
@@ -201,10 +202,13 @@ fn best_of(n: usize, mut f: impl FnMut() -> u64) -> f64 {
 
 /// The ratio table: events/s of the engine and of the baseline, measured
 /// back to back on the same events, and engine/baseline.
-fn ratios() {
+fn ratios(only: Option<&str>) {
     println!("| case | engine Mev/s | baseline Mev/s | engine / baseline |");
     println!("|---|---:|---:|---:|");
-    for case in cases() {
+    for case in cases()
+        .into_iter()
+        .filter(|c| only.is_none_or(|o| c.name.contains(o)))
+    {
         let events = events(case.events, case.keys);
         let n = events.len() as f64;
         let base = best_of(3, || run_baseline(&events));
@@ -220,8 +224,14 @@ fn ratios() {
 }
 
 fn main() {
-    if std::env::args().any(|a| a == "--ratios") {
-        ratios();
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--ratios") {
+        // `--ratios [--case NAME]`: only the cases whose name contains NAME.
+        let only = args
+            .iter()
+            .position(|a| a == "--case")
+            .and_then(|i| args.get(i + 1));
+        ratios(only.map(String::as_str));
         return;
     }
     benches();

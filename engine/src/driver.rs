@@ -561,23 +561,32 @@ impl Engine {
             return;
         }
         let mut base: Option<Box<WindowState>> = None;
-        let mut absorbed: Vec<(Window, Box<WindowState>)> = Vec::with_capacity(members.len());
+        // A merged-away window's allocation, reused for a new merged window.
+        let mut spare: Option<Box<WindowState>> = None;
+        let mut absorbed: Vec<(Window, WindowState)> = Vec::with_capacity(members.len());
         for &m in members {
-            let Some(Slot::Open(st)) = self.states.remove(&(key, m)) else {
+            let Some(Slot::Open(mut st)) = self.states.remove(&(key, m)) else {
                 continue;
             };
             self.windows_open -= 1;
             self.forget_window(key, m, st.deadline);
             if m == result {
                 base = Some(st);
+            } else if spare.is_none() {
+                let other = std::mem::replace(&mut *st, self.fresh(result));
+                spare = Some(st);
+                absorbed.push((m, other));
             } else {
-                absorbed.push((m, st));
+                absorbed.push((m, *st));
             }
         }
         // Keeping the result window's own state keeps its pane info; a new
         // window starts at pane 0, as Beam's golden transcripts show.
         let had_base = base.is_some();
-        let mut st = base.unwrap_or_else(|| self.fresh_state(result));
+        let mut st = match (base, spare) {
+            (Some(st), _) | (None, Some(st)) => st,
+            (None, None) => Box::new(self.fresh(result)),
+        };
         st.deadline = None;
         let mut triggers: Vec<&Node> = Vec::with_capacity(absorbed.len() + 1);
         if had_base {
@@ -622,7 +631,11 @@ impl Engine {
     }
 
     fn fresh_state(&self, window: Window) -> Box<WindowState> {
-        Box::new(WindowState {
+        Box::new(self.fresh(window))
+    }
+
+    fn fresh(&self, window: Window) -> WindowState {
+        WindowState {
             acc: self.pipeline.aggregate.empty(),
             dirty: false,
             trigger: Node::new(&self.pipeline.trigger),
@@ -635,7 +648,7 @@ impl Engine {
             deadline: None,
             end_of_window_done: self.watermark >= window.end,
             on_time_forfeited: false,
-        })
+        }
     }
 
     /// Opens a fresh window, unless the engine is at its limit.
