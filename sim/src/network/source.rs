@@ -202,7 +202,7 @@ impl Source {
             self.timers.at(
                 now + fate.latency_ms,
                 Action::Send {
-                    to: dest as u32,
+                    to: dest,
                     bytes: msg.encode(),
                 },
             );

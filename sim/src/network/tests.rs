@@ -267,7 +267,7 @@ fn punctuations_never_pass_an_event_that_has_not_arrived() {
     let mut c = lossy(0.1, 10);
     c.punctuation_interval_ms = Some(20);
     let t = deliver_with(&c, &w, 4).expect("settles");
-    let mut arrived = vec![false; 200];
+    let mut arrived = [false; 200];
     for d in &t.deliveries {
         match *d {
             Delivery::Record { event, .. } => arrived[event as usize] = true,

@@ -1,0 +1,176 @@
+//! Simulation throughput, measured against turmoil's own message rate in
+//! the same run:
+//! - `end_to_end/tidemark`: simulated events per wall-second for four
+//!   sources through the lossy, reordering network (acks, retries,
+//!   duplicates) and one strategy's engine replay;
+//! - `end_to_end/turmoil_udp_baseline`: the same number of messages as
+//!   bare turmoil UDP request/reply pairs (send a datagram, wait for the
+//!   echo, next), with the same tick and host count: the floor any
+//!   turmoil-based network pays;
+//! - `seeds/10k_events`: whole seeds per second for a 10,000-event
+//!   scenario, spread over every core with rayon, as `sweep` runs them.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use rayon::prelude::*;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration as StdDuration;
+use tidemark_engine::{
+    Accumulation, Aggregate, Duration, EventTime, OnTimeBehavior, Pipeline, ProcTime,
+    TimestampCombiner, Trigger, WindowFn,
+};
+use tidemark_sim::model::{Event, Workload};
+use tidemark_sim::network::{self, LinkParams, NetConfig, Retry};
+use tidemark_sim::scenario::{Dur, LatencyRange, ResolvedStrategy, Thresholds, WatermarkSpec};
+use tidemark_sim::workers;
+
+const SOURCES: u32 = 4;
+
+/// `n` events over four sources, one every `gap_ms` per source.
+fn workload(n: u64, gap_ms: i64) -> Workload {
+    let events = (0..n)
+        .map(|id| {
+            let t = (id / u64::from(SOURCES)) as i64 * gap_ms;
+            Event {
+                id,
+                source: (id % u64::from(SOURCES)) as u32,
+                key: id % 64,
+                value: 1,
+                time: EventTime(t),
+                true_time: EventTime(t),
+                sent_at: ProcTime(t),
+            }
+        })
+        .collect();
+    Workload {
+        events,
+        sources: (0..SOURCES).map(|s| format!("s{s}")).collect(),
+        keys: (0..64).map(|k| format!("k{k}")).collect(),
+    }
+}
+
+fn net() -> NetConfig {
+    let mut c = NetConfig::lossless(0);
+    c.default_link = LinkParams {
+        latency: network::Latency::Uniform(LatencyRange {
+            min: Dur(1),
+            max: Dur(50),
+        }),
+        loss: 0.05,
+    };
+    c.retry = Retry {
+        timeout_ms: 200,
+        attempts_max: 10,
+    };
+    c
+}
+
+fn strategy() -> ResolvedStrategy {
+    ResolvedStrategy {
+        name: "bounded".into(),
+        pipeline: Pipeline {
+            window: WindowFn::Fixed {
+                size: Duration(1_000),
+                offset: Duration(0),
+            },
+            trigger: Trigger::Default,
+            accumulation: Accumulation::Discarding,
+            allowed_lateness: Duration(0),
+            timestamp_combiner: TimestampCombiner::EndOfWindow,
+            aggregate: Aggregate::Sum,
+            on_time: OnTimeBehavior::Always,
+        },
+        watermark: WatermarkSpec::BoundedOutOfOrderness(Dur(100)),
+        watermark_interval: Dur(200),
+        idle_timeout: None,
+        dedup: true,
+        thresholds: Thresholds::default(),
+    }
+}
+
+fn one_seed(w: &Workload, c: &NetConfig, s: &ResolvedStrategy, seed: u64) -> usize {
+    let trace = network::deliver_with(c, w, seed).expect("bench scenario settles");
+    let run = workers::run_resolved(s, c, w, &trace).expect("bench strategy runs");
+    run.panes.len()
+}
+
+/// Bare turmoil: four clients, each sending `per_client` datagrams one at a
+/// time to an echo server and waiting for each echo.
+fn turmoil_udp(per_client: u64, gap_ms: u64) {
+    let mut sim = turmoil::Builder::new()
+        .simulation_duration(StdDuration::from_secs(3_600))
+        .tick_duration(StdDuration::from_millis(1))
+        .min_message_latency(StdDuration::ZERO)
+        .max_message_latency(StdDuration::ZERO)
+        .rng_seed(1)
+        .build();
+    sim.host("server", || async {
+        let sock = turmoil::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 9)).await?;
+        let mut buf = [0u8; 64];
+        loop {
+            let (n, from) = sock.recv_from(&mut buf).await?;
+            sock.send_to(&buf[..n], from).await?;
+        }
+    });
+    for c in 0..SOURCES {
+        sim.client(format!("c{c}"), async move {
+            let sock = turmoil::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 9)).await?;
+            let server = SocketAddr::new(turmoil::lookup("server"), 9);
+            let mut buf = [0u8; 64];
+            for i in 0..per_client {
+                sock.send_to(&i.to_le_bytes(), server).await?;
+                sock.recv_from(&mut buf).await?;
+                tokio::time::sleep(StdDuration::from_millis(gap_ms)).await;
+            }
+            Ok(())
+        });
+    }
+    sim.run().expect("baseline settles");
+}
+
+fn end_to_end(c: &mut Criterion) {
+    const EVENTS: u64 = 4_000;
+    const GAP_MS: i64 = 2;
+    let w = workload(EVENTS, GAP_MS);
+    let cfg = net();
+    let s = strategy();
+    let mut g = c.benchmark_group("end_to_end");
+    g.throughput(Throughput::Elements(EVENTS));
+    g.sample_size(10);
+    let mut seed = 0u64;
+    g.bench_function("tidemark", |b| {
+        b.iter(|| {
+            seed += 1;
+            one_seed(&w, &cfg, &s, seed)
+        })
+    });
+    g.bench_function("turmoil_udp_baseline", |b| {
+        b.iter(|| turmoil_udp(EVENTS / u64::from(SOURCES), GAP_MS as u64))
+    });
+    g.finish();
+}
+
+fn seeds(c: &mut Criterion) {
+    const SEEDS: u64 = 8;
+    let w = workload(10_000, 4);
+    let cfg = net();
+    let s = strategy();
+    let mut g = c.benchmark_group("seeds");
+    g.throughput(Throughput::Elements(SEEDS));
+    g.sample_size(10);
+    g.bench_function("10k_events", |b| {
+        b.iter_batched(
+            || (),
+            |()| {
+                (0..SEEDS)
+                    .into_par_iter()
+                    .map(|seed| one_seed(&w, &cfg, &s, seed))
+                    .sum::<usize>()
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, end_to_end, seeds);
+criterion_main!(benches);
