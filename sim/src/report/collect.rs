@@ -121,7 +121,7 @@ fn simulate(
         .strategies
         .iter()
         .map(|s| {
-            super::stand_in::run_strategy(scenario, &workload, &trace, s)
+            crate::workers::run_strategy(scenario, &workload, &trace, s)
                 .with_context(|| format!("scenario {}: strategy {}", scenario.name, s.name))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;

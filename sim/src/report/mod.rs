@@ -18,7 +18,6 @@ mod lesson;
 mod notice;
 mod page;
 mod scale;
-mod stand_in;
 mod svg;
 mod tradeoff;
 mod view;
