@@ -32,12 +32,19 @@ impl InputError {
     /// "at line L column C" into its message too; that part is dropped so
     /// the location is printed once.
     pub fn from_yaml(path: &Path, err: &serde_yaml::Error) -> InputError {
-        let (line, column) = err
-            .location()
-            .map_or((0, 0), |l| (l.line(), l.column()));
+        let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
         let mut message = err.to_string();
+        // Drop only the " at line L column C" part: libyaml's context after
+        // it ("while scanning a quoted scalar…") still helps.
         if let Some(i) = message.find(" at line ") {
-            message.truncate(i);
+            let rest = &message[i + " at line ".len()..];
+            let located = rest
+                .split_once(" column ")
+                .map(|(_, after)| after.trim_start_matches(|c: char| c.is_ascii_digit()));
+            message = match located {
+                Some(after) => format!("{}{}", &message[..i], after),
+                None => message[..i].to_string(),
+            };
         }
         InputError::at(path, line, column, message)
     }
@@ -50,7 +57,14 @@ impl InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.path.display(), self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.message
+        )
     }
 }
 
