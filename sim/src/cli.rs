@@ -15,6 +15,58 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run one seed of a scenario: a summary per strategy, every invariant
+    /// checked; exit 1 if an expected invariant or threshold failed.
+    Run {
+        /// The scenario YAML file.
+        scenario: PathBuf,
+        /// Master seed (default: the scenario's `seed`).
+        #[arg(long, env = "TIDEMARK_SEED")]
+        seed: Option<u64>,
+        /// `table` for people; `json` for a stable machine-readable summary.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Also write trace.jsonl, panes.jsonl and dead_letters.jsonl here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run many seeds in parallel; print each failing seed with the exact
+    /// `replay` command; exit 1 if any seed failed.
+    Sweep {
+        /// The scenario YAML file.
+        scenario: PathBuf,
+        /// Seeds as `A..B` (B excluded), `A..=B`, or one seed `N`.
+        #[arg(long)]
+        seeds: String,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Run only the K-th of N interleaved slices of the seeds (1-based
+        /// `K/N`), to split a sweep across machines.
+        #[arg(long)]
+        shard: Option<String>,
+    },
+    /// Re-run one seed verbosely: the network's fault decisions, each
+    /// strategy's verdicts, and the first broken check's counterexample.
+    Replay {
+        /// The scenario YAML file.
+        scenario: PathBuf,
+        /// The seed to replay.
+        #[arg(long, env = "TIDEMARK_SEED")]
+        seed: u64,
+    },
+    /// Minimise a failing seed to a small scenario that still fails the same
+    /// check, and write it as a regression scenario.
+    Shrink {
+        /// The scenario YAML file.
+        scenario: PathBuf,
+        /// The failing seed.
+        #[arg(long, env = "TIDEMARK_SEED")]
+        seed: u64,
+        /// Where to write the regression scenario.
+        #[arg(long, default_value = "scenarios/regressions")]
+        out: PathBuf,
+    },
     /// Compare trigger strategies: per scenario a Markdown page with tables,
     /// the event-time/processing-time diagram and an accuracy-against-latency
     /// chart, plus an index (README.md); prints the summary table.
@@ -64,6 +116,24 @@ pub fn main() -> ExitCode {
             out,
         }) => crate::report::cli::run(&scenarios, seeds, &out),
         // The main job: every shipped scenario on the default seeds.
+        Some(Command::Run {
+            scenario,
+            seed,
+            format,
+            out,
+        }) => crate::commands::run(&scenario, seed, format, out.as_deref()),
+        Some(Command::Sweep {
+            scenario,
+            seeds,
+            jobs,
+            shard,
+        }) => crate::commands::sweep(&scenario, &seeds, jobs, shard.as_deref()),
+        Some(Command::Replay { scenario, seed }) => crate::commands::replay(&scenario, seed),
+        Some(Command::Shrink {
+            scenario,
+            seed,
+            out,
+        }) => crate::commands::shrink(&scenario, seed, &out),
         None => crate::report::cli::main_job(),
     };
     match result {

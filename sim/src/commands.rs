@@ -15,6 +15,16 @@ fn load(path: &Path) -> anyhow::Result<Scenario> {
     Ok(scenario::load(path)?)
 }
 
+/// Prints to stdout; a closed pipe (`| head`) is not an error.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 fn code(ok: bool) -> ExitCode {
     if ok {
         ExitCode::SUCCESS
@@ -38,11 +48,11 @@ pub fn run(
             .with_context(|| format!("writing outputs to {}", dir.display()))?;
     }
     match format {
-        Format::Table => print!("{}", summary::report_table(&report)),
-        Format::Json => println!(
-            "{}",
+        Format::Table => emit(&summary::report_table(&report))?,
+        Format::Json => emit(&format!(
+            "{}\n",
             serde_json::to_string_pretty(&summary::report_json(&report))?
-        ),
+        ))?,
     }
     Ok(code(report.ok()))
 }
@@ -51,10 +61,7 @@ pub fn run(
 pub fn replay(path: &Path, seed: u64) -> anyhow::Result<ExitCode> {
     let scenario = load(path)?;
     let (report, _) = run::run_seed(&scenario, seed)?;
-    print!(
-        "{}",
-        summary::replay_text(&report, &path.display().to_string())
-    );
+    emit(&summary::replay_text(&report, &path.display().to_string()))?;
     Ok(code(report.ok()))
 }
 
@@ -74,7 +81,7 @@ pub fn sweep(
     let seeds = sweep::shard_seeds(range, shard);
     let results = sweep::sweep(&scenario, &seeds, jobs)?;
     let (text, failed) = sweep::render(path, &results);
-    print!("{text}");
+    emit(&text)?;
     Ok(code(failed == 0))
 }
 

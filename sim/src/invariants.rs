@@ -133,6 +133,8 @@ pub struct StrategyCheck {
     pub accuracy: f64,
     /// Share of generated events dead-lettered (for any window).
     pub dead_letter_fraction: f64,
+    /// Ids of the events dead-lettered (for any window), ascending.
+    pub dead_lettered: Vec<u64>,
     /// One verdict per invariant except determinism (a run-level check).
     pub verdicts: Vec<Verdict>,
 }
@@ -167,6 +169,7 @@ pub fn check_strategy(s: &Subject<'_>, truth: &Results) -> StrategyCheck {
     StrategyCheck {
         accuracy: accuracy(truth, &finals.values),
         dead_letter_fraction: dead_letter_fraction(s),
+        dead_lettered: dead_lettered(s),
         finals,
         admitted,
         verdicts,
@@ -209,6 +212,12 @@ pub fn accuracy(truth: &Results, finals: &Finals) -> f64 {
         )
         .count();
     right as f64 / windows.len() as f64
+}
+
+fn dead_lettered(s: &Subject<'_>) -> Vec<u64> {
+    let ids: std::collections::BTreeSet<u64> =
+        s.run.dead_letters.iter().map(|d| d.record.id).collect();
+    ids.into_iter().collect()
 }
 
 fn dead_letter_fraction(s: &Subject<'_>) -> f64 {
@@ -365,6 +374,17 @@ fn first_difference(
     expected: &Results,
     finals: &Finals,
 ) -> Option<Counterexample> {
+    first_difference_in(s.workload, expected, finals)
+}
+
+/// The first (key, window) where `finals` and `expected` disagree, as a
+/// counterexample without its `what`.
+#[must_use]
+pub fn first_difference_in(
+    workload: &Workload,
+    expected: &Results,
+    finals: &Finals,
+) -> Option<Counterexample> {
     let mut e = expected.iter().peekable();
     let mut f = finals.iter().peekable();
     loop {
@@ -389,7 +409,7 @@ fn first_difference(
         }
         return Some(Counterexample {
             what: String::new(),
-            key: Some(key_name(s.workload, kw.0)),
+            key: Some(key_name(workload, kw.0)),
             window: Some(kw.1),
             expected: Some(want.map_or("no window".into(), |c| c.value.to_string())),
             actual: Some(got.map_or("no final pane".into(), ToString::to_string)),

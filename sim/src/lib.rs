@@ -5,16 +5,22 @@
 //! wall clock except progress bars, which never reach an output.
 
 pub mod cli;
+pub mod commands;
 pub mod final_panes;
 pub mod input_error;
 pub mod invariants;
+pub mod jsonl;
 pub mod metrics;
 pub mod model;
 pub mod network;
 pub mod oracle;
 pub mod report;
 pub mod rng;
+pub mod run;
 pub mod scenario;
+pub mod shrink;
+pub mod summary;
+pub mod sweep;
 pub mod trace_hash;
 pub mod transcript;
 pub mod workers;

@@ -61,6 +61,9 @@ pub struct ThresholdCheck {
     pub actual: f64,
     /// True when within the limit.
     pub ok: bool,
+    /// When broken: the first dead-lettered events, or the first window
+    /// whose final value differs from the truth.
+    pub counterexample: Option<Counterexample>,
 }
 
 /// One strategy's figures and verdicts for one seed.
@@ -266,7 +269,11 @@ fn check_strategies(scenario: &Scenario, sim: &Simulation) -> anyhow::Result<Vec
             siblings: &siblings,
         };
         let check = check_strategy(&subject, &truth);
-        out.push(strategy_report(scenario, strategy, &sim.runs[i], check));
+        let mut report = strategy_report(scenario, strategy, &sim.runs[i], &check);
+        for t in report.thresholds.iter_mut().filter(|t| !t.ok) {
+            t.counterexample = Some(threshold_counterexample(t, &sim.workload, &truth, &check));
+        }
+        out.push(report);
     }
     Ok(out)
 }
@@ -325,7 +332,7 @@ fn strategy_report(
     scenario: &Scenario,
     strategy: &ResolvedStrategy,
     run: &StrategyRun,
-    check: invariants::StrategyCheck,
+    check: &invariants::StrategyCheck,
 ) -> StrategyReport {
     let count = |timing| {
         run.panes
@@ -341,6 +348,7 @@ fn strategy_report(
             limit,
             actual,
             ok: actual <= limit,
+            counterexample: None,
         });
     }
     if let Some(limit) = strategy.thresholds.accuracy_min {
@@ -350,6 +358,7 @@ fn strategy_report(
             limit,
             actual,
             ok: actual >= limit,
+            counterexample: None,
         });
     }
     StrategyReport {
@@ -369,10 +378,10 @@ fn strategy_report(
         accuracy: check.accuracy,
         verdicts: check
             .verdicts
-            .into_iter()
+            .iter()
             .map(|v| {
                 let checked = scenario.expect.invariants.includes(v.invariant);
-                (v, checked)
+                (v.clone(), checked)
             })
             .collect(),
         thresholds,
@@ -399,7 +408,7 @@ fn failures(report: &SeedReport) -> Vec<Failure> {
                 strategy: Some(s.name.clone()),
                 check: t.name.to_string(),
                 detail: format!("measured {:.4}, limit {}", t.actual, t.limit),
-                counterexample: None,
+                counterexample: t.counterexample.clone(),
             });
         }
     }
@@ -412,4 +421,39 @@ fn failures(report: &SeedReport) -> Vec<Failure> {
         });
     }
     out
+}
+
+/// Evidence for a broken threshold: the dead-lettered events (first ids),
+/// or the first window whose final value differs from the truth.
+fn threshold_counterexample(
+    t: &ThresholdCheck,
+    workload: &Workload,
+    truth: &oracle::Results,
+    check: &invariants::StrategyCheck,
+) -> Counterexample {
+    if t.name == "accuracy_min" {
+        let mut c = invariants::first_difference_in(workload, truth, &check.finals.values)
+            .unwrap_or_default();
+        c.what = format!(
+            "accuracy {:.4} below {}; first window whose final value is not the truth",
+            t.actual, t.limit
+        );
+        return c;
+    }
+    Counterexample {
+        what: format!(
+            "{} of {} events dead-lettered; the first of them",
+            check.dead_lettered.len(),
+            workload.events.len()
+        ),
+        expected: Some(format!("at most {}", t.limit)),
+        actual: Some(format!("{:.4}", t.actual)),
+        events: check
+            .dead_lettered
+            .iter()
+            .copied()
+            .take(invariants::EVENTS_SHOWN_MAX)
+            .collect(),
+        ..Counterexample::default()
+    }
 }

@@ -57,7 +57,7 @@ fn strategy_json(s: &StrategyReport) -> Value {
     let thresholds: Vec<Value> = s
         .thresholds
         .iter()
-        .map(|t| json!({"name": t.name, "limit": t.limit, "actual": round4(t.actual), "ok": t.ok}))
+        .map(|t| json!({"name": t.name, "limit": t.limit, "actual": round4(t.actual), "ok": t.ok, "counterexample": t.counterexample.as_ref().map(counterexample_json)}))
         .collect();
     json!({
         "name": s.name,
@@ -250,17 +250,10 @@ pub fn replay_text(r: &SeedReport, path: &str) -> String {
         }
     }
     if let Some(first) = r.failures.first() {
-        let _ = writeln!(
-            out,
-            "\nfirst failure: {} {}",
-            first.strategy.as_deref().unwrap_or("(run)"),
-            first.check
-        );
-        match &first.counterexample {
-            Some(c) => out.push_str(&counterexample_text(c)),
-            None => {
-                let _ = writeln!(out, "  {}", first.detail);
-            }
+        // The same one line `sweep` prints for the seed, then the fields.
+        let _ = writeln!(out, "\nfirst failure: {first}");
+        if let Some(c) = &first.counterexample {
+            out.push_str(&counterexample_text(c));
         }
     }
     out
