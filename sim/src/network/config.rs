@@ -91,8 +91,11 @@ pub struct NetConfig {
     pub log_partitions: Option<u32>,
     /// Sources send their low watermark this often (punctuated strategy).
     pub punctuation_interval_ms: Option<i64>,
-    /// Simulated time per turmoil step: the resolution of processing time.
-    pub tick_ms: i64,
+    /// Simulated time per turmoil step; `None` picks one (see
+    /// [`NetConfig::tick`]). Arrival times are exact whatever the tick: it
+    /// only sets how often hosts exchange datagrams and when scheduled
+    /// faults can take effect.
+    pub tick_ms: Option<i64>,
     /// Sampled latencies are capped here so a heavy tail can't stall a run.
     pub latency_ms_max: i64,
     /// Extra simulated time allowed after the last event is sent and the
@@ -119,10 +122,31 @@ impl NetConfig {
             workers: 1,
             log_partitions: None,
             punctuation_interval_ms: None,
-            tick_ms: 1,
+            tick_ms: None,
             latency_ms_max: LATENCY_MS_MAX,
             settle_ms_max: SETTLE_MS_MAX,
         }
+    }
+
+    /// The turmoil tick in ms: `tick_ms` when set, else the longest tick up
+    /// to [`TICK_MS_MAX`] and a [`TIMEOUT_TICKS`]th of the retry timeout
+    /// that divides every fault's start and length, so that partitions and
+    /// holds begin and end exactly on a tick (1ms at worst).
+    pub fn tick(&self) -> i64 {
+        if let Some(t) = self.tick_ms {
+            return t.max(1);
+        }
+        let cap = TICK_MS_MAX
+            .min(self.retry.timeout_ms / TIMEOUT_TICKS)
+            .max(1);
+        (1..=cap)
+            .rev()
+            .find(|&t| {
+                self.faults
+                    .iter()
+                    .all(|f| f.at_ms % t == 0 && f.for_ms % t == 0)
+            })
+            .unwrap_or(1)
     }
 
     /// Rejects configurations the simulation can't run.
@@ -159,8 +183,19 @@ impl NetConfig {
                 bail!("punctuation interval must be positive, got {i}ms");
             }
         }
-        if self.tick_ms <= 0 {
-            bail!("tick must be positive, got {}ms", self.tick_ms);
+        if let Some(t) = self.tick_ms {
+            if t <= 0 {
+                bail!("tick must be positive, got {t}ms");
+            }
+            // See `tick`: a longer tick could let a sender decide a retry
+            // before the ack that should have prevented it arrives.
+            if t > (self.retry.timeout_ms / TIMEOUT_TICKS).max(1) {
+                bail!(
+                    "tick {t}ms is longer than a {}th of the retry timeout ({}ms)",
+                    TIMEOUT_TICKS,
+                    self.retry.timeout_ms
+                );
+            }
         }
         for f in &self.faults {
             if f.at_ms < 0 || f.for_ms < 0 {
@@ -175,6 +210,20 @@ impl NetConfig {
         Ok(())
     }
 }
+
+/// The longest tick [`NetConfig::tick`] picks by itself. Arrival times
+/// don't depend on it, but a datagram put on the wire late (a retry decided
+/// a few ticks after its timeout, see `source`) meets a partition or hold
+/// as of when it is on the wire, so a shorter tick keeps such edge cases
+/// close to the fault's exact start and end.
+pub const TICK_MS_MAX: i64 = 250;
+
+/// The tick is at most this fraction of the retry timeout. A sender
+/// decides a timeout `2` ticks after it passed (an ack on time has surely
+/// arrived by then) and a log forward may start up to `4` ticks after the
+/// entry's exact append time; both must stay within one timeout for every
+/// retry decision to be exactly "was an ack due by the timeout".
+pub const TIMEOUT_TICKS: i64 = 4;
 
 /// Without `network.retry`, a sender still waits this long for its one
 /// attempt's ack before it gives up (and the run can settle).
@@ -239,7 +288,7 @@ impl NetConfig {
             workers: scenario.pipeline.workers,
             log_partitions: n.log.map(|l| l.partitions),
             punctuation_interval_ms: scenario.punctuation_interval().map(|d| d.ms()),
-            tick_ms: 1,
+            tick_ms: None,
             latency_ms_max: LATENCY_MS_MAX,
             settle_ms_max: SETTLE_MS_MAX,
         }

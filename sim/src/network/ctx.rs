@@ -6,7 +6,7 @@
 
 use super::config::{LinkParams, NetConfig};
 use super::route::Topology;
-use super::wire::{Msg, LEN};
+use super::wire::{self, Stamped, LEN};
 use crate::model::{Delivery, FaultDecision};
 use std::cell::RefCell;
 use std::net::SocketAddr;
@@ -32,6 +32,8 @@ pub struct Ctx {
     pub links_from_log: Vec<LinkParams>,
     /// Whether sources (and the log) send punctuations, and how often.
     pub punctuation_interval_ms: Option<i64>,
+    /// The turmoil tick ([`NetConfig::tick`]).
+    pub tick_ms: i64,
     /// Everything recorded during the run.
     pub rec: RefCell<Recorder>,
 }
@@ -39,7 +41,8 @@ pub struct Ctx {
 /// What the hosts record while the simulation runs.
 #[derive(Debug, Default)]
 pub struct Recorder {
-    /// Arrivals at workers, in arrival order.
+    /// Arrivals at workers, as received (sorted by time at the end;
+    /// `duplicate` is decided then, in that order).
     pub deliveries: Vec<Delivery>,
     /// Fault decisions, as taken.
     pub faults: Vec<FaultDecision>,
@@ -47,6 +50,13 @@ pub struct Recorder {
     pub arrived: Vec<bool>,
     /// Source hosts still running.
     pub sources_running: u32,
+    /// Latest exact time anything settled (an ack arrived or a sender
+    /// gave up): the trace's end.
+    pub settled_max: i64,
+    /// Acks read after their sender had already retried although they
+    /// were due in time: always 0 unless the tick is too coarse for the
+    /// retry timeout (checked by tests).
+    pub late_acks: u64,
 }
 
 impl Ctx {
@@ -56,6 +66,47 @@ impl Ctx {
             at: ProcTime(now_ms),
             what,
         });
+    }
+
+    /// Notes that something settled at `at`.
+    pub fn settled(&self, at: i64) {
+        let mut rec = self.rec.borrow_mut();
+        rec.settled_max = rec.settled_max.max(at);
+    }
+
+    /// Start of the step containing `t`: a datagram meant to arrive at `t`
+    /// goes on the wire then and is read at the next step, after `t`.
+    pub fn step_of(&self, t: i64) -> i64 {
+        t.div_euclid(self.tick_ms) * self.tick_ms
+    }
+
+    /// When a sender may decide that an ack due by `due` did not come: the
+    /// first step start at least two ticks after `due`. An ack meant to
+    /// arrive by `due` is on the wire by the step containing `due` (one
+    /// tick later if the data it answers was itself sent late), so by then
+    /// it has been read. See `config::TIMEOUT_TICKS`.
+    pub fn decide_at(&self, due: i64) -> i64 {
+        let t = due.saturating_add(2 * self.tick_ms);
+        t.div_euclid(self.tick_ms) * self.tick_ms
+            + if t.rem_euclid(self.tick_ms) == 0 {
+                0
+            } else {
+                self.tick_ms
+            }
+    }
+
+    /// The exact arrival time of datagram `d` read at `now`, given `exact`,
+    /// when it was meant to arrive after any faults its receiver applies
+    /// itself (`deliver_at` for those that apply none): `exact`, unless
+    /// turmoil held the datagram on its link past the one step every
+    /// datagram takes; then not before the step it was released in, which
+    /// is when it really arrived (holds end on step boundaries).
+    pub fn arrival(&self, d: &Stamped, exact: i64, now: i64) -> i64 {
+        if now > d.wire_at.saturating_add(self.tick_ms) {
+            now.max(exact)
+        } else {
+            exact
+        }
     }
 }
 
@@ -69,18 +120,16 @@ pub fn addr(name: &str) -> SocketAddr {
     SocketAddr::new(turmoil::lookup(name), PORT)
 }
 
-/// Sends `msg` now; turmoil drops it if the link is partitioned.
-pub fn send(sock: &turmoil::net::UdpSocket, msg: &Msg, to: SocketAddr) -> std::io::Result<()> {
-    send_bytes(sock, &msg.encode(), to)
-}
-
-/// Sends an encoded message now.
+/// Puts an encoded datagram on the wire in the step starting at `step`;
+/// turmoil drops it if the link is partitioned.
 pub fn send_bytes(
     sock: &turmoil::net::UdpSocket,
-    bytes: &[u8; LEN],
+    mut bytes: [u8; LEN],
+    step: i64,
     to: SocketAddr,
 ) -> std::io::Result<()> {
-    sock.try_send_to(bytes, to).map(|_| ())
+    wire::set_wire_at(&mut bytes, step);
+    sock.try_send_to(&bytes, to).map(|_| ())
 }
 
 /// Waits until a datagram is readable or `wake_in` passes. `biased;` keeps

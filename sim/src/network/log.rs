@@ -6,12 +6,18 @@
 //!
 //! Punctuated strategy: a partition's watermark is the least of the latest
 //! punctuations of all sources, forwarded on the same interval.
+//!
+//! Times are exact as at the sources (see `source`): an entry is appended
+//! when its datagram was meant to arrive, forwarded from then, and a
+//! forward's timeout is decided a couple of ticks late so that every ack
+//! due by it has been read.
 
 use super::ctx::{self, now_ms, Ctx, PORT};
 use super::fate::FateDrawer;
+use super::local_fault::{self, LocalFault};
 use super::route::Topology;
 use super::timers::Timers;
-use super::wire::{Msg, LEN};
+use super::wire::{Msg, Stamped, LEN};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -19,9 +25,13 @@ use std::rc::Rc;
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Action {
+    /// Put a datagram on the wire (it is due to arrive within this step).
     Send { to: SocketAddr, bytes: [u8; LEN] },
-    Timeout { entry: u32, attempt: u32 },
-    Punctuate,
+    /// Decide whether attempt `attempt` of forwarding `entry`, whose ack
+    /// was due by `due`, was answered.
+    Timeout { entry: u32, attempt: u32, due: i64 },
+    /// Send the partitions' watermarks at `at`.
+    Punctuate { at: i64 },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +41,10 @@ struct Entry {
     partition: u32,
     copy: u32,
     attempt: u32,
+    /// When the current attempt started.
+    started_at: i64,
+    /// The earliest exact time its worker's ack arrived, `i64::MAX` before.
+    acked_at: i64,
     acked: bool,
 }
 
@@ -49,11 +63,13 @@ struct Log {
     timers: Timers<Action>,
     fates: FateDrawer,
     workers: Vec<SocketAddr>,
+    /// Partitions and holds between the log and the workers, by exact time.
+    faults: Vec<LocalFault>,
 }
 
 /// Runs the log until every source has finished and every entry has
 /// reached its worker.
-pub async fn run(ctx: Rc<Ctx>) -> turmoil::Result {
+pub async fn run(ctx: Rc<Ctx>, faults: Vec<LocalFault>) -> turmoil::Result {
     let sock = turmoil::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, PORT)).await?;
     let workers = (0..ctx.topo.workers)
         .map(|w| ctx::addr(&Topology::worker_name(w)))
@@ -70,23 +86,28 @@ pub async fn run(ctx: Rc<Ctx>) -> turmoil::Result {
         timers: Timers::default(),
         fates: FateDrawer::default(),
         workers,
+        faults,
     };
     if let Some(i) = log.ctx.punctuation_interval_ms {
-        log.timers.at(i, Action::Punctuate);
+        log.timers
+            .at(log.ctx.step_of(i), Action::Punctuate { at: i });
     }
     let mut buf = [0u8; 64];
     loop {
         let now = now_ms();
+        let step = log.ctx.step_of(now);
         while let Ok((n, from)) = sock.try_recv_from(&mut buf) {
-            if let Some(msg) = Msg::decode(&buf[..n]) {
-                log.on_msg(now, msg, from, &sock)?;
+            if let Some(d) = Msg::decode(&buf[..n]) {
+                log.on_msg(&d, now, from);
             }
         }
-        log.advance(now, &sock)?;
+        log.advance(step, &sock)?;
         let sources_done = log.ctx.rec.borrow().sources_running == 0;
-        if sources_done && log.unacked == 0 && log.sends_pending == 0 {
+        if sources_done && log.unacked == 0 && log.sends_pending == 0 && !log.deciding() {
             if log.ctx.punctuation_interval_ms.is_some() {
-                log.punctuate(&sock)?;
+                // The final watermarks go out now, without latency, so
+                // they leave before the log stops.
+                log.punctuate(step, step, &sock)?;
             }
             return Ok(());
         }
@@ -95,14 +116,50 @@ pub async fn run(ctx: Rc<Ctx>) -> turmoil::Result {
 }
 
 impl Log {
-    fn on_msg(
-        &mut self,
-        now: i64,
-        msg: Msg,
-        from: SocketAddr,
-        sock: &turmoil::net::UdpSocket,
-    ) -> std::io::Result<()> {
-        match msg {
+    /// Whether a pending timeout can still start a retry.
+    fn deciding(&self) -> bool {
+        self.timers.iter().any(|a| match *a {
+            Action::Timeout {
+                entry,
+                attempt,
+                due,
+            } => {
+                let e = &self.entries[entry as usize];
+                e.attempt == attempt && e.acked_at > due
+            }
+            _ => false,
+        })
+    }
+
+    /// Queues `msg` to arrive at `deliver_at`: it goes on the wire in the
+    /// step containing that time (now, if that step has passed).
+    fn send_at(&mut self, deliver_at: i64, to: SocketAddr, msg: Msg) {
+        self.sends_pending += 1;
+        self.timers.at(
+            self.ctx.step_of(deliver_at),
+            Action::Send {
+                to,
+                bytes: msg.encode(deliver_at),
+            },
+        );
+    }
+
+    /// Handles datagram `d` from `from`, read at `now`.
+    fn on_msg(&mut self, d: &Stamped, now: i64, from: SocketAddr) {
+        // Sources apply their links' faults themselves; acks from a worker
+        // meet the log's, by the time they were meant to arrive.
+        let worker = self.workers.iter().position(|&w| w == from);
+        let exact = match worker {
+            Some(w) if !self.faults.is_empty() => {
+                match local_fault::pass(&self.faults, w as u32, d.deliver_at) {
+                    Some(t) => t,
+                    None => return,
+                }
+            }
+            _ => d.deliver_at,
+        };
+        let now = self.ctx.arrival(d, exact, now);
+        match d.msg {
             Msg::Data {
                 tag,
                 event,
@@ -113,33 +170,29 @@ impl Log {
                 time,
             } => {
                 self.append(now, event, time, channel);
-                let ack = Msg::Ack { tag };
                 if ack_lost {
                     self.ctx.fault(
                         now,
                         format!("ack of event {event} attempt {attempt} to the log lost"),
                     );
-                } else if ack_latency_ms == 0 {
-                    ctx::send(sock, &ack, from)?;
                 } else {
-                    self.sends_pending += 1;
-                    self.timers.at(
-                        now + i64::from(ack_latency_ms),
-                        Action::Send {
-                            to: from,
-                            bytes: ack.encode(),
-                        },
-                    );
+                    self.send_at(now + i64::from(ack_latency_ms), from, Msg::Ack { tag });
                 }
             }
             Msg::Ack { tag } => {
                 if let Some(e) = self.entries.get_mut(tag as usize) {
+                    if e.attempt > 0 && now <= e.started_at {
+                        // See `source::on_ack`: impossible with a fitting tick.
+                        self.ctx.rec.borrow_mut().late_acks += 1;
+                    }
+                    e.acked_at = e.acked_at.min(now);
                     if !e.acked {
                         e.acked = true;
                         self.unacked -= 1;
                         if let Some(p) = self.pending.get_mut(e.partition as usize) {
                             p.remove(&(e.time, tag as u32));
                         }
+                        self.ctx.settled(now);
                     }
                 }
             }
@@ -149,7 +202,6 @@ impl Log {
                 }
             }
         }
-        Ok(())
     }
 
     fn append(&mut self, now: i64, event: u64, time: i64, partition: u32) {
@@ -165,6 +217,8 @@ impl Log {
             partition,
             copy: *copy,
             attempt: 0,
+            started_at: now,
+            acked_at: i64::MAX,
             acked: false,
         };
         *copy += 1;
@@ -173,8 +227,10 @@ impl Log {
         self.forward(now, (self.entries.len() - 1) as u32);
     }
 
-    /// Starts the current attempt of forwarding `entry` to its worker.
+    /// Starts the current attempt of forwarding `entry` to its worker at
+    /// exact time `now`.
     fn forward(&mut self, now: i64, index: u32) {
+        self.entries[index as usize].started_at = now;
         let e = self.entries[index as usize];
         let worker = self.ctx.topo.worker_of_partition(e.partition);
         let link = &self.ctx.links_from_log[worker as usize];
@@ -202,44 +258,47 @@ impl Log {
                 ack_latency_ms: u32::try_from(fate.ack_latency_ms).unwrap_or(u32::MAX),
                 time: e.time,
             };
-            self.sends_pending += 1;
-            self.timers.at(
-                now + fate.latency_ms,
-                Action::Send {
-                    to: self.workers[worker as usize],
-                    bytes: msg.encode(),
-                },
-            );
+            if let Some(at) = local_fault::pass(&self.faults, worker, now + fate.latency_ms) {
+                self.send_at(at, self.workers[worker as usize], msg);
+            }
         }
-        let timeout = self.ctx.cfg.retry.timeout_ms;
+        let due = now + self.ctx.cfg.retry.timeout_ms;
         self.timers.at(
-            now + timeout,
+            self.ctx.decide_at(due),
             Action::Timeout {
                 entry: index,
                 attempt: e.attempt,
+                due,
             },
         );
     }
 
-    fn advance(&mut self, now: i64, sock: &turmoil::net::UdpSocket) -> std::io::Result<()> {
-        while let Some(action) = self.timers.pop_due(now) {
+    /// Handles everything due within the step starting at `step`.
+    fn advance(&mut self, step: i64, sock: &turmoil::net::UdpSocket) -> std::io::Result<()> {
+        while let Some(action) = self.timers.pop_due(step) {
             match action {
                 Action::Send { to, bytes } => {
                     self.sends_pending -= 1;
-                    ctx::send_bytes(sock, &bytes, to)?;
+                    ctx::send_bytes(sock, bytes, step, to)?;
                 }
-                Action::Timeout { entry, attempt } => {
+                Action::Timeout {
+                    entry,
+                    attempt,
+                    due,
+                } => {
                     let e = &mut self.entries[entry as usize];
-                    if !e.acked && e.attempt == attempt {
+                    if e.acked_at > due && e.attempt == attempt {
                         // A durable log never gives up on an appended entry.
                         e.attempt += 1;
-                        self.forward(now, entry);
+                        self.forward(due, entry);
                     }
                 }
-                Action::Punctuate => {
-                    self.punctuate(sock)?;
+                Action::Punctuate { at } => {
+                    self.punctuate(at, step, sock)?;
                     if let Some(i) = self.ctx.punctuation_interval_ms {
-                        self.timers.at(now + i, Action::Punctuate);
+                        let next = at + i;
+                        self.timers
+                            .at(self.ctx.step_of(next), Action::Punctuate { at: next });
                     }
                 }
             }
@@ -249,8 +308,14 @@ impl Log {
 
     /// Forwards each partition's watermark (least over sources' marks and
     /// its own undelivered entries) to its worker, fire and forget and
-    /// without latency, so the final one goes out before the log stops.
-    fn punctuate(&mut self, sock: &turmoil::net::UdpSocket) -> std::io::Result<()> {
+    /// without latency: meant to arrive at `at`, put on the wire in the
+    /// current step, `step`.
+    fn punctuate(
+        &mut self,
+        at: i64,
+        step: i64,
+        sock: &turmoil::net::UdpSocket,
+    ) -> std::io::Result<()> {
         let sources = self.source_marks.iter().copied().min().unwrap_or(i64::MIN);
         let seq = self.punct_seq;
         self.punct_seq += 1;
@@ -271,7 +336,11 @@ impl Log {
                 channel: partition,
                 watermark: held.map_or(sources, |t| t.min(sources)),
             };
-            ctx::send(sock, &msg, self.workers[worker as usize])?;
+            // Sent now even when held, stamped with the hold's end: the
+            // final one must leave before the log stops.
+            if let Some(t) = local_fault::pass(&self.faults, worker, at) {
+                ctx::send_bytes(sock, msg.encode(t), step, self.workers[worker as usize])?;
+            }
         }
         Ok(())
     }

@@ -13,12 +13,21 @@
 //! dropped) and holds (datagrams kept until release). Turmoil's TCP is not
 //! used: it stalls for good after a lost segment.
 //!
-//! Every hop takes at least one turmoil tick (`tick_ms`, 1ms by default):
-//! a datagram sent in one step is received in the next.
+//! Times are exact to the millisecond whatever turmoil's tick: every
+//! datagram carries the time it is meant to arrive (its intended send time
+//! plus its drawn latency) and the receiver records that, not the step it
+//! read it in; a datagram kept on a link by a hold arrives when the hold
+//! ends. The tick ([`NetConfig::tick`], up to 250ms, chosen from the retry
+//! timeout and the fault times) only sets how often hosts exchange
+//! datagrams, so a run costs steps in proportion to simulated time over the
+//! tick, plus work in proportion to messages. Sources share one turmoil
+//! host per source group; faults naming part of a group are applied by
+//! that host itself (`local_fault`).
 
 mod config;
 mod ctx;
 mod fate;
+mod local_fault;
 mod log;
 mod names;
 mod route;
@@ -33,7 +42,7 @@ pub(crate) mod tests;
 
 pub use config::{
     FaultKind, Latency, LinkOverride, LinkParams, NetConfig, Retry, ScheduledFault, LATENCY_MS_MAX,
-    SETTLE_MS_MAX,
+    SETTLE_MS_MAX, TICK_MS_MAX, TIMEOUT_TICKS,
 };
 pub use route::{key_hash, Topology};
 

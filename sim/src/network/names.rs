@@ -1,5 +1,6 @@
 //! Host names as a scenario writes them (a source, a source group,
-//! `engine`, `log`) resolved to the simulated endpoints they cover.
+//! `engine`, `log`) resolved to the simulated endpoints they cover, and the
+//! turmoil hosts those endpoints live on (one per source group).
 
 use super::route::Topology;
 use crate::scenario::{ENGINE_HOST, LOG_HOST};
@@ -18,14 +19,72 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    /// Its turmoil host name. Sources get `src-N` so that no scenario name
-    /// can collide with `log` or `worker-N`.
-    pub fn host(self) -> String {
+    /// Its turmoil host's name: the group host for a source.
+    pub fn host(self, hosts: &Hosts) -> String {
         match self {
-            Endpoint::Source(s) => format!("src-{s}"),
+            Endpoint::Source(s) => Hosts::name(hosts.host_of(s)),
             Endpoint::Worker(w) => Topology::worker_name(w),
             Endpoint::Log => Topology::LOG.to_string(),
         }
+    }
+}
+
+/// The turmoil hosts that run the sources: one per source group, so that
+/// the per-tick cost of a fleet of phones is one host, not one per phone.
+/// A source in no group (hand-built configurations) gets a host of its own.
+#[derive(Debug, Clone)]
+pub struct Hosts {
+    /// Each host's sources, ascending.
+    pub members: Vec<Vec<u32>>,
+    host_of: Vec<u32>,
+}
+
+impl Hosts {
+    /// Hosts for `sources` sources under `groups` (first group wins for a
+    /// source listed twice; indices out of range are ignored).
+    pub fn new(sources: u32, groups: &[(String, Vec<u32>)]) -> Hosts {
+        const NONE: u32 = u32::MAX;
+        let mut host_of = vec![NONE; sources as usize];
+        let mut members: Vec<Vec<u32>> = Vec::new();
+        for (_, group) in groups {
+            let mut mine: Vec<u32> = group
+                .iter()
+                .copied()
+                .filter(|&s| host_of.get(s as usize) == Some(&NONE))
+                .collect();
+            mine.sort_unstable();
+            mine.dedup();
+            if mine.is_empty() {
+                continue;
+            }
+            for &s in &mine {
+                host_of[s as usize] = members.len() as u32;
+            }
+            members.push(mine);
+        }
+        for s in 0..sources {
+            if host_of[s as usize] == NONE {
+                host_of[s as usize] = members.len() as u32;
+                members.push(vec![s]);
+            }
+        }
+        Hosts { members, host_of }
+    }
+
+    /// How many sources the hosts serve.
+    pub fn sources(&self) -> u32 {
+        self.host_of.len() as u32
+    }
+
+    /// The host of source `s` (`s < sources()`).
+    pub fn host_of(&self, s: u32) -> u32 {
+        self.host_of[s as usize]
+    }
+
+    /// Turmoil name of group host `h`: `grp-N`, which no scenario name
+    /// can collide with `log` or `worker-N`.
+    pub fn name(h: u32) -> String {
+        format!("grp-{h}")
     }
 }
 

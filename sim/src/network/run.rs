@@ -1,13 +1,15 @@
-//! Builds the turmoil simulation, drives it step by step (applying
-//! partitions and holds at their scheduled times), and turns what the hosts
-//! recorded into a [`Trace`].
+//! Builds the turmoil simulation (a host per source group, per worker, and
+//! the log), drives it step by step (applying partitions and holds between
+//! hosts at their scheduled times), and turns what the hosts recorded into
+//! a [`Trace`] in exact time order.
 
-use super::config::{FaultKind, LinkParams, NetConfig};
+use super::config::{FaultKind, LinkParams, NetConfig, TIMEOUT_TICKS};
 use super::ctx::{Ctx, Recorder};
-use super::names::{Endpoint, Names};
+use super::local_fault::LocalFault;
+use super::names::{Endpoint, Hosts, Names};
 use super::route::Topology;
 use super::{log, source, worker};
-use crate::model::{Event, FaultDecision, Trace, Workload};
+use crate::model::{Delivery, Event, FaultDecision, Trace, Workload};
 use crate::rng;
 use anyhow::{anyhow, Context, Result};
 use std::cell::RefCell;
@@ -18,15 +20,33 @@ use tidemark_engine::ProcTime;
 /// Turmoil's epoch, fixed so nothing depends on when a run happens.
 const EPOCH_SECS: u64 = 1_700_000_000;
 
-/// One start or end of a scheduled fault.
+/// One start or end of a scheduled fault between turmoil hosts.
 #[derive(Debug, Clone)]
 struct Change {
-    at_ms: i64,
+    /// When turmoil applies it (see `schedule`).
+    apply_at: i64,
     kind: FaultKind,
     start: bool,
     pairs: Vec<(String, String)>,
+}
+
+/// A fault's start or end, for `replay`'s story: recorded at its exact
+/// time once the simulation reaches it.
+#[derive(Debug, Clone)]
+struct Record {
+    at_ms: i64,
     what: String,
 }
+
+/// Turmoil applies a fault between hosts this many ticks after it starts.
+/// Senders apply every fault themselves by exact arrival time, but some
+/// datagrams go on the wire after the step of their arrival time: up to 5
+/// ticks after it (an ack to data forwarded by the log, which was itself
+/// sent by a retry decided late; see `Ctx::decide_at`). Starting late,
+/// turmoil never catches one of those that was meant to arrive before the
+/// fault, and what it does catch, the senders had dropped or deferred
+/// anyway: it enforces the fault physically without making it inexact.
+const TURMOIL_FAULT_LAG_TICKS: i64 = 6;
 
 /// Runs the network for `workload` under `cfg` and `seed`.
 pub fn run(cfg: &NetConfig, workload: &Workload, seed: u64) -> Result<Trace> {
@@ -34,8 +54,17 @@ pub fn run(cfg: &NetConfig, workload: &Workload, seed: u64) -> Result<Trace> {
     let sources = u32::try_from(workload.sources.len()).context("too many sources")?;
     let topo = Topology::new(cfg, sources);
     let names = Names::new(&workload.sources, &cfg.groups, topo);
-    let ctx = Rc::new(build_ctx(cfg, workload, seed, topo, &names)?);
-    let changes = schedule(cfg, &names, topo)?;
+    let hosts = Hosts::new(sources, &cfg.groups);
+    let tick_ms = cfg.tick();
+    let ctx = Rc::new(build_ctx(
+        cfg, workload, seed, topo, &names, &hosts, tick_ms,
+    )?);
+    let Faults {
+        changes,
+        records,
+        sources: mut local,
+        log: log_faults,
+    } = schedule(cfg, &names, &hosts, topo, tick_ms)?;
 
     // The run must settle within `settle_ms_max` of the last send and of
     // the last fault to end within that window; a fault ending later than
@@ -48,17 +77,16 @@ pub fn run(cfg: &NetConfig, workload: &Workload, seed: u64) -> Result<Trace> {
         .unwrap_or(0)
         .max(0);
     let window_end = last_sent.saturating_add(cfg.settle_ms_max);
-    let last_change = changes
+    let last_change = records
         .iter()
         .map(|c| c.at_ms)
         .filter(|&t| t <= window_end)
         .max()
         .unwrap_or(0);
     let horizon_ms = last_sent.max(last_change).saturating_add(cfg.settle_ms_max);
-    let tick = Duration::from_millis(cfg.tick_ms as u64);
     let mut sim = turmoil::Builder::new()
         .simulation_duration(Duration::from_millis(horizon_ms as u64))
-        .tick_duration(tick)
+        .tick_duration(Duration::from_millis(tick_ms as u64))
         .epoch(UNIX_EPOCH + Duration::from_secs(EPOCH_SECS))
         // Latency and loss are decided per message by the hosts; turmoil's
         // own links stay instant and lossless.
@@ -74,31 +102,46 @@ pub fn run(cfg: &NetConfig, workload: &Workload, seed: u64) -> Result<Trace> {
     // bind their sockets before any source sends.
     for w in 0..topo.workers {
         let c = ctx.clone();
-        sim.host(Endpoint::Worker(w).host(), move || {
+        sim.host(Endpoint::Worker(w).host(&hosts), move || {
             worker::run(c.clone(), w)
         });
     }
     if topo.log_partitions.is_some() {
         let c = ctx.clone();
-        sim.client(Endpoint::Log.host(), log::run(c));
+        sim.client(Endpoint::Log.host(&hosts), log::run(c, log_faults));
     }
-    for (s, events) in split_by_source(workload, sources).into_iter().enumerate() {
-        let s = s as u32;
-        sim.client(
-            Endpoint::Source(s).host(),
-            source::run(ctx.clone(), s, events),
-        );
+    let mut events = split_by_host(workload, &hosts);
+    for (h, members) in hosts.members.iter().enumerate() {
+        let spec = source::GroupSpec {
+            sources: members.clone(),
+            events: std::mem::take(&mut events[h]),
+            faults: members
+                .iter()
+                .map(|&s| std::mem::take(&mut local[s as usize]))
+                .collect(),
+        };
+        sim.client(Hosts::name(h as u32), source::run(ctx.clone(), spec));
     }
-    drive(&mut sim, &ctx, &changes, horizon_ms)?;
-    let end = sim.elapsed().as_millis() as i64;
+    drive(&mut sim, &ctx, &changes, &records, horizon_ms)?;
     drop(sim);
-    finish(ctx, workload, topo, end)
+    finish(ctx, workload, topo)
 }
 
-fn drive(sim: &mut turmoil::Sim<'_>, ctx: &Ctx, changes: &[Change], horizon_ms: i64) -> Result<()> {
+fn drive(
+    sim: &mut turmoil::Sim<'_>,
+    ctx: &Ctx,
+    changes: &[Change],
+    records: &[Record],
+    horizon_ms: i64,
+) -> Result<()> {
     let mut next = 0;
+    let mut next_record = 0;
     let mut apply_due = |sim: &mut turmoil::Sim<'_>, now: i64| {
-        while let Some(c) = changes.get(next).filter(|c| c.at_ms <= now) {
+        while let Some(r) = records.get(next_record).filter(|r| r.at_ms <= now) {
+            next_record += 1;
+            ctx.fault(r.at_ms, r.what.clone());
+        }
+        while let Some(c) = changes.get(next).filter(|c| c.apply_at <= now) {
             next += 1;
             for (a, b) in &c.pairs {
                 match (c.kind, c.start) {
@@ -108,7 +151,6 @@ fn drive(sim: &mut turmoil::Sim<'_>, ctx: &Ctx, changes: &[Change], horizon_ms: 
                     (FaultKind::Hold, false) => sim.release(a.as_str(), b.as_str()),
                 }
             }
-            ctx.fault(c.at_ms, c.what.clone());
         }
     };
     loop {
@@ -154,6 +196,8 @@ fn build_ctx(
     seed: u64,
     topo: Topology,
     names: &Names,
+    hosts: &Hosts,
+    tick_ms: i64,
 ) -> Result<Ctx> {
     let mut dests: Vec<Endpoint> = (0..topo.workers).map(Endpoint::Worker).collect();
     if topo.log_partitions.is_some() {
@@ -195,27 +239,128 @@ fn build_ctx(
         links_from_source,
         links_from_log,
         punctuation_interval_ms: cfg.punctuation_interval_ms,
+        tick_ms,
         rec: RefCell::new(Recorder {
             // Indexed by event id; ids are dense in a generated workload,
             // but a shrunk one may have gaps.
             arrived: vec![false; id_end(workload)],
-            sources_running: topo.sources,
+            sources_running: hosts.members.len() as u32,
             ..Recorder::default()
         }),
     })
 }
 
-/// Partitions and holds as a time-ordered list of starts and ends.
-fn schedule(cfg: &NetConfig, names: &Names, topo: Topology) -> Result<Vec<Change>> {
+/// One side of a fault, as the hosts see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Side {
+    /// Every source of group host `h`.
+    Group(u32),
+    /// Some but not all sources of a group host.
+    Sources(Vec<u32>),
+    /// A worker or the log.
+    Peer(Endpoint),
+}
+
+fn sides(endpoints: &[Endpoint], hosts: &Hosts, topo: Topology) -> Vec<Side> {
     let mut out = Vec::new();
+    for (h, members) in hosts.members.iter().enumerate() {
+        let named: Vec<u32> = members
+            .iter()
+            .copied()
+            .filter(|&s| endpoints.contains(&Endpoint::Source(s)))
+            .collect();
+        if named.len() == members.len() {
+            out.push(Side::Group(h as u32));
+        } else if !named.is_empty() {
+            out.push(Side::Sources(named));
+        }
+    }
+    for &e in endpoints {
+        if !matches!(e, Endpoint::Source(_)) && exists(e, topo) {
+            out.push(Side::Peer(e));
+        }
+    }
+    out
+}
+
+/// Partitions and holds, both as each sender's own exact [`LocalFault`]s
+/// and as turmoil's starts and ends between hosts.
+///
+/// Senders (sources, the log) apply every fault on their links by exact
+/// arrival time: a datagram meant to arrive within a partition is dropped,
+/// one meant to arrive within a hold is sent to arrive when it ends, and
+/// acks coming back are treated alike. That is what makes faults exact
+/// whatever the tick, including for datagrams put on the wire after the
+/// step of their arrival time, and what applies faults naming some but not
+/// all sources of a group (their host serves the others too). Faults
+/// between whole hosts also go to turmoil, a few ticks late (see
+/// [`TURMOIL_FAULT_LAG_TICKS`]), which enforces them on the links.
+fn schedule(
+    cfg: &NetConfig,
+    names: &Names,
+    hosts: &Hosts,
+    topo: Topology,
+    tick_ms: i64,
+) -> Result<Faults> {
+    let mut out = Vec::new();
+    let mut records = Vec::new();
+    let mut local: Vec<Vec<LocalFault>> = vec![Vec::new(); topo.sources as usize];
+    let mut log_faults = Vec::new();
+    let dest_index = |e: Endpoint| match e {
+        Endpoint::Worker(w) => Some(w),
+        Endpoint::Log => Some(topo.workers),
+        Endpoint::Source(_) => None,
+    };
     for f in &cfg.faults {
         let from = names.resolve(&f.from).context("network fault")?;
         let to = names.resolve(&f.to).context("network fault")?;
+        let end = f.at_ms.saturating_add(f.for_ms);
         let mut pairs = Vec::new();
-        for &a in &from {
-            for &b in &to {
-                if a != b && exists(a, topo) && exists(b, topo) {
-                    pairs.push((a.host(), b.host()));
+        let from = sides(&from, hosts, topo);
+        let to = sides(&to, hosts, topo);
+        for a in &from {
+            for b in &to {
+                let mut exact = |s: u32, p: &Endpoint| {
+                    if let Some(dest) = dest_index(*p) {
+                        local[s as usize].push(LocalFault {
+                            dest,
+                            kind: f.kind,
+                            from: f.at_ms,
+                            until: end,
+                        });
+                    }
+                };
+                match (a, b) {
+                    (Side::Group(h), Side::Peer(p)) | (Side::Peer(p), Side::Group(h)) => {
+                        pairs.push((Hosts::name(*h), p.host(hosts)));
+                        for &s in &hosts.members[*h as usize] {
+                            exact(s, p);
+                        }
+                    }
+                    (Side::Sources(s), Side::Peer(p)) | (Side::Peer(p), Side::Sources(s)) => {
+                        for &s in s {
+                            exact(s, p);
+                        }
+                    }
+                    (Side::Peer(p), Side::Peer(q)) if p != q => {
+                        pairs.push((p.host(hosts), q.host(hosts)));
+                        // The log applies its links' faults itself too.
+                        let worker = match (p, q) {
+                            (Endpoint::Log, Endpoint::Worker(w))
+                            | (Endpoint::Worker(w), Endpoint::Log) => Some(*w),
+                            _ => None,
+                        };
+                        if let Some(dest) = worker {
+                            log_faults.push(LocalFault {
+                                dest,
+                                kind: f.kind,
+                                from: f.at_ms,
+                                until: end,
+                            });
+                        }
+                    }
+                    // Sources never talk to each other, nor workers.
+                    _ => {}
                 }
             }
         }
@@ -223,25 +368,53 @@ fn schedule(cfg: &NetConfig, names: &Names, topo: Topology) -> Result<Vec<Change
             FaultKind::Partition => ("partition", "repaired"),
             FaultKind::Hold => ("hold", "released"),
         };
-        let end = f.at_ms.saturating_add(f.for_ms);
-        out.push(Change {
+        records.push(Record {
             at_ms: f.at_ms,
-            kind: f.kind,
-            start: true,
-            pairs: pairs.clone(),
             what: format!("{verb} {} -> {} until {end}", f.from, f.to),
         });
-        out.push(Change {
+        records.push(Record {
             at_ms: end,
-            kind: f.kind,
-            start: false,
-            pairs,
             what: format!("{verb} {} -> {} {end_verb}", f.from, f.to),
         });
+        let apply_at = f
+            .at_ms
+            .saturating_add(TURMOIL_FAULT_LAG_TICKS.saturating_mul(tick_ms));
+        if apply_at < end && !pairs.is_empty() {
+            out.push(Change {
+                apply_at,
+                kind: f.kind,
+                start: true,
+                pairs: pairs.clone(),
+            });
+            out.push(Change {
+                apply_at: end,
+                kind: f.kind,
+                start: false,
+                pairs,
+            });
+        }
     }
     // Stable: at the same time, faults keep the scenario's order.
-    out.sort_by_key(|c| c.at_ms);
-    Ok(out)
+    out.sort_by_key(|c| c.apply_at);
+    records.sort_by_key(|r| r.at_ms);
+    Ok(Faults {
+        changes: out,
+        records,
+        sources: local,
+        log: log_faults,
+    })
+}
+
+/// Every scheduled fault, as turmoil and the hosts apply them.
+struct Faults {
+    /// Starts and ends between turmoil hosts, in time order.
+    changes: Vec<Change>,
+    /// Every start and end, in time order.
+    records: Vec<Record>,
+    /// Each source's faults towards its destinations.
+    sources: Vec<Vec<LocalFault>>,
+    /// The log's faults towards the workers.
+    log: Vec<LocalFault>,
 }
 
 fn exists(e: Endpoint, topo: Topology) -> bool {
@@ -251,11 +424,13 @@ fn exists(e: Endpoint, topo: Topology) -> bool {
     }
 }
 
-fn split_by_source(workload: &Workload, sources: u32) -> Vec<Vec<Event>> {
-    let mut out = vec![Vec::new(); sources as usize];
+fn split_by_host(workload: &Workload, hosts: &Hosts) -> Vec<Vec<Event>> {
+    let mut out = vec![Vec::new(); hosts.members.len()];
     for e in &workload.events {
-        if let Some(v) = out.get_mut(e.source as usize) {
-            v.push(*e);
+        // Events of sources the workload doesn't list have no host: nothing
+        // would send them, and they count as undelivered.
+        if e.source < hosts.sources() {
+            out[hosts.host_of(e.source) as usize].push(*e);
         }
     }
     out
@@ -270,12 +445,66 @@ fn id_end(workload: &Workload) -> usize {
         .unwrap_or(0)
 }
 
-fn finish(ctx: Rc<Ctx>, workload: &Workload, topo: Topology, end: i64) -> Result<Trace> {
+/// Deliveries in time order; ties (the same millisecond) in a fixed order
+/// that depends on nothing but the deliveries: records before
+/// punctuations (a punctuation only covers what was acknowledged, so a
+/// record arriving at the same instant is never behind it), then by
+/// worker, channel and event or watermark.
+fn delivery_order(d: &Delivery) -> (i64, u8, u32, u32, i64) {
+    match *d {
+        Delivery::Record {
+            at,
+            worker,
+            channel,
+            event,
+            ..
+        } => (at.0, 0, worker, channel, event as i64),
+        Delivery::Punctuation {
+            at,
+            worker,
+            channel,
+            watermark,
+        } => (at.0, 1, worker, channel, watermark.0),
+    }
+}
+
+fn finish(ctx: Rc<Ctx>, workload: &Workload, topo: Topology) -> Result<Trace> {
     let ctx =
         Rc::try_unwrap(ctx).map_err(|_| anyhow!("a simulated host outlived the simulation"))?;
     let rec = ctx.rec.into_inner();
+    debug_assert!(
+        rec.late_acks == 0 || ctx.tick_ms * TIMEOUT_TICKS > ctx.cfg.retry.timeout_ms,
+        "{} acks came after a retry they should have prevented (tick {}ms)",
+        rec.late_acks,
+        ctx.tick_ms
+    );
+    let mut deliveries = rec.deliveries;
     let mut faults: Vec<FaultDecision> = rec.faults;
-    faults.sort_by_key(|f| f.at);
+    deliveries.sort_by_key(delivery_order);
+    // Hosts read datagrams a step at a time, not in exact arrival order,
+    // so which copy of an event came first is only known now.
+    let mut seen = vec![false; rec.arrived.len()];
+    for d in &mut deliveries {
+        if let Delivery::Record {
+            at,
+            worker,
+            event,
+            duplicate,
+            ..
+        } = d
+        {
+            *duplicate = std::mem::replace(&mut seen[*event as usize], true);
+            if *duplicate {
+                faults.push(FaultDecision {
+                    at: *at,
+                    what: format!("event {event} arrived again at worker-{worker} (duplicate)"),
+                });
+            }
+        }
+    }
+    // By time, then text: decisions taken in the same millisecond come out
+    // in an order that doesn't depend on the order hosts ran in.
+    faults.sort_by(|a, b| (a.at, &a.what).cmp(&(b.at, &b.what)));
     let mut undelivered: Vec<u64> = workload
         .events
         .iter()
@@ -283,12 +512,13 @@ fn finish(ctx: Rc<Ctx>, workload: &Workload, topo: Topology, end: i64) -> Result
         .filter(|&id| !rec.arrived[id as usize])
         .collect();
     undelivered.sort_unstable();
+    let last = deliveries.last().map_or(0, |d| d.at().0);
     Ok(Trace {
-        deliveries: rec.deliveries,
+        deliveries,
         faults,
         undelivered,
         workers: topo.workers,
         channels: topo.channels(),
-        end: ProcTime(end),
+        end: ProcTime(last.max(rec.settled_max)),
     })
 }

@@ -1,12 +1,24 @@
-//! A source host: sends each event at its `sent_at`, waits for an ack,
-//! retries after a timeout up to `attempts_max`, and (punctuated strategy)
-//! periodically sends its own low watermark to every destination.
+//! A source-group host: one turmoil host for all the sources of a group (a
+//! phone fleet), so an idle phone costs nothing per tick. For each source
+//! it sends each event at its `sent_at`, waits for an ack, retries after a
+//! timeout up to `attempts_max`, and (punctuated strategy) periodically
+//! sends that source's own low watermark to every destination.
+//!
+//! Times are exact, not ticks: an attempt starts at its intended time
+//! (`sent_at`, or the previous attempt's timeout), its datagram is stamped
+//! to arrive at that time plus its drawn latency, and an ack counts for a
+//! timeout when it was meant to arrive by then. The host itself only runs
+//! at step starts and handles everything due within the step; it decides
+//! a timeout a couple of ticks after it passed (`Ctx::decide_at`), once
+//! every ack due by then has surely been read, so retry decisions are a
+//! function of the fates alone, whatever the tick.
 
 use super::ctx::{self, now_ms, Ctx, PORT};
 use super::fate::FateDrawer;
+use super::local_fault::{self, LocalFault};
 use super::route::Topology;
 use super::timers::Timers;
-use super::wire::{Msg, LEN};
+use super::wire::{Msg, Stamped, LEN};
 use crate::model::Event;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeSet;
@@ -15,44 +27,78 @@ use std::rc::Rc;
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Action {
-    /// Put an attempt on the wire (its latency has elapsed).
+    /// Put a datagram on the wire (it is due to arrive within this step).
     Send { to: u32, bytes: [u8; LEN] },
-    /// The ack for this attempt of event `slot` is overdue.
-    Timeout { slot: u32, attempt: u32 },
-    /// Send the low watermark.
-    Punctuate,
+    /// Decide whether attempt `attempt` of event `slot`, whose ack was due
+    /// by `due`, was answered.
+    Timeout { slot: u32, attempt: u32, due: i64 },
+    /// Source `member` of the group sends its low watermark at `at`.
+    Punctuate { member: u32, at: i64 },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
-    Waiting,
-    InFlight { attempt: u32 },
-    Settled,
+/// One event's sending state.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    /// Its source, as an index into `Group::members`.
+    member: u32,
+    /// The current attempt.
+    attempt: u32,
+    /// When the current attempt started.
+    started_at: i64,
+    /// The earliest exact time an ack arrived, `i64::MAX` before any.
+    acked_at: i64,
+    /// Acknowledged or given up.
+    settled: bool,
 }
 
-struct Source {
-    ctx: Rc<Ctx>,
+/// One source of the group.
+struct Member {
+    /// Global source index (the channel into a worker).
     index: u32,
-    events: Vec<Event>,
-    /// `suffix_min[i]`: least event time among `events[i..]`.
+    /// Its events' times in send order, then `i64::MAX`, as suffix minima:
+    /// `suffix_min[i]` is the least time among its events `i..`.
     suffix_min: Vec<i64>,
+    /// How many of its events have started.
+    started: usize,
+    /// Started, unsettled events, for the low watermark.
+    outstanding: BTreeSet<(i64, u64)>,
+    unsettled: usize,
+    punct_seq: u64,
+    final_punctuation_sent: bool,
+    /// Faults naming this source but not its whole group.
+    faults: Vec<LocalFault>,
+}
+
+struct Group {
+    ctx: Rc<Ctx>,
+    members: Vec<Member>,
+    /// The group's events in send order, `(sent_at, id)`.
+    events: Vec<Event>,
     slots: Vec<Slot>,
     by_id: FxHashMap<u64, u32>,
-    /// Events sent but not settled, for the low watermark.
-    outstanding: BTreeSet<(i64, u64)>,
     next: usize,
     unsettled: usize,
     sends_pending: usize,
-    punct_seq: u64,
-    final_punctuation_sent: bool,
     timers: Timers<Action>,
     fates: FateDrawer,
     /// Destination addresses: workers by index, then the log.
     dests: Vec<SocketAddr>,
 }
 
-/// Runs source `index` until every event is acknowledged or given up.
-pub async fn run(ctx: Rc<Ctx>, index: u32, events: Vec<Event>) -> turmoil::Result {
+/// What one group host runs: its sources (global indices, ascending),
+/// their events in send order, and the faults it applies itself.
+pub struct GroupSpec {
+    /// Global source indices.
+    pub sources: Vec<u32>,
+    /// Every event of these sources, ordered by (`sent_at`, `id`).
+    pub events: Vec<Event>,
+    /// `faults[i]`: the local faults of `sources[i]`.
+    pub faults: Vec<Vec<LocalFault>>,
+}
+
+/// Runs one group until every event of its sources is acknowledged or
+/// given up and every retry decision is taken.
+pub async fn run(ctx: Rc<Ctx>, spec: GroupSpec) -> turmoil::Result {
     let sock = turmoil::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, PORT)).await?;
     let mut dests: Vec<SocketAddr> = (0..ctx.topo.workers)
         .map(|w| ctx::addr(&Topology::worker_name(w)))
@@ -60,102 +106,169 @@ pub async fn run(ctx: Rc<Ctx>, index: u32, events: Vec<Event>) -> turmoil::Resul
     if ctx.topo.log_partitions.is_some() {
         dests.push(ctx::addr(Topology::LOG));
     }
-    let mut suffix_min = vec![i64::MAX; events.len() + 1];
-    for i in (0..events.len()).rev() {
-        suffix_min[i] = suffix_min[i + 1].min(events[i].time.0);
+    let mut g = Group::new(ctx, spec, dests);
+    if let Some(i) = g.ctx.punctuation_interval_ms {
+        for m in 0..g.members.len() as u32 {
+            g.timers
+                .at(g.ctx.step_of(i), Action::Punctuate { member: m, at: i });
+        }
     }
-    let by_id = events
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.id, i as u32))
-        .collect();
-    let mut src = Source {
-        slots: vec![Slot::Waiting; events.len()],
-        unsettled: events.len(),
-        ctx,
-        index,
-        events,
-        suffix_min,
-        by_id,
-        outstanding: BTreeSet::new(),
-        next: 0,
-        sends_pending: 0,
-        punct_seq: 0,
-        final_punctuation_sent: false,
-        timers: Timers::default(),
-        fates: FateDrawer::default(),
-        dests,
-    };
-    if let Some(i) = src.ctx.punctuation_interval_ms {
-        src.timers.at(i, Action::Punctuate);
+    // A source without events is done from the start.
+    for m in 0..g.members.len() {
+        if g.members[m].unsettled == 0 {
+            g.final_punctuation(m as u32, 0);
+        }
     }
     let mut buf = [0u8; 64];
     loop {
         let now = now_ms();
-        while let Ok((n, _)) = sock.try_recv_from(&mut buf) {
-            if let Some(Msg::Ack { tag }) = Msg::decode(&buf[..n]) {
-                src.on_ack(tag);
+        let step = g.ctx.step_of(now);
+        while let Ok((n, from)) = sock.try_recv_from(&mut buf) {
+            if let Some(d) = Msg::decode(&buf[..n]) {
+                if let Msg::Ack { tag } = d.msg {
+                    g.on_ack(tag, &d, now, from);
+                }
             }
         }
-        src.advance(now, &sock)?;
-        if src.unsettled == 0 && !src.final_punctuation_sent {
-            src.final_punctuation_sent = true;
-            if src.ctx.punctuation_interval_ms.is_some() {
-                // Done: nothing earlier will ever come from this source.
-                src.punctuate(now, i64::MAX, &sock)?;
-            }
-        }
-        if src.finished() {
+        g.advance(step, &sock)?;
+        if g.finished() {
             break;
         }
-        let wake = ctx::wake_in(now, src.next_wake());
+        let wake = ctx::wake_in(now, g.next_wake());
         ctx::wait(&sock, wake).await?;
     }
-    src.ctx.rec.borrow_mut().sources_running -= 1;
+    g.ctx.rec.borrow_mut().sources_running -= 1;
     Ok(())
 }
 
-impl Source {
+impl Group {
+    fn new(ctx: Rc<Ctx>, spec: GroupSpec, dests: Vec<SocketAddr>) -> Group {
+        let GroupSpec {
+            sources,
+            events,
+            faults,
+        } = spec;
+        let member_of: FxHashMap<u32, u32> = sources
+            .iter()
+            .enumerate()
+            .map(|(m, &s)| (s, m as u32))
+            .collect();
+        let mut times: Vec<Vec<i64>> = vec![Vec::new(); sources.len()];
+        let mut slots = Vec::with_capacity(events.len());
+        for e in &events {
+            // `run` only hands a group its own sources' events.
+            let m = member_of.get(&e.source).copied().unwrap_or(0);
+            times[m as usize].push(e.time.0);
+            slots.push(Slot {
+                member: m,
+                attempt: 0,
+                started_at: e.sent_at.0,
+                acked_at: i64::MAX,
+                settled: false,
+            });
+        }
+        let members = sources
+            .iter()
+            .zip(times)
+            .zip(faults)
+            .map(|((&index, times), faults)| {
+                let mut suffix_min = vec![i64::MAX; times.len() + 1];
+                for i in (0..times.len()).rev() {
+                    suffix_min[i] = suffix_min[i + 1].min(times[i]);
+                }
+                Member {
+                    index,
+                    unsettled: times.len(),
+                    suffix_min,
+                    started: 0,
+                    outstanding: BTreeSet::new(),
+                    punct_seq: 0,
+                    final_punctuation_sent: false,
+                    faults,
+                }
+            })
+            .collect();
+        let by_id = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id, i as u32))
+            .collect();
+        Group {
+            unsettled: events.len(),
+            ctx,
+            members,
+            slots,
+            by_id,
+            events,
+            next: 0,
+            sends_pending: 0,
+            timers: Timers::default(),
+            fates: FateDrawer::default(),
+            dests,
+        }
+    }
+
+    /// Done: everything settled and sent, and no pending timeout can still
+    /// start a retry (an ack that came after its timeout settles the event
+    /// but doesn't undo the retry the timeout started).
     fn finished(&self) -> bool {
-        self.unsettled == 0 && self.sends_pending == 0 && self.final_punctuation_sent
+        self.unsettled == 0
+            && self.sends_pending == 0
+            && self.members.iter().all(|m| m.final_punctuation_sent)
+            && !self.timers.iter().any(|a| match *a {
+                Action::Timeout { slot, attempt, due } => self.live(slot, attempt, due),
+                _ => false,
+            })
+    }
+
+    /// Whether a timeout still decides something.
+    fn live(&self, slot: u32, attempt: u32, due: i64) -> bool {
+        let s = &self.slots[slot as usize];
+        s.attempt == attempt && s.acked_at > due
     }
 
     fn next_wake(&self) -> Option<i64> {
-        let next_event = self.events.get(self.next).map(|e| e.sent_at.0);
+        let next_event = self
+            .events
+            .get(self.next)
+            .map(|e| self.ctx.step_of(e.sent_at.0));
         match (self.timers.next(), next_event) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
     }
 
-    /// The least event time this source may still send.
-    fn low_watermark(&self) -> i64 {
-        let unsent = self.suffix_min[self.next];
-        self.outstanding
-            .first()
-            .map_or(unsent, |&(t, _)| t.min(unsent))
-    }
-
-    fn advance(&mut self, now: i64, sock: &turmoil::net::UdpSocket) -> std::io::Result<()> {
-        while self.next < self.events.len() && self.events[self.next].sent_at.0 <= now {
+    /// Handles everything due within the step starting at `step`.
+    fn advance(&mut self, step: i64, sock: &turmoil::net::UdpSocket) -> std::io::Result<()> {
+        while self.next < self.events.len()
+            && self.ctx.step_of(self.events[self.next].sent_at.0) <= step
+        {
             let slot = self.next as u32;
             self.next += 1;
             let e = self.events[slot as usize];
-            self.outstanding.insert((e.time.0, e.id));
-            self.attempt(now, slot, 0);
+            let m = &mut self.members[self.slots[slot as usize].member as usize];
+            m.started += 1;
+            m.outstanding.insert((e.time.0, e.id));
+            self.attempt(slot, 0, e.sent_at.0);
         }
-        while let Some(action) = self.timers.pop_due(now) {
+        while let Some(action) = self.timers.pop_due(step) {
             match action {
                 Action::Send { to, bytes } => {
                     self.sends_pending -= 1;
-                    ctx::send_bytes(sock, &bytes, self.dests[to as usize])?;
+                    ctx::send_bytes(sock, bytes, step, self.dests[to as usize])?;
                 }
-                Action::Timeout { slot, attempt } => self.on_timeout(now, slot, attempt),
-                Action::Punctuate if self.final_punctuation_sent => {}
-                Action::Punctuate => {
-                    if let Some(i) = self.ctx.punctuation_interval_ms {
-                        self.punctuate(now, self.low_watermark(), sock)?;
-                        self.timers.at(now + i, Action::Punctuate);
+                Action::Timeout { slot, attempt, due } => self.on_timeout(slot, attempt, due),
+                Action::Punctuate { member, at } => {
+                    if !self.members[member as usize].final_punctuation_sent {
+                        if let Some(i) = self.ctx.punctuation_interval_ms {
+                            let mark = self.low_watermark(member);
+                            self.punctuate(member, at, mark);
+                            let next = at + i;
+                            self.timers.at(
+                                self.ctx.step_of(next),
+                                Action::Punctuate { member, at: next },
+                            );
+                        }
                     }
                 }
             }
@@ -163,129 +276,195 @@ impl Source {
         Ok(())
     }
 
-    /// Starts attempt `attempt` of event `slot`: draw its fate, schedule
-    /// the send after its latency (unless lost) and the ack timeout.
-    fn attempt(&mut self, now: i64, slot: u32, attempt: u32) {
+    /// The least event time source `member` may still send.
+    fn low_watermark(&self, member: u32) -> i64 {
+        let m = &self.members[member as usize];
+        let unsent = m.suffix_min[m.started];
+        m.outstanding
+            .first()
+            .map_or(unsent, |&(t, _)| t.min(unsent))
+    }
+
+    /// Queues `msg` to arrive at `deliver_at`: it goes on the wire in the
+    /// step containing that time (now, if that step has passed).
+    fn send_at(&mut self, deliver_at: i64, to: u32, msg: Msg) {
+        self.sends_pending += 1;
+        self.timers.at(
+            self.ctx.step_of(deliver_at),
+            Action::Send {
+                to,
+                bytes: msg.encode(deliver_at),
+            },
+        );
+    }
+
+    /// Starts attempt `attempt` of event `slot` at exact time `start`: draw
+    /// its fate, queue its datagram (unless lost) and its timeout.
+    fn attempt(&mut self, slot: u32, attempt: u32, start: i64) {
         let e = self.events[slot as usize];
+        let member = self.slots[slot as usize].member;
         let topo = &self.ctx.topo;
         let (dest, channel) = match topo.log_partitions {
-            None => (topo.worker_of(e.key), self.index),
+            None => (topo.worker_of(e.key), e.source),
             Some(_) => (topo.workers, topo.partition_of(e.key)),
         };
-        let link = &self.ctx.links_from_source[self.index as usize][dest as usize];
+        let link = &self.ctx.links_from_source[e.source as usize][dest as usize];
+        let loss = link.loss;
         let fate = self.fates.draw(
             self.ctx.seed,
             format_args!("net/msg/{}/{}", e.id, attempt),
             link,
             self.ctx.cfg.latency_ms_max,
         );
-        self.slots[slot as usize] = Slot::InFlight { attempt };
+        let s = &mut self.slots[slot as usize];
+        s.attempt = attempt;
+        s.started_at = start;
         if fate.lost {
             self.ctx.fault(
-                now,
-                format!(
-                    "event {} attempt {} lost (loss {})",
-                    e.id, attempt, link.loss
-                ),
+                start,
+                format!("event {} attempt {} lost (loss {})", e.id, attempt, loss),
             );
         } else {
-            let msg = Msg::Data {
-                tag: e.id,
-                event: e.id,
-                attempt,
-                channel,
-                ack_lost: fate.ack_lost,
-                ack_latency_ms: u32::try_from(fate.ack_latency_ms).unwrap_or(u32::MAX),
-                time: e.time.0,
-            };
-            self.sends_pending += 1;
-            self.timers.at(
-                now + fate.latency_ms,
-                Action::Send {
-                    to: dest,
-                    bytes: msg.encode(),
-                },
-            );
+            let faults = &self.members[member as usize].faults;
+            if let Some(at) = local_fault::pass(faults, dest, start + fate.latency_ms) {
+                let msg = Msg::Data {
+                    tag: e.id,
+                    event: e.id,
+                    attempt,
+                    channel,
+                    ack_lost: fate.ack_lost,
+                    ack_latency_ms: u32::try_from(fate.ack_latency_ms).unwrap_or(u32::MAX),
+                    time: e.time.0,
+                };
+                self.send_at(at, dest, msg);
+            }
         }
-        let timeout = self.ctx.cfg.retry.timeout_ms;
-        self.timers
-            .at(now + timeout, Action::Timeout { slot, attempt });
+        let due = start + self.ctx.cfg.retry.timeout_ms;
+        self.timers.at(
+            self.ctx.decide_at(due),
+            Action::Timeout { slot, attempt, due },
+        );
     }
 
-    fn on_timeout(&mut self, now: i64, slot: u32, attempt: u32) {
-        if self.slots[slot as usize] != (Slot::InFlight { attempt }) {
+    fn on_timeout(&mut self, slot: u32, attempt: u32, due: i64) {
+        if !self.live(slot, attempt, due) {
             return;
         }
         if attempt + 1 < self.ctx.cfg.retry.attempts_max {
-            self.attempt(now, slot, attempt + 1);
+            self.attempt(slot, attempt + 1, due);
         } else {
             let e = self.events[slot as usize];
             self.ctx.fault(
-                now,
+                due,
                 format!("event {} given up after {} attempts", e.id, attempt + 1),
             );
-            self.settle(slot);
+            self.settle(slot, due);
         }
     }
 
-    fn on_ack(&mut self, tag: u64) {
-        if let Some(&slot) = self.by_id.get(&tag) {
-            if matches!(self.slots[slot as usize], Slot::InFlight { .. }) {
-                self.settle(slot);
+    /// An ack `d` for event `tag` was read at `now` from `from`.
+    fn on_ack(&mut self, tag: u64, d: &Stamped, now: i64, from: SocketAddr) {
+        let Some(&slot) = self.by_id.get(&tag) else {
+            return;
+        };
+        let member = self.slots[slot as usize].member as usize;
+        let faults = &self.members[member].faults;
+        // The faults on the way back, by the time the ack was meant to
+        // arrive (not when it was read).
+        let exact = match self.dests.iter().position(|&a| a == from) {
+            Some(dest) if !faults.is_empty() => {
+                local_fault::pass(faults, dest as u32, d.deliver_at)
             }
+            _ => Some(d.deliver_at),
+        };
+        let Some(exact) = exact else {
+            return;
+        };
+        let at = self.ctx.arrival(d, exact, now);
+        // Attempts follow each other back to back, so the sender gives up
+        // exactly `attempts_max` timeouts after `sent_at`; an ack meant to
+        // arrive later finds nobody waiting (the give-up is the timeout's).
+        let retry = self.ctx.cfg.retry;
+        let give_up = self.events[slot as usize].sent_at.0.saturating_add(
+            retry
+                .timeout_ms
+                .saturating_mul(i64::from(retry.attempts_max)),
+        );
+        if at > give_up {
+            return;
+        }
+        let s = &mut self.slots[slot as usize];
+        if s.attempt > 0 && at <= s.started_at {
+            // The current attempt was started as if no ack were due by its
+            // start; `decide_at`'s margin should make this impossible.
+            self.ctx.rec.borrow_mut().late_acks += 1;
+        }
+        s.acked_at = s.acked_at.min(at);
+        self.settle(slot, at);
+    }
+
+    fn settle(&mut self, slot: u32, at: i64) {
+        let s = &mut self.slots[slot as usize];
+        if s.settled {
+            return;
+        }
+        s.settled = true;
+        let member = s.member;
+        let e = self.events[slot as usize];
+        let m = &mut self.members[member as usize];
+        m.outstanding.remove(&(e.time.0, e.id));
+        m.unsettled -= 1;
+        self.unsettled -= 1;
+        self.ctx.settled(at);
+        if m.unsettled == 0 {
+            self.final_punctuation(member, at);
         }
     }
 
-    fn settle(&mut self, slot: u32) {
-        let e = self.events[slot as usize];
-        self.slots[slot as usize] = Slot::Settled;
-        self.outstanding.remove(&(e.time.0, e.id));
-        self.unsettled -= 1;
+    /// Source `member` has settled everything at `at`: nothing earlier will
+    /// ever come from it.
+    fn final_punctuation(&mut self, member: u32, at: i64) {
+        let m = &mut self.members[member as usize];
+        if m.final_punctuation_sent {
+            return;
+        }
+        m.final_punctuation_sent = true;
+        if self.ctx.punctuation_interval_ms.is_some() {
+            self.punctuate(member, at, i64::MAX);
+        }
     }
 
-    /// Sends `watermark` to every destination, fire and forget: the next
-    /// punctuation supersedes a lost one.
-    fn punctuate(
-        &mut self,
-        now: i64,
-        watermark: i64,
-        sock: &turmoil::net::UdpSocket,
-    ) -> std::io::Result<()> {
-        let seq = self.punct_seq;
-        self.punct_seq += 1;
+    /// Sends `watermark` from source `member` at exact time `at` to every
+    /// destination, fire and forget: the next punctuation supersedes a
+    /// lost one.
+    fn punctuate(&mut self, member: u32, at: i64, watermark: i64) {
+        let m = &mut self.members[member as usize];
+        let (index, seq) = (m.index, m.punct_seq);
+        m.punct_seq += 1;
         // With a log, sources talk only to the log; it forwards per partition.
         let first = match self.ctx.topo.log_partitions {
             Some(_) => self.dests.len() - 1,
             None => 0,
         };
         for dest in first..self.dests.len() {
-            let link = &self.ctx.links_from_source[self.index as usize][dest];
+            let link = &self.ctx.links_from_source[index as usize][dest];
             let fate = self.fates.draw(
                 self.ctx.seed,
-                format_args!("net/punct/{}/{}/{}", self.index, seq, dest),
+                format_args!("net/punct/{index}/{seq}/{dest}"),
                 link,
                 self.ctx.cfg.latency_ms_max,
             );
             if fate.lost {
                 continue;
             }
-            let msg = Msg::Punctuation {
-                channel: self.index,
-                watermark,
-            };
-            if fate.latency_ms == 0 {
-                ctx::send(sock, &msg, self.dests[dest])?;
-            } else {
-                self.sends_pending += 1;
-                self.timers.at(
-                    now + fate.latency_ms,
-                    Action::Send {
-                        to: dest as u32,
-                        bytes: msg.encode(),
-                    },
-                );
+            let faults = &self.members[member as usize].faults;
+            if let Some(arrive) = local_fault::pass(faults, dest as u32, at + fate.latency_ms) {
+                let msg = Msg::Punctuation {
+                    channel: index,
+                    watermark,
+                };
+                self.send_at(arrive, dest as u32, msg);
             }
         }
-        Ok(())
     }
 }

@@ -38,6 +38,11 @@ impl<A: Ord> Timers<A> {
         }
     }
 
+    /// Every queued action, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &A> {
+        self.heap.iter().map(|Reverse((_, _, a))| a)
+    }
+
     /// When the next action is due.
     pub fn next(&self) -> Option<i64> {
         self.heap.peek().map(|Reverse((t, _, _))| *t)

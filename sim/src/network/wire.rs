@@ -1,5 +1,13 @@
 //! The datagrams the simulated hosts exchange: fixed-size, little-endian,
 //! no allocation beyond the one turmoil makes per datagram.
+//!
+//! Every datagram ends with two stamps: `deliver_at`, the exact simulated
+//! time it is meant to arrive (the sender's intended send time plus its
+//! drawn latency), and `wire_at`, the start of the turmoil step in which it
+//! was actually put on the wire. Turmoil only moves datagrams once per
+//! tick, so the receiver records `deliver_at` rather than the tick it
+//! happened to read the datagram in; `wire_at` tells it when a hold kept
+//! the datagram on the link longer than one step (see `ctx::arrival`).
 
 /// One datagram's meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,16 +45,36 @@ pub enum Msg {
     },
 }
 
+/// Bytes of the message itself, before the two stamps.
+const BODY: usize = 38;
+
 /// Bytes in every encoded datagram.
-pub const LEN: usize = 38;
+pub const LEN: usize = BODY + 16;
+
+/// A decoded datagram: the message and its stamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamped {
+    /// What it says.
+    pub msg: Msg,
+    /// When it is meant to arrive, in exact simulated ms.
+    pub deliver_at: i64,
+    /// Start of the step it was put on the wire in.
+    pub wire_at: i64,
+}
+
+/// Stamps an encoded datagram with the step it goes on the wire in.
+pub fn set_wire_at(bytes: &mut [u8; LEN], wire_at: i64) {
+    bytes[BODY + 8..LEN].copy_from_slice(&wire_at.to_le_bytes());
+}
 
 const DATA: u8 = 1;
 const ACK: u8 = 2;
 const PUNCT: u8 = 3;
 
 impl Msg {
-    /// The fixed-size encoding.
-    pub fn encode(&self) -> [u8; LEN] {
+    /// The fixed-size encoding, meant to arrive at `deliver_at`; `wire_at`
+    /// is set when it is sent.
+    pub fn encode(&self, deliver_at: i64) -> [u8; LEN] {
         let mut b = [0u8; LEN];
         match *self {
             Msg::Data {
@@ -77,14 +105,24 @@ impl Msg {
                 b[5..13].copy_from_slice(&watermark.to_le_bytes());
             }
         }
+        b[BODY..BODY + 8].copy_from_slice(&deliver_at.to_le_bytes());
         b
     }
 
     /// Decodes a datagram; `None` for anything that isn't one of ours.
-    pub fn decode(b: &[u8]) -> Option<Msg> {
+    pub fn decode(b: &[u8]) -> Option<Stamped> {
         if b.len() != LEN {
             return None;
         }
+        let i64_at = |i: usize| b[i..i + 8].try_into().ok().map(i64::from_le_bytes);
+        Some(Stamped {
+            msg: Msg::decode_body(b)?,
+            deliver_at: i64_at(BODY)?,
+            wire_at: i64_at(BODY + 8)?,
+        })
+    }
+
+    fn decode_body(b: &[u8]) -> Option<Msg> {
         let u64_at = |i: usize| b[i..i + 8].try_into().ok().map(u64::from_le_bytes);
         let u32_at = |i: usize| b[i..i + 4].try_into().ok().map(u32::from_le_bytes);
         match b[0] {
@@ -129,7 +167,14 @@ mod tests {
                 watermark: i64::MIN,
             },
         ] {
-            assert_eq!(Msg::decode(&m.encode()), Some(m));
+            let mut b = m.encode(-7);
+            set_wire_at(&mut b, 40);
+            let want = Stamped {
+                msg: m,
+                deliver_at: -7,
+                wire_at: 40,
+            };
+            assert_eq!(Msg::decode(&b), Some(want));
         }
         assert_eq!(Msg::decode(&[9; LEN]), None);
         assert_eq!(Msg::decode(&[1; 3]), None);

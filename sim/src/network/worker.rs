@@ -1,7 +1,8 @@
 //! An engine-worker host: records every arrival as a `Delivery` at the
-//! simulated time it arrives and acknowledges data (after the ack's own
-//! latency, unless its fate says the ack is lost). The engine itself runs
-//! later, over the recorded trace, so every strategy sees the same input.
+//! exact simulated time it arrives and acknowledges data (after the ack's
+//! own latency, unless its fate says the ack is lost). The engine itself
+//! runs later, over the recorded trace, so every strategy sees the same
+//! input.
 
 use super::ctx::{self, now_ms, Ctx, PORT};
 use super::timers::Timers;
@@ -14,13 +15,19 @@ use tidemark_engine::{EventTime, ProcTime};
 /// Runs worker `worker` forever (turmoil stops it once the clients finish).
 pub async fn run(ctx: Rc<Ctx>, worker: u32) -> turmoil::Result {
     let sock = turmoil::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, PORT)).await?;
+    // Acks waiting for the step they are due in.
     let mut acks: Timers<(SocketAddr, [u8; LEN])> = Timers::default();
     let mut buf = [0u8; 64];
     loop {
         let now = now_ms();
+        let step = ctx.step_of(now);
         while let Ok((n, from)) = sock.try_recv_from(&mut buf) {
-            match Msg::decode(&buf[..n]) {
-                Some(Msg::Data {
+            let Some(d) = Msg::decode(&buf[..n]) else {
+                continue;
+            };
+            let at = ctx.arrival(&d, d.deliver_at, now);
+            match d.msg {
+                Msg::Data {
                     tag,
                     event,
                     attempt,
@@ -28,59 +35,52 @@ pub async fn run(ctx: Rc<Ctx>, worker: u32) -> turmoil::Result {
                     ack_lost,
                     ack_latency_ms,
                     time: _,
-                }) => {
-                    record_data(&ctx, now, worker, channel, event);
-                    let ack = Msg::Ack { tag };
+                } => {
+                    record_data(&ctx, at, worker, channel, event);
                     if ack_lost {
                         ctx.fault(
-                            now,
+                            at,
                             format!(
                                 "ack of event {event} attempt {attempt} to worker-{worker} lost"
                             ),
                         );
-                    } else if ack_latency_ms == 0 {
-                        ctx::send(&sock, &ack, from)?;
                     } else {
-                        acks.at(now + i64::from(ack_latency_ms), (from, ack.encode()));
+                        let due = at + i64::from(ack_latency_ms);
+                        acks.at(ctx.step_of(due), (from, Msg::Ack { tag }.encode(due)));
                     }
                 }
-                Some(Msg::Punctuation { channel, watermark }) => {
+                Msg::Punctuation { channel, watermark } => {
                     ctx.rec.borrow_mut().deliveries.push(Delivery::Punctuation {
-                        at: ProcTime(now),
+                        at: ProcTime(at),
                         worker,
                         channel,
                         watermark: EventTime(watermark),
                     });
                 }
-                Some(Msg::Ack { .. }) | None => {}
+                Msg::Ack { .. } => {}
             }
         }
-        while let Some((to, bytes)) = acks.pop_due(now) {
-            ctx::send_bytes(&sock, &bytes, to)?;
+        while let Some((to, bytes)) = acks.pop_due(step) {
+            ctx::send_bytes(&sock, bytes, step, to)?;
         }
         ctx::wait(&sock, ctx::wake_in(now, acks.next())).await?;
     }
 }
 
-fn record_data(ctx: &Ctx, now: i64, worker: u32, channel: u32, event: u64) {
+/// Records an arrival; whether it is a duplicate is decided once the
+/// trace is in time order (`run::finish`).
+fn record_data(ctx: &Ctx, at: i64, worker: u32, channel: u32, event: u64) {
     let mut rec = ctx.rec.borrow_mut();
-    let duplicate = match rec.arrived.get_mut(event as usize) {
-        Some(seen) => std::mem::replace(seen, true),
+    match rec.arrived.get_mut(event as usize) {
+        Some(seen) => *seen = true,
         // Not an event of this workload: nothing sends these.
         None => return,
-    };
+    }
     rec.deliveries.push(Delivery::Record {
-        at: ProcTime(now),
+        at: ProcTime(at),
         worker,
         channel,
         event,
-        duplicate,
+        duplicate: false,
     });
-    if duplicate {
-        drop(rec);
-        ctx.fault(
-            now,
-            format!("event {event} arrived again at worker-{worker} (duplicate)"),
-        );
-    }
 }
