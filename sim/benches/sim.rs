@@ -3,10 +3,14 @@
 //! - `end_to_end/tidemark`: simulated events per wall-second for four
 //!   sources through the lossy, reordering network (acks, retries,
 //!   duplicates) and one strategy's engine replay;
+//!   The network picks its own turmoil tick (`NetConfig::tick`: 50ms here,
+//!   a quarter of the 200ms retry timeout) and still records exact
+//!   millisecond arrival times;
 //! - `end_to_end/turmoil_udp_baseline`: the same number of messages as
 //!   bare turmoil UDP request/reply pairs (send a datagram, wait for the
-//!   echo, next), with the same tick and host count: the floor any
-//!   turmoil-based network pays;
+//!   echo, next) from four hosts at turmoil's 1ms tick, the resolution a
+//!   plain turmoil simulation needs to time messages to the millisecond:
+//!   turmoil's raw message rate;
 //! - `seeds/10k_events`: whole seeds per second for a 10,000-event
 //!   scenario, spread over every core with rayon, as `sweep` runs them.
 
