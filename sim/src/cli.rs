@@ -75,7 +75,7 @@ pub enum Command {
         scenarios: Vec<PathBuf>,
         /// Seeds to run, as `A..B` (B excluded), `A..=B` or `N`; figures are
         /// the median and the worst over them.
-        #[arg(long, default_value = "0..8", value_parser = crate::report::cli::parse_seeds)]
+        #[arg(long, default_value = "0..8", value_parser = crate::sweep::parse_seeds)]
         seeds: std::ops::Range<u64>,
         /// Directory the reports are written to (created if missing).
         #[arg(long, default_value = "reports")]

@@ -28,10 +28,21 @@ pub struct Simulation {
 
 /// Generates, delivers and runs every strategy for `seed`.
 pub fn simulate(scenario: &Scenario, seed: u64) -> anyhow::Result<Simulation> {
-    let workload = crate::workload::generate(scenario, seed);
-    let trace = crate::network::deliver(scenario, &workload, seed).with_context(|| {
+    simulate_with(scenario, seed, seed)
+}
+
+/// Like [`simulate`], with the events from `workload_seed` and the network's
+/// fates from `network_seed`: the report replays one seed's events through
+/// other seeds' networks to measure stability.
+pub fn simulate_with(
+    scenario: &Scenario,
+    workload_seed: u64,
+    network_seed: u64,
+) -> anyhow::Result<Simulation> {
+    let workload = crate::workload::generate(scenario, workload_seed);
+    let trace = crate::network::deliver(scenario, &workload, network_seed).with_context(|| {
         format!(
-            "scenario {}: simulating the network for seed {seed}",
+            "scenario {}: simulating the network for seed {network_seed}",
             scenario.name
         )
     })?;

@@ -15,30 +15,6 @@ pub const SCENARIO_DIR: &str = "scenarios";
 /// See [`SCENARIO_DIR`].
 pub const REPORT_DIR: &str = "reports";
 
-/// Parses `A..B` (B excluded), `A..=B` or a single seed `N`.
-pub fn parse_seeds(text: &str) -> Result<Range<u64>, String> {
-    let num = |s: &str| {
-        s.trim().parse::<u64>().map_err(|_| {
-            format!("expected seeds as A..B, A..=B or N (non-negative integers), got `{text}`")
-        })
-    };
-    let range = if let Some((a, b)) = text.split_once("..=") {
-        let b = num(b)?;
-        num(a)?
-            ..b.checked_add(1)
-                .ok_or_else(|| format!("seed range `{text}` is too large"))?
-    } else if let Some((a, b)) = text.split_once("..") {
-        num(a)?..num(b)?
-    } else {
-        let n = num(text)?;
-        n..n.saturating_add(1)
-    };
-    if range.is_empty() {
-        return Err(format!("seed range `{text}` is empty"));
-    }
-    Ok(range)
-}
-
 /// The shipped scenarios: `scenarios/*.yaml`, sorted by name (regression
 /// scenarios in subdirectories are for tests, not reports).
 pub fn shipped_scenarios(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -110,18 +86,4 @@ fn progress_bar() -> ProgressBar {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seed_ranges_parse_like_sweep() {
-        assert_eq!(parse_seeds("0..8"), Ok(0..8));
-        assert_eq!(parse_seeds("3..=4"), Ok(3..5));
-        assert_eq!(parse_seeds("7"), Ok(7..8));
-        assert!(parse_seeds("5..5").is_err());
-        assert!(parse_seeds("a..b").is_err());
-    }
 }

@@ -110,22 +110,8 @@ fn simulate(
     workload_seed: u64,
     network_seed: u64,
 ) -> anyhow::Result<(Workload, Trace, Vec<StrategyRun>)> {
-    let workload = crate::workload::generate(scenario, workload_seed);
-    let trace = crate::network::deliver(scenario, &workload, network_seed).with_context(|| {
-        format!(
-            "scenario {}: network for seed {network_seed}",
-            scenario.name
-        )
-    })?;
-    let runs = scenario
-        .strategies
-        .iter()
-        .map(|s| {
-            crate::workers::run_strategy(scenario, &workload, &trace, s)
-                .with_context(|| format!("scenario {}: strategy {}", scenario.name, s.name))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok((workload, trace, runs))
+    let sim = crate::run::simulate_with(scenario, workload_seed, network_seed)?;
+    Ok((sim.workload, sim.trace, sim.runs))
 }
 
 fn truth(workload: &Workload, windowing: Windowing) -> Values {
