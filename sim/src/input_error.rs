@@ -57,6 +57,10 @@ impl InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A file that can't be read has no position to point at.
+        if self.line == 0 {
+            return write!(f, "{}: {}", self.path.display(), self.message);
+        }
         write!(
             f,
             "{}:{}:{}: {}",
