@@ -140,53 +140,125 @@ impl Trigger {
     }
 }
 
-/// Prints the Beam-style syntax used in reports and snapshots, e.g.
-/// `after_watermark(early=after_count(2), late=always)`.
-impl fmt::Display for Trigger {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn list(f: &mut fmt::Formatter<'_>, name: &str, ts: &[Trigger]) -> fmt::Result {
+impl Trigger {
+    /// The trigger in Beam-style syntax with each duration printed by
+    /// `unit` — e.g. as `10s` where ticks are milliseconds. [`Display`]
+    /// prints bare ticks.
+    ///
+    /// [`Display`]: fmt::Display
+    pub fn display_with<'a>(
+        &'a self,
+        unit: &'a dyn Fn(Duration) -> String,
+    ) -> impl fmt::Display + 'a {
+        WithUnits {
+            trigger: self,
+            unit,
+        }
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>, unit: &dyn Fn(Duration) -> String) -> fmt::Result {
+        let list = |f: &mut fmt::Formatter<'_>, name: &str, ts: &[Trigger]| -> fmt::Result {
             write!(f, "{name}(")?;
             for (i, t) in ts.iter().enumerate() {
                 if i > 0 {
                     f.write_str(", ")?;
                 }
-                write!(f, "{t}")?;
+                t.write(f, unit)?;
             }
             f.write_str(")")
-        }
+        };
         match self {
             Trigger::Default | Trigger::Never | Trigger::Always => f.write_str(self.name()),
             Trigger::AfterWatermark { early, late } => {
                 f.write_str("after_watermark(")?;
                 if let Some(e) = early {
-                    write!(f, "early={e}")?;
+                    f.write_str("early=")?;
+                    e.write(f, unit)?;
                 }
                 if let Some(l) = late {
                     if early.is_some() {
                         f.write_str(", ")?;
                     }
-                    write!(f, "late={l}")?;
+                    f.write_str("late=")?;
+                    l.write(f, unit)?;
                 }
                 f.write_str(")")
             }
             Trigger::AfterCount(n) => write!(f, "after_count({n})"),
             Trigger::AfterProcessingTime { delay, align: None } => {
-                write!(f, "after_processing_time({delay})")
+                write!(f, "after_processing_time({})", unit(*delay))
             }
             Trigger::AfterProcessingTime {
                 delay,
                 align: Some((period, offset)),
             } => write!(
                 f,
-                "after_processing_time({delay}, period={period}, offset={offset})"
+                "after_processing_time({}, period={}, offset={})",
+                unit(*delay),
+                unit(*period),
+                unit(*offset)
             ),
-            Trigger::Repeatedly(t) => write!(f, "repeatedly({t})"),
+            Trigger::Repeatedly(t) => {
+                f.write_str("repeatedly(")?;
+                t.write(f, unit)?;
+                f.write_str(")")
+            }
             Trigger::AfterAny(ts) => list(f, "after_any", ts),
             Trigger::AfterAll(ts) => list(f, "after_all", ts),
             Trigger::AfterEach(ts) => list(f, "after_each", ts),
             Trigger::OrFinally { trigger, until } => {
-                write!(f, "or_finally({trigger}, until={until})")
+                f.write_str("or_finally(")?;
+                trigger.write(f, unit)?;
+                f.write_str(", until=")?;
+                until.write(f, unit)?;
+                f.write_str(")")
             }
         }
+    }
+}
+
+struct WithUnits<'a> {
+    trigger: &'a Trigger,
+    unit: &'a dyn Fn(Duration) -> String,
+}
+
+impl fmt::Display for WithUnits<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.trigger.write(f, self.unit)
+    }
+}
+
+/// Prints the Beam-style syntax used in reports and snapshots, e.g.
+/// `after_watermark(early=after_count(2), late=always)`.
+impl fmt::Display for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, &|d: Duration| d.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_is_beam_style_with_or_without_units() {
+        let t = Trigger::AfterWatermark {
+            early: Some(Box::new(Trigger::Repeatedly(Box::new(
+                Trigger::AfterProcessingTime {
+                    delay: Duration(10_000),
+                    align: None,
+                },
+            )))),
+            late: Some(Box::new(Trigger::AfterCount(1))),
+        };
+        assert_eq!(
+            t.to_string(),
+            "after_watermark(early=repeatedly(after_processing_time(10000)), late=after_count(1))"
+        );
+        let seconds = |d: Duration| format!("{}s", d.0 / 1000);
+        assert_eq!(
+            t.display_with(&seconds).to_string(),
+            "after_watermark(early=repeatedly(after_processing_time(10s)), late=after_count(1))"
+        );
     }
 }

@@ -374,7 +374,7 @@ fn strategy_report(
     }
     StrategyReport {
         name: strategy.name.clone(),
-        trigger: strategy.pipeline.trigger.to_string(),
+        trigger: crate::scenario::trigger_label(&strategy.pipeline.trigger),
         accumulation: strategy.pipeline.accumulation,
         panes: run.panes.iter().filter(|p| !p.retraction).count() as u64,
         panes_early: count(Timing::Early),

@@ -232,7 +232,11 @@ fn draw_diagram(
         .zip(resolved)
         .map(|(run, s)| Panel {
             name: &s.name,
-            subtitle: format!("{} · {}", s.pipeline.trigger, s.pipeline.accumulation),
+            subtitle: format!(
+                "{} · {}",
+                crate::scenario::trigger_label(&s.pipeline.trigger),
+                s.pipeline.accumulation
+            ),
             run,
             watermark: view::watermark_steps(run, view.worker),
         })
@@ -265,7 +269,7 @@ fn diagram_empty(title: &str, caption: &str) -> String {
 fn info(s: &ResolvedStrategy) -> StrategyInfo {
     StrategyInfo {
         name: s.name.clone(),
-        trigger: s.pipeline.trigger.to_string(),
+        trigger: crate::scenario::trigger_label(&s.pipeline.trigger),
         accumulation: s.pipeline.accumulation.to_string(),
         watermark: match s.watermark {
             WatermarkSpec::Perfect => "perfect".to_string(),

@@ -164,3 +164,10 @@ mod tests {
         }
     }
 }
+
+/// A trigger as scenarios spell it, with durations in units:
+/// `repeatedly(after_processing_time(10s))`.
+#[must_use]
+pub fn trigger_label(trigger: &tidemark_engine::Trigger) -> String {
+    trigger.display_with(&|d| Dur(d.0).to_string()).to_string()
+}

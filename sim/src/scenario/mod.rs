@@ -23,7 +23,7 @@ mod workload_spec;
 
 pub mod schema;
 
-pub use duration::Dur;
+pub use duration::{trigger_label, Dur};
 pub use expect::{Expectations, Invariant, InvariantSelection};
 pub use network::{
     ExponentialLatency, FaultWindow, LatencyRange, LatencySpec, LinkSpec, LogSpec, NetworkSpec,
