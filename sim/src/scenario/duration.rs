@@ -121,6 +121,13 @@ impl JsonSchema for Dur {
     }
 }
 
+/// A trigger as scenarios spell it, with durations in units:
+/// `repeatedly(after_processing_time(10s))`.
+#[must_use]
+pub fn trigger_label(trigger: &tidemark_engine::Trigger) -> String {
+    trigger.display_with(&|d| Dur(d.0).to_string()).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,11 +170,4 @@ mod tests {
             assert_eq!(Dur::parse(&d.to_string()), Ok(d));
         }
     }
-}
-
-/// A trigger as scenarios spell it, with durations in units:
-/// `repeatedly(after_processing_time(10s))`.
-#[must_use]
-pub fn trigger_label(trigger: &tidemark_engine::Trigger) -> String {
-    trigger.display_with(&|d| Dur(d.0).to_string()).to_string()
 }
