@@ -393,6 +393,29 @@ impl Engine {
         touched.clear();
         if self.pipeline.window.is_merging() {
             self.add_merging(key, records, &mut touched);
+        } else if let [r] = records {
+            // One record: each of its windows is touched once, so its
+            // trigger can be asked right after the add.
+            let mut windows = std::mem::take(&mut self.scratch);
+            windows.clear();
+            self.pipeline.window.assign(r.time, &mut windows);
+            let single = match windows.as_slice() {
+                [w] if w.expiry(self.pipeline.allowed_lateness) > self.watermark => Some(*w),
+                _ => None,
+            };
+            if let Some(fire) = single.and_then(|w| self.add_single_fast(r, w)) {
+                let w = windows[0];
+                self.scratch = windows;
+                if fire {
+                    let ctx = self.ctx(w);
+                    self.fire(key, w, &ctx);
+                }
+                self.update_deadline(key, w, self.now);
+                self.touched = touched;
+                return;
+            }
+            self.scratch = windows;
+            self.add_non_merging(r, &mut touched);
         } else {
             for r in records {
                 self.add_non_merging(r, &mut touched);
@@ -708,17 +731,21 @@ impl Engine {
         let Some(Slot::Open(st)) = self.states.get_mut(&(key, window)) else {
             unreachable!("adding to a window that is not open");
         };
-        st.acc.add(r.value);
-        st.dirty = true;
-        // An element behind the watermark can't hold it back.
-        if r.time >= self.watermark {
-            st.hold = Some(match (self.pipeline.timestamp_combiner, st.hold) {
-                (TimestampCombiner::Latest, Some(h)) => h.max(r.time),
-                (_, Some(h)) => h.min(r.time),
-                (_, None) => r.time,
-            });
+        add_element(&self.pipeline, st, r, &ctx);
+    }
+
+    /// The common case — one record in a non-merging window that is
+    /// already open — with one hash lookup: add it and ask the trigger.
+    /// Returns `None` when the slow path must handle the window.
+    fn add_single_fast(&mut self, r: &Record, window: Window) -> Option<bool> {
+        let ctx = self.ctx(window);
+        match self.states.get_mut(&(r.key, window)) {
+            Some(Slot::Open(st)) => {
+                add_element(&self.pipeline, st, r, &ctx);
+                Some(st.trigger.should_fire(&self.pipeline.trigger, &ctx))
+            }
+            _ => None,
         }
-        st.trigger.on_element(&self.pipeline.trigger, &ctx);
     }
 
     fn update_deadline(&mut self, key: Key, window: Window, after: ProcTime) {
@@ -962,4 +989,21 @@ fn timing_of(st: &WindowState, watermark: EventTime, window: &Window) -> Timing 
     } else {
         Timing::OnTime
     }
+}
+
+/// Folds one element into an open window: value, pending flag, hold, and
+/// the trigger's view of it.
+#[inline]
+fn add_element(pipeline: &Pipeline, st: &mut WindowState, r: &Record, ctx: &Ctx) {
+    st.acc.add(r.value);
+    st.dirty = true;
+    // An element behind the watermark can't hold it back.
+    if r.time >= ctx.watermark {
+        st.hold = Some(match (pipeline.timestamp_combiner, st.hold) {
+            (TimestampCombiner::Latest, Some(h)) => h.max(r.time),
+            (_, Some(h)) => h.min(r.time),
+            (_, None) => r.time,
+        });
+    }
+    st.trigger.on_element(&pipeline.trigger, ctx);
 }
