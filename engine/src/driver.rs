@@ -394,28 +394,48 @@ impl Engine {
         if self.pipeline.window.is_merging() {
             self.add_merging(key, records, &mut touched);
         } else if let [r] = records {
-            // One record: each of its windows is touched once, so its
-            // trigger can be asked right after the add.
+            // One record: its windows are distinct, so each window's trigger
+            // can be asked right after the add, with one hash lookup when
+            // the window is already open. Outputs come in the same order as
+            // on the general path: dead letters, then panes.
             let mut windows = std::mem::take(&mut self.scratch);
             windows.clear();
             self.pipeline.window.assign(r.time, &mut windows);
-            let single = match windows.as_slice() {
-                [w] if w.expiry(self.pipeline.allowed_lateness) > self.watermark => Some(*w),
-                _ => None,
-            };
-            if let Some(fire) = single.and_then(|w| self.add_single_fast(r, w)) {
-                let w = windows[0];
-                self.scratch = windows;
-                if fire {
-                    let ctx = self.ctx(w);
-                    self.fire(key, w, &ctx);
+            let mut refused: Vec<(DeadLetterReason, Window)> = Vec::new();
+            for &w in &windows {
+                if w.expiry(self.pipeline.allowed_lateness) <= self.watermark {
+                    refused.push((DeadLetterReason::WindowExpired, w));
+                    continue;
                 }
-                self.update_deadline(key, w, self.now);
-                self.touched = touched;
-                return;
+                let fire = match self.add_single_fast(r, w) {
+                    Some(fire) => fire,
+                    None if matches!(self.states.get(&(r.key, w)), Some(Slot::Closed)) => {
+                        refused.push((DeadLetterReason::WindowClosed, w));
+                        continue;
+                    }
+                    None if self.open_window(r.key, w, None) => {
+                        self.add_single_fast(r, w).unwrap_or(false)
+                    }
+                    None => {
+                        refused.push((DeadLetterReason::StateLimit, w));
+                        continue;
+                    }
+                };
+                if fire {
+                    touched.push(w);
+                } else {
+                    self.update_deadline(key, w, self.now);
+                }
             }
             self.scratch = windows;
-            self.add_non_merging(r, &mut touched);
+            self.dead_letter(r, refused);
+            for &w in &touched {
+                let ctx = self.ctx(w);
+                self.fire(key, w, &ctx);
+                self.update_deadline(key, w, self.now);
+            }
+            self.touched = touched;
+            return;
         } else {
             for r in records {
                 self.add_non_merging(r, &mut touched);
