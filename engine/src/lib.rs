@@ -5,8 +5,8 @@
 //! number: time comes in as arguments (`now` for processing time, the
 //! watermark for event time), and outputs are pulled with
 //! [`Engine::poll_output`]. The same calls in the same order give the same
-//! outputs, byte for byte. `clippy.toml` bans `Instant::now`,
-//! `SystemTime::now` and `thread_rng` here.
+//! outputs, byte for byte. `clippy.toml` bans the standard library's
+//! clocks and rand's thread-local generator here.
 //!
 //! Data flows one way: [`Record`]s and watermarks in, [`Output`]s out.
 //! [`WatermarkTracker`] turns what sources send into a watermark, for callers
