@@ -245,7 +245,12 @@ fn draw_diagram(
         title,
         caption: caption.clone(),
         arrivals: view::arrivals(&workload, &trace, &view),
-        perfect: view::perfect_watermark(&workload, &trace, view.worker),
+        perfect: crate::workers::perfect_curve(
+            &crate::network::NetConfig::from_scenario(scenario),
+            &workload,
+            &trace,
+            view.worker,
+        )?,
         view: &view,
         truth: &truth,
         panels,

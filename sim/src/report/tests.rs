@@ -171,7 +171,13 @@ pub(super) fn sample() -> ScenarioReport {
         title: "sample: event time against processing time".into(),
         caption: "Seed 0, key `even`.".into(),
         arrivals: view::arrivals(&workload, &trace, &view),
-        perfect: view::perfect_watermark(&workload, &trace, view.worker),
+        perfect: crate::workers::perfect_curve(
+            &crate::network::NetConfig::lossless(1),
+            &workload,
+            &trace,
+            view.worker,
+        )
+        .expect("one worker"),
         view: &view,
         truth: &truth,
         panels,

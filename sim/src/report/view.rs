@@ -158,53 +158,6 @@ pub fn arrivals(workload: &Workload, trace: &Trace, view: &View) -> Vec<Arrival>
         .collect()
 }
 
-/// The perfect watermark of `worker` as (processing time, watermark) steps:
-/// after each arrival, the least event time among events routed to that
-/// worker and not yet delivered. Events the network lost for good are left
-/// out: no engine could wait for them. Ends at +∞ once all have arrived.
-#[must_use]
-pub fn perfect_watermark(workload: &Workload, trace: &Trace, worker: u32) -> Vec<(i64, EventTime)> {
-    let mut first_arrival: BTreeMap<u64, i64> = BTreeMap::new();
-    for d in &trace.deliveries {
-        if let Delivery::Record {
-            at,
-            worker: w,
-            event,
-            ..
-        } = *d
-        {
-            if w == worker {
-                first_arrival.entry(event).or_insert(at.0);
-            }
-        }
-    }
-    let mut order: Vec<(i64, EventTime)> = first_arrival
-        .iter()
-        .filter_map(|(id, at)| {
-            let e = usize::try_from(*id)
-                .ok()
-                .and_then(|i| workload.events.get(i))?;
-            Some((*at, e.time))
-        })
-        .collect();
-    order.sort();
-    // suffix[i] = least event time among arrivals i.. (still to come).
-    let mut suffix = vec![EventTime::MAX; order.len() + 1];
-    for i in (0..order.len()).rev() {
-        suffix[i] = suffix[i + 1].min(order[i].1);
-    }
-    let mut out: Vec<(i64, EventTime)> = Vec::new();
-    for (i, (at, _)) in order.iter().enumerate() {
-        let wm = suffix[i + 1];
-        match out.last_mut() {
-            Some(last) if last.0 == *at => last.1 = wm,
-            Some(last) if last.1 == wm => {}
-            _ => out.push((*at, wm)),
-        }
-    }
-    out
-}
-
 /// The strategy's watermark on `worker`, as (processing time, watermark)
 /// at each change.
 #[must_use]
@@ -217,49 +170,4 @@ pub fn watermark_steps(run: &StrategyRun, worker: u32) -> Vec<(i64, EventTime)> 
         out.push((at.0, wm));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Event;
-    use tidemark_engine::ProcTime;
-
-    #[test]
-    fn perfect_watermark_is_the_least_undelivered_time() {
-        let ev = |id, time| Event {
-            id,
-            source: 0,
-            key: 0,
-            value: 1,
-            time: EventTime(time),
-            true_time: EventTime(time),
-            sent_at: ProcTime(0),
-        };
-        let workload = Workload {
-            events: vec![ev(0, 5), ev(1, 1), ev(2, 9)],
-            sources: vec!["s".into()],
-            keys: vec!["k".into()],
-        };
-        let rec = |at, event| Delivery::Record {
-            at: ProcTime(at),
-            worker: 0,
-            channel: 0,
-            event,
-            duplicate: false,
-        };
-        let trace = Trace {
-            deliveries: vec![rec(10, 0), rec(20, 1), rec(30, 2)],
-            faults: Vec::new(),
-            undelivered: Vec::new(),
-            workers: 1,
-            channels: 1,
-            end: ProcTime(30),
-        };
-        // Event 1 (time 1) arrives last but one: the watermark waits for it.
-        assert_eq!(
-            perfect_watermark(&workload, &trace, 0),
-            vec![(10, EventTime(1)), (20, EventTime(9)), (30, EventTime::MAX)]
-        );
-    }
 }

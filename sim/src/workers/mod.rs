@@ -21,7 +21,6 @@ use crate::model::{StrategyRun, Trace, Workload};
 use crate::network::{NetConfig, Topology};
 use crate::scenario::{ResolvedStrategy, Scenario, StrategySpec};
 use anyhow::{Context, Result};
-#[cfg(test)]
 use tidemark_engine::EventTime;
 
 /// Runs `strategy` of `scenario` over `trace`.
@@ -55,10 +54,42 @@ pub fn run_resolved(
         topo.workers,
         topo.channels()
     );
-    // A sender abandons an event after its last attempt's ack timeout.
-    let give_up_ms = net
-        .retry
+    replay::Replay::new(strategy, &topo, workload, trace, give_up_ms(net))?.run()
+}
+
+/// How long after `sent_at` a sender abandons an event: its last attempt's
+/// ack timeout.
+fn give_up_ms(net: &NetConfig) -> i64 {
+    net.retry
         .timeout_ms
-        .saturating_mul(i64::from(net.retry.attempts_max));
-    replay::Replay::new(strategy, &topo, workload, trace, give_up_ms)?.run()
+        .saturating_mul(i64::from(net.retry.attempts_max))
+}
+
+/// The harness's perfect watermark at `worker` along `trace`, as
+/// (processing time, watermark) at each change: exactly what a `perfect`
+/// strategy replays with, for charts. Ends at +∞ once nothing is awaited.
+pub fn perfect_curve(
+    net: &NetConfig,
+    workload: &Workload,
+    trace: &Trace,
+    worker: u32,
+) -> Result<Vec<(i64, EventTime)>> {
+    let sources = u32::try_from(workload.sources.len()).context("too many sources")?;
+    let topo = Topology::new(net, sources);
+    let index = index::EventIndex::new(workload);
+    let mut all = perfect::per_worker(workload, &index, trace, &topo, give_up_ms(net))?;
+    let Some(p) = all.get_mut(worker as usize) else {
+        anyhow::bail!("worker {worker} of {}", trace.workers);
+    };
+    let mut out: Vec<(i64, EventTime)> = Vec::new();
+    for (i, d) in trace.deliveries.iter().enumerate() {
+        let at = d.at().0;
+        let wm = EventTime(p.at(i + 1, at));
+        match out.last_mut() {
+            Some(last) if last.0 == at => last.1 = wm,
+            Some(last) if last.1 == wm => {}
+            _ => out.push((at, wm)),
+        }
+    }
+    Ok(out)
 }

@@ -2,11 +2,12 @@
 //! deduplication counts what it drops, replays are deterministic.
 
 use super::*;
+use crate::model::{Delivery, Event};
 use crate::network::{self, LinkParams, Retry};
 use crate::scenario::{Dur, LatencyRange, Thresholds, WatermarkSpec};
 use tidemark_engine::{
-    Accumulation, AggValue, Aggregate, Duration, OnTimeBehavior, Pipeline, TimestampCombiner,
-    Trigger, WindowFn,
+    Accumulation, AggValue, Aggregate, Duration, OnTimeBehavior, Pipeline, ProcTime,
+    TimestampCombiner, Trigger, WindowFn,
 };
 
 fn strategy(name: &str, watermark: WatermarkSpec, dedup: bool) -> ResolvedStrategy {
@@ -154,4 +155,43 @@ fn replays_are_deterministic_and_watermarks_monotone() {
     // Punctuations only pass arrived events, so nothing is late.
     assert!(a.dead_letters.is_empty());
     assert_eq!(counted(&a), 300);
+}
+
+#[test]
+fn perfect_watermark_is_the_least_undelivered_time() {
+    let ev = |id, time| Event {
+        id,
+        source: 0,
+        key: 0,
+        value: 1,
+        time: EventTime(time),
+        true_time: EventTime(time),
+        sent_at: ProcTime(0),
+    };
+    let workload = Workload {
+        events: vec![ev(0, 5), ev(1, 1), ev(2, 9)],
+        sources: vec!["s".into()],
+        keys: vec!["k".into()],
+    };
+    let rec = |at, event| Delivery::Record {
+        at: ProcTime(at),
+        worker: 0,
+        channel: 0,
+        event,
+        duplicate: false,
+    };
+    let trace = Trace {
+        deliveries: vec![rec(10, 0), rec(20, 1), rec(30, 2)],
+        faults: Vec::new(),
+        undelivered: Vec::new(),
+        workers: 1,
+        channels: 1,
+        end: ProcTime(30),
+    };
+    // Event 1 (time 1) arrives last but one: the watermark waits for it.
+    let net = NetConfig::lossless(1);
+    assert_eq!(
+        perfect_curve(&net, &workload, &trace, 0).expect("one worker"),
+        vec![(10, EventTime(1)), (20, EventTime(9)), (30, EventTime::MAX)]
+    );
 }
