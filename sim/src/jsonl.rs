@@ -1,83 +1,77 @@
 //! `run --out DIR`: the run's trace, panes and dead letters as JSON Lines,
 //! one object per line, for other tools (jq, pandas, a Flink job's test).
 //!
-//! Engine types become JSON here, at the edge. Times are integers; the
-//! infinite watermarks are the strings "-inf" and "+inf".
+//! Panes and dead letters are in the one output encoding
+//! (`tidemark_spec::encode`: the same objects `transcript --format json`
+//! prints and the run hash hashes), each line led by its `strategy`. Times
+//! are integers; the infinite watermarks are the strings "-inf" and "+inf".
 
 use crate::model::{Delivery, Workload};
 use crate::run::Simulation;
 use anyhow::Context;
+use serde::Serialize;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
-use tidemark_engine::{AggValue, DeadLetter, EventTime, Key, Pane, Window};
+use tidemark_engine::{DeadLetter, EventTime, Key, Pane};
+use tidemark_spec::encode;
 
 fn time(t: EventTime) -> Value {
-    match t {
-        EventTime::MIN => json!("-inf"),
-        EventTime::MAX => json!("+inf"),
-        EventTime(t) => json!(t),
-    }
+    json!(encode::Time(t))
 }
 
-fn window(w: &Window) -> Value {
-    json!([time(w.start), time(w.end)])
-}
-
-fn key(workload: &Workload, k: Key) -> Value {
+/// A key's name in the workload; its number if the workload has no name
+/// for it (never, for keys the engine got from the workload).
+#[must_use]
+pub fn key_name(workload: &Workload, k: Key) -> Cow<'_, str> {
     usize::try_from(k.0)
         .ok()
         .and_then(|i| workload.keys.get(i))
-        .map_or_else(|| json!(k.0), |name| json!(name))
+        .map_or_else(
+            || Cow::Owned(k.0.to_string()),
+            |name| Cow::Borrowed(name.as_str()),
+        )
 }
 
-/// An aggregate as JSON: a number for sum and count, a number or null for
-/// min and max, `{sum, count}` for mean (exact), a sorted list for collect.
-#[must_use]
-pub fn value(v: &AggValue) -> Value {
-    match v {
-        AggValue::Sum(s) => json!(s),
-        AggValue::Count(c) => json!(c),
-        AggValue::Min(m) | AggValue::Max(m) => json!(m),
-        AggValue::Mean { sum, count } => json!({"sum": sum, "count": count}),
-        AggValue::Collect(vs) => {
-            let mut vs = vs.clone();
-            vs.sort_unstable();
-            json!(vs)
+fn key(workload: &Workload, k: Key) -> Value {
+    json!(key_name(workload, k))
+}
+
+/// One output line: the strategy, then the output's own fields.
+#[derive(Serialize)]
+struct Line<'a, T> {
+    strategy: &'a str,
+    #[serde(flatten)]
+    output: T,
+}
+
+/// A pane or dead letter of a strategy, with its key's name, encoded when
+/// written.
+struct OutputLine<'a, O> {
+    strategy: &'a str,
+    key: Cow<'a, str>,
+    output: &'a O,
+}
+
+impl Serialize for OutputLine<'_, Pane> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Line {
+            strategy: self.strategy,
+            output: encode::pane(&self.key, self.output),
         }
+        .serialize(s)
     }
 }
 
-fn pane(workload: &Workload, strategy: &str, p: &Pane) -> Value {
-    json!({
-        "strategy": strategy,
-        "key": key(workload, p.key),
-        "window": window(&p.window),
-        "value": value(&p.value),
-        "timestamp": time(p.timestamp),
-        "timing": p.info.timing.name(),
-        "index": p.info.index,
-        "nonspeculative_index": p.info.nonspeculative_index,
-        "is_first": p.info.is_first,
-        "is_last": p.info.is_last,
-        "retraction": p.retraction,
-        "fired_at": p.fired_at.0,
-        "watermark": time(p.watermark),
-    })
-}
-
-fn dead_letter(workload: &Workload, strategy: &str, d: &DeadLetter) -> Value {
-    json!({
-        "strategy": strategy,
-        "event": d.record.id,
-        "key": key(workload, d.record.key),
-        "value": d.record.value,
-        "time": d.record.time.0,
-        "windows": d.windows.iter().map(window).collect::<Vec<_>>(),
-        "watermark": time(d.watermark),
-        "reason": d.reason.name(),
-        "at": d.at.0,
-    })
+impl Serialize for OutputLine<'_, DeadLetter> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Line {
+            strategy: self.strategy,
+            output: encode::dead_letter(&self.key, self.output),
+        }
+        .serialize(s)
+    }
 }
 
 fn delivery(workload: &Workload, d: &Delivery) -> Value {
@@ -120,7 +114,7 @@ fn delivery(workload: &Workload, d: &Delivery) -> Value {
     }
 }
 
-fn write_lines(path: &Path, lines: impl Iterator<Item = Value>) -> anyhow::Result<()> {
+fn write_lines<T: Serialize>(path: &Path, lines: impl Iterator<Item = T>) -> anyhow::Result<()> {
     let file =
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut w = std::io::BufWriter::new(file);
@@ -157,15 +151,20 @@ pub fn write_outputs(dir: &Path, sim: &Simulation) -> anyhow::Result<()> {
                 .map(|f| json!({"kind": "fault", "at": f.at.0, "what": f.what})),
         );
     write_lines(&dir.join("trace.jsonl"), trace)?;
-    let panes = sim
-        .runs
-        .iter()
-        .flat_map(|r| r.panes.iter().map(move |p| pane(w, &r.strategy, p)));
+    let panes = sim.runs.iter().flat_map(|r| {
+        r.panes.iter().map(move |p| OutputLine {
+            strategy: &r.strategy,
+            key: key_name(w, p.key),
+            output: p,
+        })
+    });
     write_lines(&dir.join("panes.jsonl"), panes)?;
     let dead = sim.runs.iter().flat_map(|r| {
-        r.dead_letters
-            .iter()
-            .map(move |d| dead_letter(w, &r.strategy, d))
+        r.dead_letters.iter().map(move |d| OutputLine {
+            strategy: &r.strategy,
+            key: key_name(w, d.record.key),
+            output: d,
+        })
     });
     write_lines(&dir.join("dead_letters.jsonl"), dead)
 }

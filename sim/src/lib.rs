@@ -7,7 +7,6 @@
 pub mod cli;
 pub mod commands;
 pub mod final_panes;
-pub mod input_error;
 pub mod invariants;
 pub mod jsonl;
 pub mod metrics;
@@ -25,3 +24,7 @@ pub mod trace_hash;
 pub mod transcript;
 pub mod workers;
 pub mod workload;
+
+/// Errors in files users write (`file:line:col: message`), shared with the
+/// transcript format.
+pub use tidemark_spec::input_error;

@@ -3,12 +3,18 @@
 //!
 //! Never std's `RandomState` or `DefaultHasher`: their output may change
 //! between Rust releases, and the hash is printed, snapshotted and compared
-//! across processes. Every field is written explicitly, in a fixed order,
-//! as little-endian integers, with lengths before sequences, so that two
-//! different runs can't encode to the same bytes by shifting a boundary.
+//! across processes. The workload and trace are written field by field, in a
+//! fixed order, as little-endian integers, with lengths before sequences, so
+//! that two different runs can't encode to the same bytes by shifting a
+//! boundary. Each pane and dead letter is hashed as its bytes in the one
+//! output encoding (`tidemark_spec::encode`, the JSON `--out` writes), so
+//! the hash covers exactly the fields and values users see; a length
+//! prefix keeps the objects apart.
 
+use crate::jsonl::key_name;
 use crate::model::{Delivery, StrategyRun, Trace, Workload};
-use tidemark_engine::{AggValue, DeadLetter, Pane, Window};
+use serde::Serialize;
+use tidemark_spec::encode;
 
 /// FNV-1a, 64 bit.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +47,14 @@ impl Fnv64 {
         self.bytes(s.as_bytes());
     }
 
+    /// Hashes `value`'s JSON bytes, after their length.
+    fn json(&mut self, value: &impl Serialize) {
+        // Serializing the encoding's plain structs to a Vec cannot fail.
+        let bytes = serde_json::to_vec(value).unwrap_or_default();
+        self.u64(bytes.len() as u64);
+        self.bytes(&bytes);
+    }
+
     /// The hash so far.
     #[must_use]
     pub fn finish(&self) -> u64 {
@@ -56,7 +70,7 @@ pub fn run_hash(workload: &Workload, trace: &Trace, runs: &[StrategyRun]) -> Str
     hash_trace(&mut h, trace);
     h.u64(runs.len() as u64);
     for run in runs {
-        hash_run(&mut h, run);
+        hash_run(&mut h, workload, run);
     }
     format!("{:016x}", h.finish())
 }
@@ -131,12 +145,16 @@ fn hash_trace(h: &mut Fnv64, t: &Trace) {
     h.i64(t.end.0);
 }
 
-fn hash_run(h: &mut Fnv64, r: &StrategyRun) {
+fn hash_run(h: &mut Fnv64, w: &Workload, r: &StrategyRun) {
     h.str(&r.strategy);
     h.u64(r.panes.len() as u64);
-    r.panes.iter().for_each(|p| hash_pane(h, p));
+    for p in &r.panes {
+        h.json(&encode::pane(&key_name(w, p.key), p));
+    }
     h.u64(r.dead_letters.len() as u64);
-    r.dead_letters.iter().for_each(|d| hash_dead_letter(h, d));
+    for d in &r.dead_letters {
+        h.json(&encode::dead_letter(&key_name(w, d.record.key), d));
+    }
     h.u64(r.watermarks.len() as u64);
     for &(at, worker, w) in &r.watermarks {
         h.i64(at.0);
@@ -147,76 +165,6 @@ fn hash_run(h: &mut Fnv64, r: &StrategyRun) {
     h.u64(r.duplicates_dropped);
     h.u64(r.duplicates_counted);
     h.u64(r.watermark_regressions);
-}
-
-fn hash_window(h: &mut Fnv64, w: &Window) {
-    h.i64(w.start.0);
-    h.i64(w.end.0);
-}
-
-fn hash_pane(h: &mut Fnv64, p: &Pane) {
-    h.u64(p.key.0);
-    hash_window(h, &p.window);
-    hash_value(h, &p.value);
-    h.i64(p.timestamp.0);
-    h.str(p.info.timing.name());
-    h.u64(p.info.index);
-    h.i64(p.info.nonspeculative_index);
-    h.u64(u64::from(p.info.is_first));
-    h.u64(u64::from(p.info.is_last));
-    h.u64(u64::from(p.retraction));
-    h.i64(p.fired_at.0);
-    h.i64(p.watermark.0);
-}
-
-fn hash_value(h: &mut Fnv64, v: &AggValue) {
-    let opt = |h: &mut Fnv64, o: Option<i64>| match o {
-        Some(x) => {
-            h.u64(1);
-            h.i64(x);
-        }
-        None => h.u64(0),
-    };
-    match v {
-        AggValue::Sum(s) => {
-            h.u64(0);
-            h.i64(*s);
-        }
-        AggValue::Count(c) => {
-            h.u64(1);
-            h.u64(*c);
-        }
-        AggValue::Min(m) => {
-            h.u64(2);
-            opt(h, *m);
-        }
-        AggValue::Max(m) => {
-            h.u64(3);
-            opt(h, *m);
-        }
-        AggValue::Mean { sum, count } => {
-            h.u64(4);
-            h.i64(*sum);
-            h.u64(*count);
-        }
-        AggValue::Collect(vs) => {
-            h.u64(5);
-            h.u64(vs.len() as u64);
-            vs.iter().for_each(|x| h.i64(*x));
-        }
-    }
-}
-
-fn hash_dead_letter(h: &mut Fnv64, d: &DeadLetter) {
-    h.u64(d.record.id);
-    h.u64(d.record.key.0);
-    h.i64(d.record.value);
-    h.i64(d.record.time.0);
-    h.u64(d.windows.len() as u64);
-    d.windows.iter().for_each(|w| hash_window(h, w));
-    h.i64(d.watermark.0);
-    h.str(d.reason.name());
-    h.i64(d.at.0);
 }
 
 #[cfg(test)]

@@ -11,19 +11,18 @@
 //! This module does not generate events ([`crate::workload`] does) or give
 //! the network section meaning (the network module does).
 
-mod duration;
 mod expect;
-mod locate;
 mod network;
 mod pipeline;
-mod short_form;
 mod validate;
-mod windowing;
 mod workload_spec;
+
+// Durations, the pipeline grammar and the locating machinery are shared
+// with transcripts (`tidemark_spec`).
+use tidemark_spec::{duration, grammar, locate, short_form};
 
 pub mod schema;
 
-pub use duration::{trigger_label, Dur};
 pub use expect::{Expectations, Invariant, InvariantSelection};
 pub use network::{
     ExponentialLatency, FaultWindow, LatencyRange, LatencySpec, LinkSpec, LogSpec, NetworkSpec,
@@ -32,11 +31,27 @@ pub use network::{
 pub use pipeline::{
     PipelineSpec, Punctuated, ResolvedStrategy, StrategySpec, Thresholds, WatermarkSpec,
 };
-pub use windowing::{
-    AccumulationSpec, AfterWatermarkTrigger, AggregateSpec, FixedWindow, OnTimeSpec,
-    OrFinallyTrigger, ProcessingTimeTrigger, SessionsWindow, SlidingWindow, TimestampCombinerSpec,
-    TriggerSpec, WindowSpec,
+pub use tidemark_spec::duration::{trigger_label, Dur};
+pub use tidemark_spec::grammar::{
+    AccumulationSpec, AggregateSpec, OnTimeSpec, TimestampCombinerSpec,
 };
+
+/// The shared grammar's spellings with durations in units.
+pub type WindowSpec = grammar::WindowSpec<Dur>;
+/// Fixed windows, durations in units.
+pub type FixedWindow = grammar::FixedWindow<Dur>;
+/// Sliding windows, durations in units.
+pub type SlidingWindow = grammar::SlidingWindow<Dur>;
+/// Session windows, durations in units.
+pub type SessionsWindow = grammar::SessionsWindow<Dur>;
+/// A trigger, durations in units.
+pub type TriggerSpec = grammar::TriggerSpec<Dur>;
+/// `after_watermark`'s parameters, durations in units.
+pub type AfterWatermarkTrigger = grammar::AfterWatermarkTrigger<Dur>;
+/// `after_processing_time`'s parameters, durations in units.
+pub type ProcessingTimeTrigger = grammar::ProcessingTimeTrigger<Dur>;
+/// `or_finally`'s parameters, durations in units.
+pub type OrFinallyTrigger = grammar::OrFinallyTrigger<Dur>;
 pub use workload_spec::{
     BurstSpec, IntRange, KeysSpec, OfflineSpec, SourceGroup, SourceShare, ValueDist, WorkloadSpec,
 };

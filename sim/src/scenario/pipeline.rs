@@ -3,7 +3,7 @@
 
 use super::duration::Dur;
 use super::short_form::{short_or_full, short_or_full_schema};
-use super::windowing::{
+use super::{
     AccumulationSpec, AggregateSpec, OnTimeSpec, TimestampCombinerSpec, TriggerSpec, WindowSpec,
 };
 use schemars::gen::SchemaGenerator;
@@ -95,7 +95,7 @@ fn punctuated_short_or_full<'de, D: Deserializer<'de>>(d: D) -> Result<Punctuate
 }
 
 fn punctuated_schema(gen: &mut SchemaGenerator) -> Schema {
-    short_or_full_schema::<Punctuated>(gen, "The punctuation interval, or {interval}.")
+    short_or_full_schema::<Dur, Punctuated>(gen, "The punctuation interval, or {interval}.")
 }
 
 /// One trigger + accumulation combination, run on the same delivered trace

@@ -345,26 +345,21 @@ fn parallelism(p: Vec<Seg>, what: &str, n: u32) -> Check {
     Ok(())
 }
 
+/// The pipeline grammar's check (the engine's own validation), located
+/// below `p`.
+fn grammar(p: &[Seg], checked: Result<(), grammar::Problem>) -> Check {
+    checked.map_err(|problem| Problem {
+        path: join(p, problem.path),
+        message: problem.message,
+    })
+}
+
 fn window(p: Vec<Seg>, w: &WindowSpec) -> Check {
-    match *w {
-        WindowSpec::Fixed(f) => {
-            let q = join(&p, yaml_path!["fixed"]);
-            positive(join(&q, yaml_path!["size"]), "window size", f.size)?;
-            not_negative(join(&q, yaml_path!["offset"]), "window offset", f.offset)
-        }
-        WindowSpec::Sliding(s) => {
-            let q = join(&p, yaml_path!["sliding"]);
-            positive(join(&q, yaml_path!["size"]), "window size", s.size)?;
-            positive(join(&q, yaml_path!["period"]), "window period", s.period)?;
-            not_negative(join(&q, yaml_path!["offset"]), "window offset", s.offset)
-        }
-        WindowSpec::Sessions(s) => positive(
-            join(&p, yaml_path!["sessions", "gap"]),
-            "session gap",
-            s.gap,
-        ),
-        WindowSpec::Global => Ok(()),
-    }
+    grammar(&p, grammar::check_window(w))
+}
+
+fn allowed_lateness(p: Vec<Seg>, d: Dur) -> Check {
+    grammar(&p, grammar::check_lateness(d))
 }
 
 fn watermark(p: Vec<Seg>, w: &WatermarkSpec) -> Check {
@@ -394,9 +389,8 @@ fn pipeline(pl: &PipelineSpec) -> Check {
     if let Some(t) = pl.idle_timeout {
         positive(yaml_path!["pipeline", "idle_timeout"], "idle_timeout", t)?;
     }
-    not_negative(
+    allowed_lateness(
         yaml_path!["pipeline", "allowed_lateness"],
-        "allowed_lateness",
         pl.allowed_lateness,
     )?;
     parallelism(yaml_path!["pipeline", "workers"], "workers", pl.workers)
@@ -432,11 +426,7 @@ fn strategies(ss: &[StrategySpec]) -> Check {
             positive(join(&base, yaml_path!["idle_timeout"]), "idle_timeout", t)?;
         }
         if let Some(l) = s.allowed_lateness {
-            not_negative(
-                join(&base, yaml_path!["allowed_lateness"]),
-                "allowed_lateness",
-                l,
-            )?;
+            allowed_lateness(join(&base, yaml_path!["allowed_lateness"]), l)?;
         }
         if let Some(t) = &s.expect {
             thresholds(&join(&base, yaml_path!["expect"]), t)?;
@@ -460,68 +450,5 @@ fn thresholds(base: &[Seg], t: &Thresholds) -> Check {
 }
 
 fn trigger(p: Vec<Seg>, t: &TriggerSpec) -> Check {
-    match t {
-        TriggerSpec::Default | TriggerSpec::Never | TriggerSpec::Always => Ok(()),
-        TriggerSpec::AfterCount(0) => fail(
-            join(&p, yaml_path!["after_count"]),
-            "after_count must be at least 1",
-        ),
-        TriggerSpec::AfterCount(_) => Ok(()),
-        TriggerSpec::AfterWatermark(w) => {
-            let q = join(&p, yaml_path!["after_watermark"]);
-            if let Some(e) = &w.early {
-                trigger(join(&q, yaml_path!["early"]), e)?;
-            }
-            if let Some(l) = &w.late {
-                trigger(join(&q, yaml_path!["late"]), l)?;
-            }
-            Ok(())
-        }
-        TriggerSpec::AfterProcessingTime(pt) => {
-            let q = join(&p, yaml_path!["after_processing_time"]);
-            not_negative(
-                join(&q, yaml_path!["delay"]),
-                "after_processing_time delay",
-                pt.delay,
-            )?;
-            not_negative(
-                join(&q, yaml_path!["offset"]),
-                "after_processing_time offset",
-                pt.offset,
-            )?;
-            match pt.period {
-                Some(period) => positive(
-                    join(&q, yaml_path!["period"]),
-                    "after_processing_time period",
-                    period,
-                ),
-                None if pt.offset != Dur::ZERO => fail(
-                    join(&q, yaml_path!["offset"]),
-                    "after_processing_time offset needs a period to align to",
-                ),
-                None => Ok(()),
-            }
-        }
-        TriggerSpec::Repeatedly(inner) => trigger(join(&p, yaml_path!["repeatedly"]), inner),
-        TriggerSpec::AfterAny(ts) => children(join(&p, yaml_path!["after_any"]), "after_any", ts),
-        TriggerSpec::AfterAll(ts) => children(join(&p, yaml_path!["after_all"]), "after_all", ts),
-        TriggerSpec::AfterEach(ts) => {
-            children(join(&p, yaml_path!["after_each"]), "after_each", ts)
-        }
-        TriggerSpec::OrFinally(o) => {
-            let q = join(&p, yaml_path!["or_finally"]);
-            trigger(join(&q, yaml_path!["trigger"]), &o.trigger)?;
-            trigger(join(&q, yaml_path!["until"]), &o.until)
-        }
-    }
-}
-
-fn children(p: Vec<Seg>, what: &str, ts: &[TriggerSpec]) -> Check {
-    if ts.is_empty() {
-        return fail(p, format!("{what} needs at least one trigger"));
-    }
-    for (i, t) in ts.iter().enumerate() {
-        trigger(join(&p, yaml_path![i]), t)?;
-    }
-    Ok(())
+    grammar(&p, grammar::check_trigger(t))
 }

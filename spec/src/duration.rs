@@ -1,16 +1,101 @@
-//! Durations as scenarios write them: an integer with a unit (`250ms`,
-//! `10s`, `5m`, `1h`), held as milliseconds.
+//! Durations as written. The pipeline grammar is generic over the spelling
+//! ([`Spelling`]): scenarios write an integer with a unit ([`Dur`]: `250ms`,
+//! `10s`, `5m`, `1h`, held as milliseconds); transcripts write bare engine
+//! ticks ([`Ticks`]).
 //!
-//! A bare number is refused: `10` could mean seconds or ticks, and a
-//! scenario that silently means the wrong one is worse than an error.
+//! In a scenario a bare number is refused: `10` could mean seconds or ticks,
+//! and a scenario that silently means the wrong one is worse than an error.
 
 use schemars::gen::SchemaGenerator;
 use schemars::schema::{InstanceType, Metadata, Schema, SchemaObject, StringValidation};
 use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use tidemark_engine::Duration;
+
+/// How a grammar writes durations: the one thing scenarios and transcripts
+/// spell differently. Everything else about windows and triggers is shared.
+pub trait Spelling:
+    Copy + Default + PartialEq + fmt::Debug + fmt::Display + Serialize + DeserializeOwned + JsonSchema
+{
+    /// Zero, the default of optional offsets and delays.
+    const ZERO: Self;
+    /// The engine's ticks.
+    fn ticks(self) -> i64;
+    /// A value of engine ticks, written this way (for messages).
+    fn show(ticks: i64) -> String;
+    /// The engine's duration.
+    fn duration(self) -> Duration {
+        Duration(self.ticks())
+    }
+}
+
+impl Spelling for Dur {
+    const ZERO: Dur = Dur(0);
+    fn ticks(self) -> i64 {
+        self.0
+    }
+    fn show(ticks: i64) -> String {
+        Dur(ticks).to_string()
+    }
+}
+
+/// A duration in bare engine ticks, as transcripts write it: `10`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[serde(transparent)]
+pub struct Ticks(pub i64);
+
+impl Spelling for Ticks {
+    const ZERO: Ticks = Ticks(0);
+    fn ticks(self) -> i64 {
+        self.0
+    }
+    fn show(ticks: i64) -> String {
+        ticks.to_string()
+    }
+}
+
+impl fmt::Display for Ticks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Ticks {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Ticks, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Ticks;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration in ticks (an integer)")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Ticks, E> {
+                Ok(Ticks(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Ticks, E> {
+                i64::try_from(v)
+                    .map(Ticks)
+                    .map_err(|_| E::custom(format_args!("duration {v} is too large")))
+            }
+        }
+        d.deserialize_i64(V)
+    }
+}
+
+impl JsonSchema for Ticks {
+    fn schema_name() -> String {
+        "Ticks".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        Schema::Object(SchemaObject {
+            instance_type: Some(InstanceType::Integer.into()),
+            ..SchemaObject::default()
+        })
+    }
+}
 
 /// A duration in milliseconds (the scenario tick). May be negative where a
 /// field allows it (`clock_skew`); validation says where it may not.
@@ -96,7 +181,7 @@ impl<'de> Deserialize<'de> for Dur {
 }
 
 /// The pattern editors check durations against.
-pub(crate) const PATTERN: &str = "^-?[0-9]+(ms|s|m|h)$";
+pub const PATTERN: &str = "^-?[0-9]+(ms|s|m|h)$";
 
 impl JsonSchema for Dur {
     fn schema_name() -> String {

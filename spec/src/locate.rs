@@ -13,8 +13,10 @@ use std::fmt;
 
 /// One step of a path: a mapping key or a sequence index.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Seg {
+pub enum Seg {
+    /// A mapping key.
     Key(String),
+    /// A sequence index.
     Index(usize),
 }
 
@@ -31,14 +33,15 @@ impl From<usize> for Seg {
 }
 
 /// Builds a path: `yaml_path!["network", "links", i, "from"]`.
+#[macro_export]
 macro_rules! yaml_path {
-    ($($seg:expr),* $(,)?) => { vec![$($crate::scenario::locate::Seg::from($seg)),*] };
+    ($($seg:expr),* $(,)?) => { vec![$($crate::locate::Seg::from($seg)),*] };
 }
-pub(crate) use yaml_path;
+pub use crate::yaml_path;
 
 /// The path as serde_yaml prints it in its own errors:
 /// `network.partitions[0].from`.
-pub(crate) fn render(path: &[Seg]) -> String {
+pub fn render(path: &[Seg]) -> String {
     let mut out = String::new();
     for seg in path {
         match seg {
@@ -55,8 +58,18 @@ pub(crate) fn render(path: &[Seg]) -> String {
 
 /// The 1-based (line, column) of the node at `path` in `text`, or of its
 /// deepest existing ancestor; (0, 0) if the text doesn't parse.
-pub(crate) fn locate(text: &str, path: &[Seg]) -> (usize, usize) {
-    let de = serde_yaml::Deserializer::from_str(text);
+#[must_use]
+pub fn locate(text: &str, path: &[Seg]) -> (usize, usize) {
+    locate_in(text, 0, path)
+}
+
+/// [`locate`] in the `doc`-th (0-based) document of a multi-document
+/// stream. Positions count from the start of `text`.
+#[must_use]
+pub fn locate_in(text: &str, doc: usize, path: &[Seg]) -> (usize, usize) {
+    let Some(de) = serde_yaml::Deserializer::from_str(text).nth(doc) else {
+        return (0, 0);
+    };
     match (Finder { path }).deserialize(de) {
         Ok(()) => (0, 0),
         Err(e) => e.location().map_or((0, 0), |l| (l.line(), l.column())),

@@ -1,26 +1,7 @@
-//! Transcripts: scripted engine tests in YAML (see DESIGN.md, "Transcripts").
-//!
-//! - `spec`: what a transcript says;
-//! - `parse`: YAML → spec, with file:line:col errors;
-//! - `run`: drives the engine and checks every step;
-//! - `check`: matching expected items against outputs;
-//! - `render`: outputs as one-line text or JSON.
+//! `tidemark transcript FILE… [--format json]`. The format, parser, runner
+//! and checker are `tidemark_spec::transcript`, re-exported here.
 
-mod check;
-mod keys;
-mod parse;
-mod render;
-mod run;
-mod spec;
-
-pub use keys::Keys;
-pub use parse::{load_file, parse_str};
-pub use render::{outcome_json, output_line, panicked_json, PANICKED};
-pub use run::{run, Failure, Outcome, StepLog};
-pub use spec::{
-    DeadLetterExpectation, Expected, ExpectedNumber, FailureKind, InputElement, PaneExpectation,
-    StateCheck, Step, Transcript, DEFAULT_KEY,
-};
+pub use tidemark_spec::transcript::*;
 
 use crate::cli::Format;
 use std::io::Write;

@@ -1,11 +1,13 @@
 //! Outputs as text: one compact line in transcript syntax (so a diff can be
-//! pasted into an `expect` block), or JSON with a fixed field order.
+//! pasted into an `expect` block), or JSON in the one output encoding
+//! ([`crate::encode`]), with a fixed field order.
 
 use super::keys::Keys;
 use super::run::Outcome;
 use super::spec::{list, window_list, Fields};
+use crate::encode::{self, OutputJson};
 use serde::Serialize;
-use tidemark_engine::{AggValue, Output, Window};
+use tidemark_engine::{AggValue, Output};
 
 /// One output on one line, e.g.
 /// `{key: k, window: [0, 10], values: [1, 2], timestamp: 9, timing: on_time, …}`.
@@ -58,100 +60,21 @@ pub struct TranscriptJson<'a> {
     /// that passed, the failure it was meant to produce); `null` when no
     /// check failed.
     error: Option<String>,
-    steps: Vec<StepJson>,
+    steps: Vec<StepJson<'a>>,
 }
 
 #[derive(Serialize)]
-struct StepJson {
+struct StepJson<'a> {
     action: &'static str,
-    outputs: Vec<OutputJson>,
+    outputs: Vec<OutputJson<'a>>,
 }
 
-#[derive(Serialize)]
-#[serde(untagged)]
-enum OutputJson {
-    Pane(PaneJson),
-    DeadLetter(DeadLetterJson),
-}
-
-#[derive(Serialize)]
-struct PaneJson {
-    kind: &'static str,
-    key: String,
-    window: [i64; 2],
-    /// A number, `null` for an empty min/max/mean, the sorted list for collect.
-    value: serde_json::Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    values: Option<Vec<i64>>,
-    timestamp: i64,
-    timing: &'static str,
-    index: u64,
-    nonspeculative_index: i64,
-    is_first: bool,
-    is_last: bool,
-    retraction: bool,
-}
-
-#[derive(Serialize)]
-struct DeadLetterJson {
-    kind: &'static str,
-    key: String,
-    value: i64,
-    time: i64,
-    windows: Vec<[i64; 2]>,
-    watermark: i64,
-    reason: &'static str,
-}
-
-/// The global window prints as `[i64::MIN, i64::MAX]`.
-fn window_json(w: &Window) -> [i64; 2] {
-    [w.start.0, w.end.0]
-}
-
-fn value_json(v: &AggValue) -> (serde_json::Value, Option<Vec<i64>>) {
-    match v {
-        AggValue::Collect(vs) => {
-            let mut vs = vs.clone();
-            vs.sort_unstable();
-            (serde_json::Value::from(vs.clone()), Some(vs))
-        }
-        AggValue::Sum(s) => (serde_json::Value::from(*s), None),
-        AggValue::Count(c) => (serde_json::Value::from(*c), None),
-        AggValue::Min(m) | AggValue::Max(m) => {
-            (m.map_or(serde_json::Value::Null, Into::into), None)
-        }
-        AggValue::Mean { .. } => (v.as_f64().map_or(serde_json::Value::Null, Into::into), None),
-    }
-}
-
-fn output_json(out: &Output, keys: &Keys) -> OutputJson {
+fn output_json<'a>(out: &'a Output, keys: &'a Keys) -> OutputJson<'a> {
     match out {
-        Output::Pane(p) => {
-            let (value, values) = value_json(&p.value);
-            OutputJson::Pane(PaneJson {
-                kind: "pane",
-                key: keys.name(p.key).to_owned(),
-                window: window_json(&p.window),
-                value,
-                values,
-                timestamp: p.timestamp.0,
-                timing: p.info.timing.name(),
-                index: p.info.index,
-                nonspeculative_index: p.info.nonspeculative_index,
-                is_first: p.info.is_first,
-                is_last: p.info.is_last,
-                retraction: p.retraction,
-            })
+        Output::Pane(p) => OutputJson::Pane(encode::pane(keys.name(p.key), p)),
+        Output::DeadLetter(d) => {
+            OutputJson::DeadLetter(encode::dead_letter(keys.name(d.record.key), d))
         }
-        Output::DeadLetter(d) => OutputJson::DeadLetter(DeadLetterJson {
-            kind: "dead_letter",
-            key: keys.name(d.record.key).to_owned(),
-            value: d.record.value,
-            time: d.record.time.0,
-            windows: d.windows.iter().map(window_json).collect(),
-            watermark: d.watermark.0,
-            reason: d.reason.name(),
-        }),
     }
 }
 

@@ -1,25 +1,31 @@
 //! Transcript YAML → [`Transcript`].
 //!
-//! Every check that can fail is made *inside* the deserializer of the node
-//! it concerns, so serde_yaml stamps the error with that node's line and
-//! column (it attaches the position of the node being deserialized to any
-//! error that has none yet). That is why sizes, counts and lists have their
-//! own small `Deserialize` impls instead of being checked afterwards.
+//! The `pipeline:` section is the shared grammar ([`crate::grammar`]) with
+//! durations in ticks, validated by the engine and located with
+//! [`crate::locate`] like a scenario's. The rest (steps, expectations) is
+//! the transcript format's own: every check there is made *inside* the
+//! deserializer of the node it concerns, so serde_yaml stamps the error with
+//! that node's line and column (it attaches the position of the node being
+//! deserialized to any error that has none yet). That is why counts and
+//! lists have their own small `Deserialize` impls instead of being checked
+//! afterwards.
 
 use super::spec::{
     window, DeadLetterExpectation, Expected, ExpectedNumber, FailureKind, InputElement,
     PaneExpectation, StateCheck, Step, Transcript, DEFAULT_KEY,
 };
+use crate::duration::{Spelling, Ticks};
+use crate::grammar::{
+    check_lateness, check_trigger, check_window, AccumulationSpec, AggregateSpec, OnTimeSpec,
+    Problem, TimestampCombinerSpec, TriggerSpec, WindowSpec,
+};
 use crate::input_error::InputError;
+use crate::locate::{locate_in, render, yaml_path};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
-use std::marker::PhantomData;
 use std::path::Path;
-use tidemark_engine::{
-    Accumulation, Aggregate, DeadLetterReason, Duration, OnTimeBehavior, Pipeline,
-    TimestampCombiner, Timing, Trigger, Window, WindowFn,
-};
+use tidemark_engine::{DeadLetterReason, Pipeline, Timing, Window};
 
 /// Reads and parses a transcript file (one or more YAML documents).
 pub fn load_file(path: &Path) -> Result<Vec<Transcript>, InputError> {
@@ -30,13 +36,31 @@ pub fn load_file(path: &Path) -> Result<Vec<Transcript>, InputError> {
 /// Parses transcript YAML; `path` only names the file in errors.
 pub fn parse_str(path: &Path, text: &str) -> Result<Vec<Transcript>, InputError> {
     let mut out = Vec::new();
-    for doc in serde_yaml::Deserializer::from_str(text) {
+    for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
         // An empty document (e.g. after a trailing `---`) holds no transcript.
-        let t = Option::<RawTranscript>::deserialize(doc)
+        let t = Option::<TranscriptFields>::deserialize(doc)
             .map_err(|e| InputError::from_yaml(path, &e))?;
-        if let Some(t) = t {
-            out.push(t.0);
-        }
+        let Some(t) = t else { continue };
+        let pipeline = t.pipeline.to_engine().map_err(|p| {
+            let p = p.under(&yaml_path!["pipeline"]);
+            let (line, column) = locate_in(text, index, &p.path);
+            InputError::at(
+                path,
+                line,
+                column,
+                format!("{}: {}", render(&p.path), p.message),
+            )
+        })?;
+        out.push(Transcript {
+            name: t.name,
+            pipeline,
+            steps: t.steps.0,
+            error: t.error.map(|e| match e {
+                ErrorSpelling::UnexpectedOutput => FailureKind::UnexpectedOutput,
+                ErrorSpelling::UnmatchedExpectation => FailureKind::UnmatchedExpectation,
+                ErrorSpelling::StateMismatch => FailureKind::StateMismatch,
+            }),
+        });
     }
     if out.is_empty() {
         return Err(InputError::at(
@@ -51,32 +75,15 @@ pub fn parse_str(path: &Path, text: &str) -> Result<Vec<Transcript>, InputError>
 
 // ---- the document ---------------------------------------------------------
 
-struct RawTranscript(Transcript);
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TranscriptFields {
     name: String,
-    pipeline: PipelineSpec,
+    #[serde(deserialize_with = "singleton_maps")]
+    pipeline: PipelineFields,
     steps: Steps,
     #[serde(default)]
     error: Option<ErrorSpelling>,
-}
-
-impl<'de> Deserialize<'de> for RawTranscript {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let f = TranscriptFields::deserialize(d)?;
-        Ok(RawTranscript(Transcript {
-            name: f.name,
-            pipeline: f.pipeline.0,
-            steps: f.steps.0,
-            error: f.error.map(|e| match e {
-                ErrorSpelling::UnexpectedOutput => FailureKind::UnexpectedOutput,
-                ErrorSpelling::UnmatchedExpectation => FailureKind::UnmatchedExpectation,
-                ErrorSpelling::StateMismatch => FailureKind::StateMismatch,
-            }),
-        }))
-    }
 }
 
 #[derive(Deserialize)]
@@ -89,60 +96,57 @@ enum ErrorSpelling {
     StateMismatch,
 }
 
-// ---- the pipeline ---------------------------------------------------------
+// ---- the pipeline ----------------------------------------------------------
 
-struct PipelineSpec(Pipeline);
-
+/// The `pipeline:` section: the shared grammar, durations in ticks. Only
+/// the defaults are the transcript format's own (`collect`, so that panes
+/// show their elements).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PipelineFields {
-    window: WindowSpec,
+    window: WindowSpec<Ticks>,
     #[serde(default)]
-    trigger: Option<TriggerSpec>,
+    trigger: TriggerSpec<Ticks>,
     #[serde(default)]
-    accumulation: Option<AccumulationSpelling>,
+    accumulation: AccumulationSpec,
     #[serde(default)]
-    allowed_lateness: Option<NonNegative>,
+    allowed_lateness: Ticks,
     #[serde(default)]
-    timestamp_combiner: Option<CombinerSpelling>,
+    timestamp_combiner: TimestampCombinerSpec,
+    #[serde(default = "collect")]
+    aggregate: AggregateSpec,
     #[serde(default)]
-    aggregate: Option<AggregateSpelling>,
-    #[serde(default)]
-    on_time: Option<OnTimeSpelling>,
+    on_time: OnTimeSpec,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum AccumulationSpelling {
-    Discarding,
-    Accumulating,
-    AccumulatingAndRetracting,
+fn collect() -> AggregateSpec {
+    AggregateSpec::Collect
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum CombinerSpelling {
-    EndOfWindow,
-    Earliest,
-    Latest,
+/// The grammar's enums are YAML singleton maps (`{fixed: 10}`), as in
+/// scenarios.
+fn singleton_maps<'de, D: Deserializer<'de>>(d: D) -> Result<PipelineFields, D::Error> {
+    serde_yaml::with::singleton_map_recursive::deserialize(d)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum AggregateSpelling {
-    Sum,
-    Count,
-    Min,
-    Max,
-    Mean,
-    Collect,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum OnTimeSpelling {
-    Always,
-    IfNonEmpty,
+impl PipelineFields {
+    /// The engine's pipeline, or the first value the engine refuses, with
+    /// its path below `pipeline`.
+    fn to_engine(&self) -> Result<Pipeline, Problem> {
+        check_window(&self.window).map_err(|p| p.under(&yaml_path!["window"]))?;
+        check_trigger(&self.trigger).map_err(|p| p.under(&yaml_path!["trigger"]))?;
+        check_lateness(self.allowed_lateness)
+            .map_err(|p| p.under(&yaml_path!["allowed_lateness"]))?;
+        Ok(Pipeline {
+            window: self.window.to_engine(),
+            trigger: self.trigger.to_engine(),
+            accumulation: self.accumulation.into(),
+            allowed_lateness: self.allowed_lateness.duration(),
+            timestamp_combiner: self.timestamp_combiner.into(),
+            aggregate: self.aggregate.into(),
+            on_time: self.on_time.into(),
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -153,51 +157,9 @@ enum TimingSpelling {
     Late,
 }
 
-impl<'de> Deserialize<'de> for PipelineSpec {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let f = PipelineFields::deserialize(d)?;
-        let pipeline = Pipeline {
-            window: f.window.0,
-            trigger: f.trigger.map_or(Trigger::Default, |t| t.0),
-            accumulation: match f.accumulation {
-                None | Some(AccumulationSpelling::Discarding) => Accumulation::Discarding,
-                Some(AccumulationSpelling::Accumulating) => Accumulation::Accumulating,
-                Some(AccumulationSpelling::AccumulatingAndRetracting) => {
-                    Accumulation::AccumulatingAndRetracting
-                }
-            },
-            allowed_lateness: Duration(f.allowed_lateness.map_or(0, |l| l.0)),
-            timestamp_combiner: match f.timestamp_combiner {
-                None | Some(CombinerSpelling::EndOfWindow) => TimestampCombiner::EndOfWindow,
-                Some(CombinerSpelling::Earliest) => TimestampCombiner::Earliest,
-                Some(CombinerSpelling::Latest) => TimestampCombiner::Latest,
-            },
-            aggregate: match f.aggregate {
-                None | Some(AggregateSpelling::Collect) => Aggregate::Collect,
-                Some(AggregateSpelling::Sum) => Aggregate::Sum,
-                Some(AggregateSpelling::Count) => Aggregate::Count,
-                Some(AggregateSpelling::Min) => Aggregate::Min,
-                Some(AggregateSpelling::Max) => Aggregate::Max,
-                Some(AggregateSpelling::Mean) => Aggregate::Mean,
-            },
-            on_time: match f.on_time {
-                None | Some(OnTimeSpelling::Always) => OnTimeBehavior::Always,
-                Some(OnTimeSpelling::IfNonEmpty) => OnTimeBehavior::IfNonEmpty,
-            },
-        };
-        // Every parameter was checked where it was written; this is a
-        // backstop so the engine can never refuse a parsed pipeline. Its
-        // error lands on the enclosing document.
-        pipeline.validate().map_err(de::Error::custom)?;
-        Ok(PipelineSpec(pipeline))
-    }
-}
-
 // ---- numbers --------------------------------------------------------------
 
-/// An integer ≥ 1 (window sizes, gaps, periods, counts).
-struct Positive(i64);
-/// An integer ≥ 0 (offsets, delays, allowed lateness).
+/// An integer ≥ 0 (pane indexes).
 struct NonNegative(i64);
 /// Any i64 (times, values).
 struct Int(i64);
@@ -223,16 +185,6 @@ impl Visitor<'_> for IntVisitor {
         let v = i64::try_from(v)
             .map_err(|_| E::custom(format_args!("expected {}, got {v} (too large)", self.what)))?;
         self.visit_i64(v)
-    }
-}
-
-impl<'de> Deserialize<'de> for Positive {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_i64(IntVisitor {
-            min: 1,
-            what: "a positive integer",
-        })
-        .map(Positive)
     }
 }
 
@@ -326,332 +278,6 @@ fn no_more_keys<'de, A: MapAccess<'de>>(map: &mut A, what: &str) -> Result<(), A
         Some(k) => Err(de::Error::custom(format_args!(
             "{what} is a mapping with exactly one key; unexpected second key `{k}`"
         ))),
-    }
-}
-
-// ---- windows --------------------------------------------------------------
-
-struct WindowSpec(WindowFn);
-
-/// The most windows one element may belong to (sliding size / period).
-const MAX_SLIDING_WINDOWS: i64 = 10_000;
-
-const WINDOW_KINDS: &str = "`global`, `{fixed: N}`, `{fixed: {size, offset}}`, \
-     `{sliding: {size, period, offset}}`, `{sessions: N}` or `{sessions: {gap}}`";
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FixedFields {
-    size: Positive,
-    #[serde(default)]
-    offset: Option<NonNegative>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SlidingFields {
-    size: Positive,
-    period: Positive,
-    #[serde(default)]
-    offset: Option<NonNegative>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SessionFields {
-    gap: Positive,
-}
-
-/// `N` or `{fields}`: a short form for the one required parameter.
-enum ShortOr<T> {
-    Short(i64),
-    Long(T),
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for ShortOr<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = ShortOr<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a positive integer or a mapping")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                IntVisitor {
-                    min: 1,
-                    what: "a positive integer",
-                }
-                .visit_i64(v)
-                .map(ShortOr::Short)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                IntVisitor {
-                    min: 1,
-                    what: "a positive integer",
-                }
-                .visit_u64(v)
-                .map(ShortOr::Short)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(ShortOr::Long)
-            }
-        }
-        d.deserialize_any(V(PhantomData))
-    }
-}
-
-impl<'de> Deserialize<'de> for WindowSpec {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = WindowSpec;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "a window: {WINDOW_KINDS}")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<WindowSpec, E> {
-                match v {
-                    "global" => Ok(WindowSpec(WindowFn::Global)),
-                    other => Err(E::custom(format_args!(
-                        "unknown window `{other}`, expected {WINDOW_KINDS}"
-                    ))),
-                }
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WindowSpec, A::Error> {
-                let kind = sole_key(&mut map, "a window")?;
-                let wf = match kind.as_str() {
-                    "fixed" => match map.next_value::<ShortOr<FixedFields>>()? {
-                        ShortOr::Short(size) => WindowFn::Fixed {
-                            size: Duration(size),
-                            offset: Duration::ZERO,
-                        },
-                        ShortOr::Long(f) => WindowFn::Fixed {
-                            size: Duration(f.size.0),
-                            offset: Duration(f.offset.map_or(0, |o| o.0)),
-                        },
-                    },
-                    "sliding" => {
-                        let f = map.next_value::<SlidingFields>()?;
-                        // Each element is assigned to size/period windows,
-                        // one by one: a huge ratio would hang the run.
-                        if f.size.0 / f.period.0 > MAX_SLIDING_WINDOWS {
-                            return Err(de::Error::custom(format_args!(
-                                "sliding window size {} / period {} puts each element in more \
-                                 than {MAX_SLIDING_WINDOWS} windows; expected size <= \
-                                 {MAX_SLIDING_WINDOWS} * period",
-                                f.size.0, f.period.0
-                            )));
-                        }
-                        WindowFn::Sliding {
-                            size: Duration(f.size.0),
-                            period: Duration(f.period.0),
-                            offset: Duration(f.offset.map_or(0, |o| o.0)),
-                        }
-                    }
-                    "sessions" => match map.next_value::<ShortOr<SessionFields>>()? {
-                        ShortOr::Short(gap) => WindowFn::Sessions { gap: Duration(gap) },
-                        ShortOr::Long(f) => WindowFn::Sessions {
-                            gap: Duration(f.gap.0),
-                        },
-                    },
-                    other => {
-                        return Err(de::Error::custom(format_args!(
-                            "unknown window `{other}`, expected {WINDOW_KINDS}"
-                        )))
-                    }
-                };
-                no_more_keys(&mut map, "a window")?;
-                Ok(WindowSpec(wf))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-// ---- triggers -------------------------------------------------------------
-
-struct TriggerSpec(Trigger);
-
-const TRIGGER_KINDS: &str = "`default`, `never`, `always`, `{after_count: N}`, \
-     `{after_watermark: {early, late}}`, `{after_processing_time: N}`, \
-     `{after_processing_time: {delay, period, offset}}`, `{repeatedly: T}`, \
-     `{after_any: [..]}`, `{after_all: [..]}`, `{after_each: [..]}` or \
-     `{or_finally: {trigger, until}}`";
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WatermarkFields {
-    #[serde(default)]
-    early: Option<TriggerSpec>,
-    #[serde(default)]
-    late: Option<TriggerSpec>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProcessingTimeFields {
-    #[serde(default)]
-    delay: Option<NonNegative>,
-    #[serde(default)]
-    period: Option<Positive>,
-    #[serde(default)]
-    offset: Option<NonNegative>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OrFinallyFields {
-    trigger: TriggerSpec,
-    until: TriggerSpec,
-}
-
-/// `N` (a delay) or `{delay, period, offset}`.
-struct ProcessingTimeSpec(Trigger);
-
-impl<'de> Deserialize<'de> for ProcessingTimeSpec {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ProcessingTimeSpec;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a delay (a non-negative integer) or {delay, period, offset}")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                let delay = IntVisitor {
-                    min: 0,
-                    what: "a non-negative delay",
-                }
-                .visit_i64(v)?;
-                Ok(ProcessingTimeSpec(Trigger::AfterProcessingTime {
-                    delay: Duration(delay),
-                    align: None,
-                }))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                let v = i64::try_from(v)
-                    .map_err(|_| E::custom(format_args!("delay {v} is too large")))?;
-                self.visit_i64(v)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                let f =
-                    ProcessingTimeFields::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                let align = match (f.period, f.offset) {
-                    (Some(p), o) => Some((Duration(p.0), Duration(o.map_or(0, |o| o.0)))),
-                    (None, Some(_)) => {
-                        return Err(de::Error::custom(
-                            "after_processing_time: `offset` needs a `period`",
-                        ))
-                    }
-                    (None, None) if f.delay.is_none() => {
-                        return Err(de::Error::custom(
-                            "after_processing_time: expected `delay`, `period` or both",
-                        ))
-                    }
-                    (None, None) => None,
-                };
-                Ok(ProcessingTimeSpec(Trigger::AfterProcessingTime {
-                    delay: Duration(f.delay.map_or(0, |d| d.0)),
-                    align,
-                }))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A non-empty list of triggers.
-struct TriggerList(Vec<Trigger>);
-
-impl<'de> Deserialize<'de> for TriggerList {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = TriggerList;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a non-empty list of triggers")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TriggerList, A::Error> {
-                let mut ts = Vec::new();
-                while let Some(t) = seq.next_element::<TriggerSpec>()? {
-                    ts.push(t.0);
-                }
-                if ts.is_empty() {
-                    return Err(de::Error::custom(
-                        "expected a non-empty list of triggers, got []",
-                    ));
-                }
-                Ok(TriggerList(ts))
-            }
-        }
-        d.deserialize_seq(V)
-    }
-}
-
-impl<'de> Deserialize<'de> for TriggerSpec {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = TriggerSpec;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "a trigger: {TRIGGER_KINDS}")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<TriggerSpec, E> {
-                let t = match v {
-                    "default" => Trigger::Default,
-                    "never" => Trigger::Never,
-                    "always" => Trigger::Always,
-                    "after_watermark" => Trigger::AfterWatermark {
-                        early: None,
-                        late: None,
-                    },
-                    other => {
-                        return Err(E::custom(format_args!(
-                            "unknown trigger `{other}`, expected {TRIGGER_KINDS}"
-                        )))
-                    }
-                };
-                Ok(TriggerSpec(t))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TriggerSpec, A::Error> {
-                let kind = sole_key(&mut map, "a trigger")?;
-                let t = match kind.as_str() {
-                    "after_count" => {
-                        let n = map.next_value::<Positive>()?;
-                        // Positive, so the conversion cannot fail.
-                        Trigger::AfterCount(u64::try_from(n.0).unwrap_or(1))
-                    }
-                    "after_watermark" => {
-                        let f = map.next_value::<Option<WatermarkFields>>()?;
-                        let (early, late) = f.map_or((None, None), |f| (f.early, f.late));
-                        Trigger::AfterWatermark {
-                            early: early.map(|t| Box::new(t.0)),
-                            late: late.map(|t| Box::new(t.0)),
-                        }
-                    }
-                    "after_processing_time" => map.next_value::<ProcessingTimeSpec>()?.0,
-                    "repeatedly" => {
-                        Trigger::Repeatedly(Box::new(map.next_value::<TriggerSpec>()?.0))
-                    }
-                    "after_any" => Trigger::AfterAny(map.next_value::<TriggerList>()?.0),
-                    "after_all" => Trigger::AfterAll(map.next_value::<TriggerList>()?.0),
-                    "after_each" => Trigger::AfterEach(map.next_value::<TriggerList>()?.0),
-                    "or_finally" => {
-                        let f = map.next_value::<OrFinallyFields>()?;
-                        Trigger::OrFinally {
-                            trigger: Box::new(f.trigger.0),
-                            until: Box::new(f.until.0),
-                        }
-                    }
-                    other => {
-                        return Err(de::Error::custom(format_args!(
-                            "unknown trigger `{other}`, expected {TRIGGER_KINDS}"
-                        )))
-                    }
-                };
-                no_more_keys(&mut map, "a trigger")?;
-                Ok(TriggerSpec(t))
-            }
-        }
-        d.deserialize_any(V)
     }
 }
 

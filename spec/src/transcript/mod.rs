@@ -1,0 +1,27 @@
+//! Transcripts: scripted engine tests in YAML (see DESIGN.md, "Transcripts").
+//!
+//! - `spec`: what a transcript says;
+//! - `parse`: YAML → spec, with file:line:col errors;
+//! - `run`: drives the engine and checks every step;
+//! - `check`: matching expected items against outputs;
+//! - `render`: outputs as one-line text, or JSON in the one output
+//!   encoding (`crate::encode`).
+//!
+//! The pipeline section is the shared grammar (`crate::grammar`) with
+//! durations in bare ticks.
+
+mod check;
+mod keys;
+mod parse;
+mod render;
+mod run;
+mod spec;
+
+pub use keys::Keys;
+pub use parse::{load_file, parse_str};
+pub use render::{outcome_json, output_line, panicked_json, TranscriptJson, PANICKED};
+pub use run::{run, Failure, Outcome, StepLog};
+pub use spec::{
+    DeadLetterExpectation, Expected, ExpectedNumber, FailureKind, InputElement, PaneExpectation,
+    StateCheck, Step, Transcript, DEFAULT_KEY,
+};
