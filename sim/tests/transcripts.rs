@@ -91,7 +91,6 @@ fn cli_json_lines_have_the_documented_fields() {
                             "key",
                             "window",
                             "value",
-                            "values",
                             "timestamp",
                             "timing",
                             "index",
@@ -99,11 +98,22 @@ fn cli_json_lines_have_the_documented_fields() {
                             "is_first",
                             "is_last",
                             "retraction",
+                            "fired_at",
+                            "watermark",
                         ]
                     }
                     Some("dead_letter") => {
                         dead_letters += 1;
-                        &["key", "value", "time", "windows", "watermark", "reason"]
+                        &[
+                            "event",
+                            "key",
+                            "value",
+                            "time",
+                            "windows",
+                            "watermark",
+                            "reason",
+                            "at",
+                        ]
                     }
                     _ => panic!("unknown output kind: {o}"),
                 };
@@ -126,19 +136,22 @@ fn cli_json_lines_have_the_documented_fields() {
     assert!(
         first.contains(
             "{\"kind\":\"pane\",\"key\":\"k\",\"window\":[0,10],\"value\":[1,2,3],\
-             \"values\":[1,2,3],\"timestamp\":9,\"timing\":\"on_time\",\"index\":0,\
-             \"nonspeculative_index\":0,\"is_first\":true,\"is_last\":true,\"retraction\":false}"
+             \"timestamp\":9,\"timing\":\"on_time\",\"index\":0,\
+             \"nonspeculative_index\":0,\"is_first\":true,\"is_last\":true,\"retraction\":false,\
+             \"fired_at\":0,\"watermark\":25}"
         ),
         "{first}"
     );
 }
 
+/// The transcript JSON is the one output encoding (`tidemark_spec::encode`,
+/// also `run --out`'s): infinite times as strings, the mean exact.
 #[test]
-fn cli_json_prints_the_global_window_as_i64_extremes() {
+fn cli_json_uses_the_one_output_encoding() {
     let file = scratch(
         "transcript_global.yaml",
-        "name: g\npipeline:\n  window: global\n  trigger: {after_count: 1}\n  aggregate: sum\n\
-         steps:\n  - input: [5]\n",
+        "name: g\npipeline:\n  window: global\n  trigger: {after_count: 1}\n  aggregate: mean\n\
+         steps:\n  - input: [5, 6]\n",
     );
     let out = tidemark(&["transcript", arg(&file), "--format", "json"]);
     // No expect step, so the pane is unexpected; it is still printed.
@@ -147,11 +160,15 @@ fn cli_json_prints_the_global_window_as_i64_extremes() {
     let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("json");
     assert_eq!(v["passed"], false);
     let pane = &v["steps"][0]["outputs"][0];
-    assert_eq!(pane["window"][0], i64::MIN);
-    assert_eq!(pane["window"][1], i64::MAX);
-    assert_eq!(pane["value"], 5);
-    assert!(
-        pane.get("values").is_none(),
-        "values only for collect: {pane}"
+    assert_eq!(
+        pane["window"],
+        serde_json::json!(["-inf", "+inf"]),
+        "{pane}"
     );
+    assert_eq!(
+        pane["value"],
+        serde_json::json!({"sum": 11, "count": 2}),
+        "{pane}"
+    );
+    assert_eq!(pane["watermark"], "-inf", "{pane}");
 }

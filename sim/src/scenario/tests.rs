@@ -205,7 +205,7 @@ fn wrong_types_are_errors() {
         "  window: {fixed: 1m}",
         "  window: 5",
         "s.yaml:20:11: pipeline.window: invalid type: integer `5`, expected a window: \
-         {fixed: 1m}, {sliding: {size: 1m, period: 10s}}, {sessions: 30s} or global",
+         {fixed: SIZE}, {sliding: {size, period}}, {sessions: GAP} or global",
     );
     assert_error(
         "duration: 10m",
@@ -235,7 +235,7 @@ fn windows_must_be_positive() {
     assert_error(
         "  window: {fixed: 1m}",
         "  window: {sessions: {gap: -5s}}",
-        "s.yaml:20:28: pipeline.window.sessions.gap: session gap must be positive, got -5s",
+        "s.yaml:20:28: pipeline.window.sessions.gap: window gap must be positive, got -5s",
     );
     assert_error(
         "  window: {fixed: 1m}",
@@ -377,12 +377,12 @@ fn nested_triggers_are_checked_where_they_are() {
         "{repeatedly: {after_processing_time: 10s}}",
         "{after_each: [always, {after_count: 0}]}",
         "s.yaml:26:90: strategies[1].trigger.after_watermark.early.after_each[1].after_count: \
-         after_count must be at least 1",
+         trigger after_count must be at least 1",
     );
     assert_error(
         "{repeatedly: {after_processing_time: 10s}}",
         "{after_any: []}",
-        "s.yaml:26:66: strategies[1].trigger.after_watermark.early.after_any: after_any needs at \
+        "s.yaml:26:66: strategies[1].trigger.after_watermark.early.after_any: trigger after_any needs at \
          least one trigger",
     );
     assert_error(

@@ -11,7 +11,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 use tidemark_engine::Trigger;
 
-/// When a window fires (durations as the spelling `D` writes them).
+/// When a window fires. Durations are written as the format spells them:
+/// with units in scenarios (`10s`), as bare ticks in transcripts (`10`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(
     rename_all = "snake_case",
@@ -19,7 +20,7 @@ use tidemark_engine::Trigger;
     bound = "D: Spelling",
     expecting = "a trigger: default, never, always, or a one-key mapping like {after_count: 2}, {after_watermark: {early: T, late: T}}, {after_processing_time: DELAY}, {repeatedly: T}, {after_any: [T]}, {after_all: [T]}, {after_each: [T]}, {or_finally: {trigger: T, until: T}}"
 )]
-#[schemars(bound = "D: Spelling")]
+#[schemars(bound = "D: Spelling", rename = "TriggerSpec")]
 pub enum TriggerSpec<D> {
     /// `repeatedly(after_watermark)`: on time, then once per late bundle.
     #[default]
@@ -56,7 +57,7 @@ pub enum TriggerSpec<D> {
 /// `after_watermark`'s optional early and late firings.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, bound = "D: Spelling")]
-#[schemars(bound = "D: Spelling")]
+#[schemars(bound = "D: Spelling", rename = "AfterWatermarkTrigger")]
 pub struct AfterWatermarkTrigger<D> {
     /// Speculative firings before the watermark passes the window's end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,7 +70,7 @@ pub struct AfterWatermarkTrigger<D> {
 /// `after_processing_time`'s parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, bound = "D: Spelling")]
-#[schemars(bound = "D: Spelling")]
+#[schemars(bound = "D: Spelling", rename = "ProcessingTimeTrigger")]
 pub struct ProcessingTimeTrigger<D> {
     /// Processing time after the pane's first element (default 0).
     #[serde(default)]
@@ -85,7 +86,7 @@ pub struct ProcessingTimeTrigger<D> {
 /// `or_finally`'s two triggers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, bound = "D: Spelling")]
-#[schemars(bound = "D: Spelling")]
+#[schemars(bound = "D: Spelling", rename = "OrFinallyTrigger")]
 pub struct OrFinallyTrigger<D> {
     /// The trigger that produces panes.
     pub trigger: Box<TriggerSpec<D>>,

@@ -15,7 +15,7 @@ use tidemark_engine::WindowFn;
     bound = "D: Spelling",
     expecting = "a window: {fixed: SIZE}, {sliding: {size, period}}, {sessions: GAP} or global"
 )]
-#[schemars(bound = "D: Spelling")]
+#[schemars(bound = "D: Spelling", rename = "WindowSpec")]
 pub enum WindowSpec<D> {
     /// Tumbling windows: `{fixed: 1m}` or `{fixed: {size: 1m, offset: 10s}}`.
     Fixed(
@@ -39,7 +39,7 @@ pub enum WindowSpec<D> {
 /// Tumbling windows `[offset + k·size, offset + (k+1)·size)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, bound = "D: Spelling")]
-#[schemars(bound = "D: Spelling")]
+#[schemars(bound = "D: Spelling", rename = "FixedWindow")]
 pub struct FixedWindow<D> {
     /// Window length, positive.
     pub size: D,
@@ -51,7 +51,7 @@ pub struct FixedWindow<D> {
 /// Windows of length `size` starting every `period`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, bound = "D: Spelling")]
-#[schemars(bound = "D: Spelling")]
+#[schemars(bound = "D: Spelling", rename = "SlidingWindow")]
 pub struct SlidingWindow<D> {
     /// Window length, positive.
     pub size: D,
@@ -65,7 +65,7 @@ pub struct SlidingWindow<D> {
 /// Activity sessions per key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, bound = "D: Spelling")]
-#[schemars(bound = "D: Spelling")]
+#[schemars(bound = "D: Spelling", rename = "SessionsWindow")]
 pub struct SessionsWindow<D> {
     /// Inactivity gap that closes a session, positive.
     pub gap: D,

@@ -654,6 +654,9 @@ impl<'de> Deserialize<'de> for StateSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tidemark_engine::{
+        Accumulation, Aggregate, Duration, OnTimeBehavior, TimestampCombiner, Trigger,
+    };
 
     fn err(text: &str) -> InputError {
         match parse_str(Path::new("t.yaml"), text) {
@@ -707,6 +710,29 @@ mod tests {
     }
 
     #[test]
+    fn engine_refusals_point_at_the_value_in_any_document() {
+        let e = err(&format!(
+            "{HEAD}steps: []\n---\nname: u\npipeline:\n  window: {{fixed: 10}}\n  trigger: \
+             {{after_any: [always, {{after_processing_time: {{delay: 1, period: 0}}}}]}}\nsteps: []\n"
+        ));
+        assert_eq!((e.line, e.column), (9, 76), "{e}");
+        assert!(
+            e.message.starts_with(
+                "pipeline.trigger.after_any[1].after_processing_time.period: \
+                 trigger after_processing_time period 0 must be positive"
+            ),
+            "{e}"
+        );
+        let e = err("name: t\npipeline:\n  window: {fixed: {size: 10, offset: -1}}\nsteps: []\n");
+        assert_eq!((e.line, e.column), (3, 38), "{e}");
+        assert!(
+            e.message
+                .contains("window offset must not be negative, got -1"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn malformed_yaml_is_an_error_with_a_location() {
         let e = err("name: t\npipeline:\n  window: {fixed: 10\nsteps: [\n");
         assert!(e.line > 0 && e.column > 0, "{e}");
@@ -717,18 +743,25 @@ mod tests {
     #[test]
     fn bad_triggers_are_errors() {
         for (trigger, needle) in [
-            ("{after_lunch: 3}", "unknown trigger `after_lunch`"),
-            ("{after_count: 0}", "positive"),
-            ("{after_any: []}", "non-empty"),
-            ("{after_count: 2, repeatedly: default}", "exactly one key"),
+            ("{after_lunch: 3}", "unknown variant `after_lunch`"),
+            ("{after_count: 0}", "after_count must be at least 1"),
+            ("{after_any: []}", "after_any needs at least one trigger"),
+            ("{after_count: 2, repeatedly: default}", "a single key"),
             (
                 "{after_watermark: {early: never, soon: always}}",
                 "unknown field `soon`",
             ),
-            ("{after_processing_time: -1}", "non-negative"),
-            ("{after_processing_time: {offset: 3}}", "needs a `period`"),
+            ("{after_processing_time: -1}", "delay -1 is negative"),
+            (
+                "{after_processing_time: {offset: 3}}",
+                "offset needs a period",
+            ),
             ("{or_finally: {trigger: always}}", "missing field `until`"),
-            ("sometimes", "unknown trigger `sometimes`"),
+            ("sometimes", "unknown variant `sometimes`"),
+            (
+                "{after_processing_time: 5s}",
+                "expected a duration in ticks",
+            ),
         ] {
             let e = err(&format!(
                 "name: t\npipeline:\n  window: {{fixed: 10}}\n  trigger: {trigger}\nsteps: []\n"
@@ -841,8 +874,8 @@ mod tests {
     fn sliding_windows_with_too_many_windows_per_element_are_refused() {
         let e =
             err("name: t\npipeline:\n  window: {sliding: {size: 1000000, period: 1}}\nsteps: []\n");
-        assert_eq!(e.line, 3, "{e}");
-        assert!(e.message.contains("more than 10000 windows"), "{e}");
+        assert_eq!((e.line, e.column), (3, 45), "at the period: {e}");
+        assert!(e.message.contains("at most 10000 are allowed"), "{e}");
     }
 
     #[test]
