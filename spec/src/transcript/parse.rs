@@ -20,7 +20,7 @@ use crate::grammar::{
     Problem, TimestampCombinerSpec, TriggerSpec, WindowSpec,
 };
 use crate::input_error::InputError;
-use crate::locate::{locate_in, render, yaml_path};
+use crate::locate::{locate_in, render, Seg};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -42,7 +42,7 @@ pub fn parse_str(path: &Path, text: &str) -> Result<Vec<Transcript>, InputError>
             .map_err(|e| InputError::from_yaml(path, &e))?;
         let Some(t) = t else { continue };
         let pipeline = t.pipeline.to_engine().map_err(|p| {
-            let p = p.under(&yaml_path!["pipeline"]);
+            let p = p.under(&[Seg::from("pipeline")]);
             let (line, column) = locate_in(text, index, &p.path);
             InputError::at(
                 path,
@@ -133,10 +133,10 @@ impl PipelineFields {
     /// The engine's pipeline, or the first value the engine refuses, with
     /// its path below `pipeline`.
     fn to_engine(&self) -> Result<Pipeline, Problem> {
-        check_window(&self.window).map_err(|p| p.under(&yaml_path!["window"]))?;
-        check_trigger(&self.trigger).map_err(|p| p.under(&yaml_path!["trigger"]))?;
+        check_window(&self.window).map_err(|p| p.under(&[Seg::from("window")]))?;
+        check_trigger(&self.trigger).map_err(|p| p.under(&[Seg::from("trigger")]))?;
         check_lateness(self.allowed_lateness)
-            .map_err(|p| p.under(&yaml_path!["allowed_lateness"]))?;
+            .map_err(|p| p.under(&[Seg::from("allowed_lateness")]))?;
         Ok(Pipeline {
             window: self.window.to_engine(),
             trigger: self.trigger.to_engine(),
