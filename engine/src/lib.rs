@@ -13,23 +13,31 @@
 //! that don't supply their own.
 #![warn(missing_docs, unreachable_pub)]
 
+mod admission;
 mod aggregate;
 mod driver;
+mod holds;
 mod output;
+mod panes;
 mod pipeline;
+mod sessions;
+mod stats;
+mod table;
 mod time;
 mod trigger;
-mod trigger_state;
+mod triggers;
 mod watermark;
 mod window;
+mod window_state;
 
 pub use aggregate::{AggValue, Aggregate};
-pub use driver::{Engine, EngineConfig, EngineStats, StateSize, WindowStatus};
+pub use driver::Engine;
 pub use output::{DeadLetter, DeadLetterReason, Key, Output, Pane, PaneInfo, Record, Timing};
 pub use pipeline::{
     Accumulation, ConfigError, OnTimeBehavior, Pipeline, TimestampCombiner,
     SLIDING_WINDOWS_PER_ELEMENT_MAX,
 };
+pub use stats::{EngineConfig, EngineStats, StateSize, WindowStatus};
 pub use time::{Duration, EventTime, ProcTime};
 pub use trigger::Trigger;
 pub use watermark::{WatermarkConfig, WatermarkStrategy, WatermarkTracker};

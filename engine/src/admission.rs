@@ -1,0 +1,64 @@
+//! Admission: whether an element may enter a window. One rule for every
+//! path (the one-record fast path, bundles, and the window a session merges
+//! into), so they cannot disagree.
+
+use crate::output::{DeadLetterReason, Key};
+use crate::pipeline::Pipeline;
+use crate::table::WindowTable;
+use crate::time::EventTime;
+use crate::window::Window;
+use crate::window_state::{Slot, WindowState};
+use std::collections::hash_map::Entry;
+
+/// What `admit` decided for one window of one element.
+#[derive(Debug)]
+pub(crate) enum Admission<'a> {
+    /// The window is open (opened now if it was new): add the element.
+    Open(&'a mut WindowState),
+    /// Refused; the element goes to the dead letters for this window.
+    Refused(DeadLetterReason),
+}
+
+impl WindowTable {
+    /// Admits an element to `window` of `key` at input watermark
+    /// `watermark`, opening the window if it is new:
+    /// - expired (`watermark >= end + allowed_lateness`): refused, `window expired`;
+    /// - closed (its trigger finished; Beam's finished bits): refused, `window closed`;
+    /// - open: admitted;
+    /// - new: opened and admitted, unless `windows_open_max` windows are
+    ///   open already: refused, `state limit`.
+    ///
+    /// Beam Java drops expired and closed elements silently; Tidemark
+    /// dead-letters them with the reason.
+    #[inline]
+    pub(crate) fn admit(
+        &mut self,
+        pipeline: &Pipeline,
+        windows_open_max: u64,
+        key: Key,
+        window: Window,
+        watermark: EventTime,
+    ) -> Admission<'_> {
+        if window.expiry(pipeline.allowed_lateness) <= watermark {
+            return Admission::Refused(DeadLetterReason::WindowExpired);
+        }
+        // One hash lookup when the window is already open: the common case.
+        match self.states.entry((key, window)) {
+            Entry::Occupied(e) => match e.into_mut() {
+                Slot::Open(st) => Admission::Open(st),
+                Slot::Closed => Admission::Refused(DeadLetterReason::WindowClosed),
+            },
+            Entry::Vacant(v) => {
+                if self.book.windows_open >= windows_open_max {
+                    return Admission::Refused(DeadLetterReason::StateLimit);
+                }
+                self.book
+                    .opened(key, window, watermark, pipeline.allowed_lateness);
+                match v.insert(Slot::Open(Box::new(WindowState::new(pipeline)))) {
+                    Slot::Open(st) => Admission::Open(st),
+                    Slot::Closed => unreachable!("just inserted open"),
+                }
+            }
+        }
+    }
+}

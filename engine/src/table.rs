@@ -1,0 +1,200 @@
+//! The window table: every window the engine knows, open or closed, with
+//! the timers that will wake it. It keeps the counters in step with the map,
+//! so no other module touches `windows_open` or `windows_closed`.
+
+use crate::output::Key;
+use crate::time::{Duration, EventTime, ProcTime};
+use crate::trigger::Trigger;
+use crate::window::Window;
+use crate::window_state::{Slot, WindowKey, WindowState};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WindowTable {
+    pub(crate) states: FxHashMap<WindowKey, Slot>,
+    /// Everything about the windows besides their state.
+    pub(crate) book: Book,
+}
+
+/// The table's bookkeeping, a field apart from `states` so that a window's
+/// state can be borrowed from the map while the bookkeeping is updated.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Book {
+    /// Sessions only: every window (open or closed) of each key, by start.
+    pub(crate) sessions: FxHashMap<Key, Vec<Window>>,
+    /// Event-time timers bucketed by time: one at the window's end (the
+    /// end-of-window activation) and one at its expiry. Entries are deleted
+    /// lazily: a timer whose window was merged away, closed or re-installed
+    /// is recognised as stale when it fires, which keeps the per-record path
+    /// free of tree deletions.
+    event_timers: BTreeMap<EventTime, Vec<WindowKey>>,
+    event_timer_entries: u64,
+    /// Processing-time timers: the first time at which each window's trigger
+    /// could be ready.
+    pub(crate) proc_timers: BTreeSet<(ProcTime, Key, Window)>,
+    pub(crate) windows_open: u64,
+    pub(crate) windows_closed: u64,
+    pub(crate) windows_open_peak: u64,
+    merging: bool,
+}
+
+impl Book {
+    /// Counts a newly opened window and sets its timers. A window whose end
+    /// the watermark already passed gets only its expiry timer; with zero
+    /// lateness the end is the expiry, so there is one timer.
+    pub(crate) fn opened(
+        &mut self,
+        key: Key,
+        window: Window,
+        watermark: EventTime,
+        lateness: Duration,
+    ) {
+        let expiry = window.expiry(lateness);
+        if expiry != window.end && watermark < window.end {
+            self.add_event_timer(window.end, key, window);
+        }
+        self.add_event_timer(expiry, key, window);
+        if self.merging {
+            let ws = self.sessions.entry(key).or_default();
+            if let Err(i) = ws.binary_search(&window) {
+                ws.insert(i, window);
+            }
+        }
+        self.windows_open += 1;
+        self.windows_open_peak = self.windows_open_peak.max(self.windows_open);
+    }
+
+    fn add_event_timer(&mut self, at: EventTime, key: Key, window: Window) {
+        self.event_timers.entry(at).or_default().push((key, window));
+        self.event_timer_entries += 1;
+    }
+}
+
+impl WindowTable {
+    pub(crate) fn new(merging: bool) -> WindowTable {
+        WindowTable {
+            states: FxHashMap::default(),
+            book: Book {
+                merging,
+                ..Book::default()
+            },
+        }
+    }
+
+    /// Timers set, of both domains.
+    pub(crate) fn timers(&self) -> u64 {
+        self.book.event_timer_entries + self.book.proc_timers.len() as u64
+    }
+
+    /// The open window's state, if it is open.
+    #[inline]
+    pub(crate) fn open_mut(&mut self, key: Key, window: Window) -> Option<&mut WindowState> {
+        match self.states.get_mut(&(key, window)) {
+            Some(Slot::Open(st)) => Some(st),
+            _ => None,
+        }
+    }
+
+    /// Makes `window` of `key` open with state `st` (it must not be in the
+    /// table) and sets its timers.
+    pub(crate) fn install(
+        &mut self,
+        key: Key,
+        window: Window,
+        st: Box<WindowState>,
+        watermark: EventTime,
+        lateness: Duration,
+    ) {
+        self.book.opened(key, window, watermark, lateness);
+        let previous = self.states.insert((key, window), Slot::Open(st));
+        debug_assert!(previous.is_none(), "installing over a known window");
+    }
+
+    /// The trigger finished: the window becomes a tombstone until expiry.
+    pub(crate) fn close(&mut self, key: Key, window: Window) {
+        if let Some(Slot::Open(st)) = self.states.insert((key, window), Slot::Closed) {
+            if let Some(at) = st.deadline {
+                self.book.proc_timers.remove(&(at, key, window));
+            }
+            self.book.windows_open -= 1;
+            self.book.windows_closed += 1;
+        }
+    }
+
+    /// Removes the window, open or closed (expired, or merged away), with
+    /// its processing-time timer and session index entry. Its event timers
+    /// go stale.
+    pub(crate) fn remove(&mut self, key: Key, window: Window) -> Option<Slot> {
+        let slot = self.states.remove(&(key, window))?;
+        let book = &mut self.book;
+        match &slot {
+            Slot::Open(st) => {
+                book.windows_open -= 1;
+                if let Some(at) = st.deadline {
+                    book.proc_timers.remove(&(at, key, window));
+                }
+            }
+            Slot::Closed => book.windows_closed -= 1,
+        }
+        if let Some(ws) = book.sessions.get_mut(&key) {
+            ws.retain(|w| *w != window);
+            if ws.is_empty() {
+                book.sessions.remove(&key);
+            }
+        }
+        Some(slot)
+    }
+
+    /// Pops every event timer due at `watermark` and returns the windows to
+    /// activate, each once, in timer order (by time, then key and window: a
+    /// canonical order that doesn't depend on arrival). Beam Java likewise
+    /// processes all of a window's due timers as one activation.
+    pub(crate) fn due_activations(&mut self, watermark: EventTime) -> Vec<WindowKey> {
+        let mut due: Vec<WindowKey> = Vec::new();
+        let mut seen: FxHashSet<WindowKey> = FxHashSet::default();
+        while let Some(entry) = self.book.event_timers.first_entry() {
+            if *entry.key() > watermark {
+                break;
+            }
+            let mut bucket = entry.remove();
+            self.book.event_timer_entries -= bucket.len() as u64;
+            bucket.sort_unstable();
+            for wk in bucket {
+                if self.states.contains_key(&wk) && seen.insert(wk) {
+                    due.push(wk);
+                }
+            }
+        }
+        due
+    }
+
+    /// Re-registers the window's processing-time timer after its trigger
+    /// state changed. A deadline not after `after` is not set again.
+    pub(crate) fn refresh_deadline(
+        &mut self,
+        key: Key,
+        window: Window,
+        trigger: &Trigger,
+        after: ProcTime,
+    ) {
+        let Some(Slot::Open(st)) = self.states.get_mut(&(key, window)) else {
+            return;
+        };
+        let next = st.trigger.next_deadline(trigger).filter(|&at| at > after);
+        if next != st.deadline {
+            if let Some(old) = st.deadline {
+                self.book.proc_timers.remove(&(old, key, window));
+            }
+            if let Some(at) = next {
+                self.book.proc_timers.insert((at, key, window));
+            }
+            st.deadline = next;
+        }
+    }
+
+    /// The earliest event timer, for the debug invariant.
+    pub(crate) fn first_event_timer(&self) -> Option<EventTime> {
+        self.book.event_timers.first_key_value().map(|(&at, _)| at)
+    }
+}

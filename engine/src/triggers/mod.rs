@@ -1,0 +1,242 @@
+//! Per-window trigger state and the state machines that drive it.
+//!
+//! A [`Trigger`] is a spec; each window holds one [`Node`] per node of the
+//! spec's tree, children indexed like Beam's `NestedContext`, so
+//! sub-triggers never share state. Each trigger kind's behaviour lives in its
+//! own module, like Beam Java's `*StateMachine` classes: `on_element` sees an
+//! element, `should_fire` asks, `on_fire` acts (and may finish the node),
+//! `next_deadline` says when processing time could make it ready, and
+//! `merge` combines the states of merging session windows. This file only
+//! dispatches: one line per kind and operation.
+
+mod after_all;
+mod after_any;
+mod after_count;
+mod after_each;
+mod after_processing_time;
+mod after_watermark;
+mod always;
+mod default_trigger;
+mod never;
+mod or_finally;
+mod repeatedly;
+
+use crate::time::{EventTime, ProcTime};
+use crate::trigger::Trigger;
+use crate::window::Window;
+
+/// What a trigger may look at when asked.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx {
+    pub(crate) window: Window,
+    /// The input watermark.
+    pub(crate) watermark: EventTime,
+    /// The processing time.
+    pub(crate) now: ProcTime,
+}
+
+impl Ctx {
+    /// Beam's `endOfWindowReached`: the input watermark is past the window's
+    /// max timestamp, i.e. at or past its end.
+    pub(crate) fn end_passed(&self) -> bool {
+        self.watermark >= self.window.end
+    }
+}
+
+/// State of one trigger node. The meaning of `count`, `timer`, `late_phase`
+/// and `index` depends on the node's kind (see its module); unused ones stay
+/// at zero.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Node {
+    pub(crate) finished: bool,
+    /// after_count, always: elements since the last reset.
+    count: u64,
+    /// after_processing_time: the time it waits to be strictly after, set by
+    /// the first element.
+    timer: Option<ProcTime>,
+    /// after_watermark: the on-time pane has fired (the late phase).
+    late_phase: bool,
+    /// after_each: the child now running.
+    index: u32,
+    children: Vec<Node>,
+}
+
+impl Node {
+    /// Fresh state for `t`.
+    pub(crate) fn new(t: &Trigger) -> Node {
+        let children = match t {
+            Trigger::AfterWatermark { early, late } => after_watermark::children(early, late),
+            Trigger::Repeatedly(c) => vec![Node::new(c)],
+            Trigger::AfterAny(cs) | Trigger::AfterAll(cs) | Trigger::AfterEach(cs) => {
+                cs.iter().map(Node::new).collect()
+            }
+            Trigger::OrFinally { trigger, until } => vec![Node::new(trigger), Node::new(until)],
+            _ => Vec::new(),
+        };
+        Node {
+            children,
+            ..Node::default()
+        }
+    }
+
+    /// An element arrived in the window.
+    pub(crate) fn on_element(&mut self, t: &Trigger, ctx: &Ctx) {
+        if self.finished {
+            return;
+        }
+        match t {
+            Trigger::Default => {}
+            Trigger::Never => {}
+            Trigger::Always => always::on_element(self),
+            Trigger::AfterCount(_) => after_count::on_element(self),
+            Trigger::AfterProcessingTime { delay, align } => {
+                after_processing_time::on_element(self, *delay, *align, ctx);
+            }
+            Trigger::AfterWatermark { early, late } => {
+                after_watermark::on_element(self, early, late, ctx);
+            }
+            Trigger::Repeatedly(c) => repeatedly::on_element(self, c, ctx),
+            Trigger::AfterAny(cs) => after_any::on_element(self, cs, ctx),
+            Trigger::AfterAll(cs) => after_all::on_element(self, cs, ctx),
+            Trigger::AfterEach(cs) => after_each::on_element(self, cs, ctx),
+            Trigger::OrFinally { trigger, until } => {
+                or_finally::on_element(self, trigger, until, ctx);
+            }
+        }
+    }
+
+    /// Whether the window should fire now.
+    pub(crate) fn should_fire(&self, t: &Trigger, ctx: &Ctx) -> bool {
+        if self.finished {
+            return false;
+        }
+        match t {
+            Trigger::Default => default_trigger::should_fire(ctx),
+            Trigger::Never => never::should_fire(),
+            Trigger::Always => always::should_fire(self),
+            Trigger::AfterCount(n) => after_count::should_fire(self, *n),
+            Trigger::AfterProcessingTime { .. } => after_processing_time::should_fire(self, ctx),
+            Trigger::AfterWatermark { early, late } => {
+                after_watermark::should_fire(self, early, late, ctx)
+            }
+            Trigger::Repeatedly(c) => repeatedly::should_fire(self, c, ctx),
+            Trigger::AfterAny(cs) => after_any::should_fire(self, cs, ctx),
+            Trigger::AfterAll(cs) => after_all::should_fire(self, cs, ctx),
+            Trigger::AfterEach(cs) => after_each::should_fire(self, cs, ctx),
+            Trigger::OrFinally { trigger, until } => {
+                or_finally::should_fire(self, trigger, until, ctx)
+            }
+        }
+    }
+
+    /// The window fired; update state. Sets `finished` when the trigger is
+    /// done for good. Call only when `should_fire` said yes.
+    pub(crate) fn on_fire(&mut self, t: &Trigger, ctx: &Ctx) {
+        match t {
+            Trigger::Default => {}
+            Trigger::Never => {}
+            Trigger::Always => always::on_fire(self),
+            Trigger::AfterCount(_) => after_count::on_fire(self),
+            Trigger::AfterProcessingTime { .. } => after_processing_time::on_fire(self),
+            Trigger::AfterWatermark { early, late } => {
+                after_watermark::on_fire(self, early, late, ctx);
+            }
+            Trigger::Repeatedly(c) => repeatedly::on_fire(self, c, ctx),
+            Trigger::AfterAny(cs) => after_any::on_fire(self, cs, ctx),
+            Trigger::AfterAll(cs) => after_all::on_fire(self, cs, ctx),
+            Trigger::AfterEach(cs) => after_each::on_fire(self, cs, ctx),
+            Trigger::OrFinally { trigger, until } => or_finally::on_fire(self, trigger, until, ctx),
+        }
+    }
+
+    /// The earliest processing time at which this state could start firing,
+    /// if it waits on one.
+    pub(crate) fn next_deadline(&self, t: &Trigger) -> Option<ProcTime> {
+        if self.finished {
+            return None;
+        }
+        match t {
+            Trigger::Default | Trigger::Never | Trigger::Always | Trigger::AfterCount(_) => None,
+            Trigger::AfterProcessingTime { .. } => after_processing_time::next_deadline(self),
+            Trigger::AfterWatermark { early, late } => {
+                after_watermark::next_deadline(self, early, late)
+            }
+            Trigger::Repeatedly(c) => self.children[0].next_deadline(c),
+            Trigger::AfterAny(cs) | Trigger::AfterAll(cs) => self.earliest_child_deadline(cs),
+            Trigger::AfterEach(cs) => after_each::next_deadline(self, cs),
+            Trigger::OrFinally { trigger, until } => {
+                or_finally::next_deadline(self, trigger, until)
+            }
+        }
+    }
+
+    fn earliest_child_deadline(&self, cs: &[Trigger]) -> Option<ProcTime> {
+        cs.iter()
+            .zip(&self.children)
+            .filter_map(|(c, n)| n.next_deadline(c))
+            .min()
+    }
+
+    /// The state of a merged window, from the states of the windows merged
+    /// into it (windows that never held state, such as a new element's own
+    /// session, contribute nothing). `ctx.window` is the merged window.
+    ///
+    /// As Beam merges trigger state: counts add, the earliest timer wins,
+    /// finished bits and the `after_each` position are the furthest of any;
+    /// composites merge child by child; `after_watermark` has its own rule
+    /// (see its module).
+    pub(crate) fn merged(t: &Trigger, nodes: &[&Node], ctx: &Ctx) -> Node {
+        let mut out = Node::new(t);
+        if nodes.is_empty() {
+            return out;
+        }
+        out.finished = nodes.iter().any(|n| n.finished);
+        out.count = nodes.iter().map(|n| n.count).sum();
+        out.timer = nodes.iter().filter_map(|n| n.timer).min();
+        out.index = nodes.iter().map(|n| n.index).max().unwrap_or(0);
+        match t {
+            Trigger::AfterWatermark { early, late } => {
+                after_watermark::merge(&mut out, early, late, nodes, ctx);
+            }
+            Trigger::Repeatedly(c) => out.children[0] = merged_child(c, 0, nodes, ctx),
+            Trigger::AfterAny(cs) | Trigger::AfterAll(cs) | Trigger::AfterEach(cs) => {
+                for (i, c) in cs.iter().enumerate() {
+                    out.children[i] = merged_child(c, i, nodes, ctx);
+                }
+            }
+            Trigger::OrFinally { trigger, until } => {
+                out.children[0] = merged_child(trigger, 0, nodes, ctx);
+                out.children[1] = merged_child(until, 1, nodes, ctx);
+            }
+            Trigger::Default
+            | Trigger::Never
+            | Trigger::Always
+            | Trigger::AfterCount(_)
+            | Trigger::AfterProcessingTime { .. } => {}
+        }
+        out
+    }
+}
+
+/// Child `i` of the merged node: the merge of child `i` of every source.
+fn merged_child(t: &Trigger, i: usize, nodes: &[&Node], ctx: &Ctx) -> Node {
+    let children: Vec<&Node> = nodes.iter().map(|n| &n.children[i]).collect();
+    Node::merged(t, &children, ctx)
+}
+
+/// Fires `child` as part of a repeating parent: a finished child starts over.
+fn fire_repeatedly(child: &mut Node, t: &Trigger, ctx: &Ctx) {
+    child.on_fire(t, ctx);
+    if child.finished {
+        *child = Node::new(t);
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn test_ctx(wm: i64, now: i64) -> Ctx {
+    Ctx {
+        window: Window::new(EventTime(0), EventTime(10)),
+        watermark: EventTime(wm),
+        now: ProcTime(now),
+    }
+}

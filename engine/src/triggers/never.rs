@@ -1,0 +1,6 @@
+//! `never`: never fires; the window emits only when it expires (Beam's
+//! `Never.NeverTrigger`).
+
+pub(super) fn should_fire() -> bool {
+    false
+}

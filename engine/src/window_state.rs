@@ -1,0 +1,98 @@
+//! What the engine keeps for one window of one key.
+
+use crate::aggregate::AggValue;
+use crate::holds::combine;
+use crate::output::{PaneInfo, Record};
+use crate::pipeline::Pipeline;
+use crate::time::{EventTime, ProcTime};
+use crate::triggers::{Ctx, Node};
+use crate::window::Window;
+
+/// A window of a key: the unit of state.
+pub(crate) type WindowKey = (crate::output::Key, Window);
+
+/// Which panes a window has emitted so far: all `describe_pane` needs to
+/// know about the past (Beam's `PaneInfoTracker` keeps the previous
+/// `PaneInfo` for the same purpose).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PanePhase {
+    /// No pane yet: the next one is the first.
+    NoPane,
+    /// Only early panes so far; `last` is the last one's index.
+    Early { last: u64 },
+    /// A non-early pane went out, so every later pane is late. `last` and
+    /// `nonspeculative` are the last pane's indexes.
+    NonEarly { last: u64, nonspeculative: i64 },
+}
+
+/// The last pane emitted, kept in retracting mode to withdraw it later.
+#[derive(Debug, Clone)]
+pub(crate) struct LastPane {
+    pub(crate) value: AggValue,
+    pub(crate) timestamp: EventTime,
+    pub(crate) info: PaneInfo,
+}
+
+/// An open window.
+#[derive(Debug, Clone)]
+pub(crate) struct WindowState {
+    pub(crate) acc: AggValue,
+    /// Elements arrived (or retracted contents became unemitted) since the
+    /// last pane: Beam's `NonEmptyPanes`.
+    pub(crate) dirty: bool,
+    pub(crate) trigger: Node,
+    pub(crate) phase: PanePhase,
+    /// The element hold (Beam's `WatermarkHold` element hold): the pending
+    /// pane's output timestamp, which also holds the key's output watermark.
+    /// `None` when no pending element could place one (see `holds`).
+    pub(crate) hold: Option<EventTime>,
+    pub(crate) last: Option<Box<LastPane>>,
+    /// Processing-time timer registered for this window.
+    pub(crate) deadline: Option<ProcTime>,
+}
+
+impl WindowState {
+    /// A window with nothing in it yet.
+    pub(crate) fn new(pipeline: &Pipeline) -> WindowState {
+        WindowState {
+            acc: pipeline.aggregate.empty(),
+            dirty: false,
+            trigger: Node::new(&pipeline.trigger),
+            phase: PanePhase::NoPane,
+            hold: None,
+            last: None,
+            deadline: None,
+        }
+    }
+
+    /// Folds one admitted element in: its value, the pending flag, its hold
+    /// (`hold`, when it may place one), and the trigger's view of it.
+    /// Returns the window's hold when it moved, for the caller to index.
+    #[inline]
+    pub(crate) fn add(
+        &mut self,
+        pipeline: &Pipeline,
+        r: &Record,
+        hold: Option<EventTime>,
+        ctx: &Ctx,
+    ) -> Option<EventTime> {
+        self.acc.add(r.value);
+        self.dirty = true;
+        self.trigger.on_element(&pipeline.trigger, ctx);
+        let combined = combine(pipeline.timestamp_combiner, self.hold, hold);
+        if combined == self.hold {
+            return None;
+        }
+        self.hold = combined;
+        combined
+    }
+}
+
+/// What the engine holds for a window it knows.
+#[derive(Debug, Clone)]
+pub(crate) enum Slot {
+    Open(Box<WindowState>),
+    /// The trigger finished: a tombstone (Beam's finished bits), kept until
+    /// expiry so that later elements are dead-lettered as `window closed`.
+    Closed,
+}
