@@ -100,6 +100,25 @@ fn beam_suite_is_all_there() {
 
 /// Beam's five negative cases are rejected, each with exactly its error.
 #[test]
+fn beam_java_suite_is_all_there() {
+    let ts = load(&transcripts_dir().join("beam_java/reduce_fn_runner_test.yaml"));
+    let names: Vec<&str> = ts.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names.len(), 42, "{names:?}");
+    for name in [
+        "testProcessingTimeTimerDoesNotGc",
+        "testFixedWindowsEowAndGcTogether",
+        "testWatermarkHoldAndLateData",
+        "testPaneInfoAllStates",
+        "testMergingWithClosedDoesNotPoison",
+        "testProcessingTime",
+        "fireEmptyOnDrainInGlobalWindowIfRequested",
+        "setGarbageCollectionHoldOnLateElements",
+    ] {
+        assert!(names.contains(&name), "missing {name}");
+    }
+}
+
+#[test]
 fn beam_negative_cases_fail_with_the_right_error() {
     let ts = load(&beam_file());
     let expected = [
