@@ -1,18 +1,29 @@
-//! Engine throughput against a minimal hand-written hash aggregation.
+//! Engine throughput against minimal hand-written baselines.
 //!
 //! Every engine figure is reported beside a baseline measured in the same
-//! run over the same events: a loop that adds each value into a hash map
-//! keyed by (key, window start) and flushes closed windows as the watermark
-//! moves. The ratio engine/baseline is what to compare across machines.
+//! run over the same events:
+//! - `hash`: a loop that adds each value into a hash map keyed by
+//!   (key, tumbling window start) and flushes closed windows as the
+//!   watermark moves. Every case is compared with it, whatever its windows:
+//!   it is the cost floor of keyed aggregation.
+//! - `sessions`: a hand-written session merge (per key, sessions sorted by
+//!   start, each event's `[t, t + gap)` merged with the sessions it
+//!   overlaps, closed sessions flushed at each watermark): the fair floor
+//!   for session windows. The sessions case is compared with both.
+//!
+//! The ratio engine/baseline is what to compare across machines.
 //!
 //! `cargo bench -p tidemark-engine` runs the criterion groups;
-//! `cargo bench -p tidemark-engine -- --ratios [--case NAME]` prints only the
-//! ratio table (optionally for the cases whose name contains NAME).
-#![allow(clippy::disallowed_methods)] // a benchmark measures wall time by design
+//! `cargo bench -p tidemark-engine --bench engine -- --ratios [--case NAME]
+//! [--pairs N]` prints only the ratio table (optionally for the cases whose
+//! name contains NAME), measured by `support/interleave.rs`: engine and
+//! baseline samples interleaved, the median per-pair ratio and its spread.
 
 use criterion::{black_box, criterion_group, BenchmarkId, Criterion, Throughput};
 use rustc_hash::FxHashMap;
-use std::time::Instant;
+
+#[path = "support/interleave.rs"]
+mod interleave;
 use tidemark_engine::{
     Accumulation, Aggregate, Duration, Engine, EngineConfig, EventTime, Key, OnTimeBehavior,
     Pipeline, ProcTime, Record, TimestampCombiner, Trigger, WindowFn,
@@ -111,6 +122,70 @@ fn run_baseline(events: &[Record]) -> u64 {
     outputs
 }
 
+/// One session open for a key: `[start, end)` and its sum.
+#[derive(Clone, Copy)]
+struct Session {
+    start: i64,
+    end: i64,
+    sum: i64,
+}
+
+/// The sessions baseline: a hand-written session merge with the engine's
+/// rule (two sessions merge when they overlap: `a.start < b.end && b.start
+/// < a.end`), flushed when the watermark reaches a session's end. Per key
+/// the open sessions stay sorted by start and never overlap, so their ends
+/// are sorted too and one binary search finds the ones a new event touches.
+/// No triggers, panes, lateness, timers or dead letters.
+fn run_session_baseline(events: &[Record], gap: i64) -> u64 {
+    let mut open: FxHashMap<u64, Vec<Session>> = FxHashMap::default();
+    let mut outputs = 0u64;
+    let flush = |open: &mut FxHashMap<u64, Vec<Session>>, wm: i64, outputs: &mut u64| {
+        open.retain(|_, sessions| {
+            // Sorted ends: the closed sessions are a prefix.
+            let closed = sessions.partition_point(|s| s.end <= wm);
+            for s in sessions.drain(..closed) {
+                black_box(s.sum);
+                *outputs += 1;
+            }
+            !sessions.is_empty()
+        });
+    };
+    for (i, r) in events.iter().enumerate() {
+        let t = r.time.0;
+        let mut new = Session {
+            start: t,
+            end: t + gap,
+            sum: r.value,
+        };
+        let sessions = open.entry(r.key.0).or_default();
+        // The first session that ends after `new` starts, and every later
+        // one that starts before `new` ends, overlap it.
+        let first = sessions.partition_point(|s| s.end <= new.start);
+        let mut last = first;
+        while last < sessions.len() && sessions[last].start < new.end {
+            let s = sessions[last];
+            new.start = new.start.min(s.start);
+            new.end = new.end.max(s.end);
+            new.sum += s.sum;
+            last += 1;
+        }
+        if last == first {
+            sessions.insert(first, new);
+        } else {
+            sessions[first] = new;
+            sessions.drain(first + 1..last);
+        }
+        if i % WATERMARK_EVERY == WATERMARK_EVERY - 1 {
+            flush(&mut open, t, &mut outputs);
+        }
+    }
+    flush(&mut open, i64::MAX, &mut outputs);
+    outputs
+}
+
+/// The gap of the sessions case.
+const SESSION_GAP: i64 = WINDOW;
+
 struct Case {
     name: &'static str,
     keys: u64,
@@ -156,7 +231,7 @@ fn cases() -> Vec<Case> {
             events: 500_000,
             pipeline: pipeline(
                 WindowFn::Sessions {
-                    gap: Duration(WINDOW),
+                    gap: Duration(SESSION_GAP),
                 },
                 Trigger::Default,
                 Accumulation::Discarding,
@@ -180,6 +255,11 @@ fn bench(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("baseline", case.keys), |b| {
             b.iter(|| run_baseline(&events))
         });
+        if is_sessions(&case) {
+            group.bench_function(BenchmarkId::new("session_baseline", case.keys), |b| {
+                b.iter(|| run_session_baseline(&events, SESSION_GAP))
+            });
+        }
         group.bench_function(BenchmarkId::new("engine", case.keys), |b| {
             b.iter(|| run_engine(&case.pipeline, &events))
         });
@@ -189,49 +269,52 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 
-/// Best-of-N wall time for `f`, in seconds.
-fn best_of(n: usize, mut f: impl FnMut() -> u64) -> f64 {
-    (0..n)
-        .map(|_| {
-            let t = Instant::now();
-            black_box(f());
-            t.elapsed().as_secs_f64()
-        })
-        .fold(f64::INFINITY, f64::min)
+fn is_sessions(case: &Case) -> bool {
+    matches!(case.pipeline.window, WindowFn::Sessions { .. })
 }
 
-/// The ratio table: events/s of the engine and of the baseline, measured
-/// back to back on the same events, and engine/baseline.
-fn ratios(only: Option<&str>) {
-    println!("| case | engine Mev/s | baseline Mev/s | engine / baseline |");
-    println!("|---|---:|---:|---:|");
+/// The ratio table: per case, engine against the hash baseline (and, for
+/// sessions, against the hand-written session merge too), each an
+/// interleaved measurement over the same events.
+fn ratios(only: Option<&str>, pairs: usize) {
+    interleave::header("M ev/s");
     for case in cases()
         .into_iter()
         .filter(|c| only.is_none_or(|o| c.name.contains(o)))
     {
         let events = events(case.events, case.keys);
         let n = events.len() as f64;
-        let base = best_of(3, || run_baseline(&events));
-        let eng = best_of(3, || run_engine(&case.pipeline, &events));
-        println!(
-            "| {} | {:.2} | {:.2} | {:.0}% |",
-            case.name,
-            n / eng / 1e6,
-            n / base / 1e6,
-            100.0 * base / eng
-        );
+        let engine = || run_engine(&case.pipeline, &events);
+        let c = interleave::compare(pairs, n, engine, || run_baseline(&events));
+        interleave::row(case.name, "hash", &c, 1e6);
+        if is_sessions(&case) {
+            // Fairness check: the baseline closes as many sessions as the
+            // engine emits panes (one on-time pane per session here).
+            let (e, b) = (engine(), run_session_baseline(&events, SESSION_GAP));
+            if e != b {
+                println!(
+                    "(!) {}: engine emitted {e} panes, session baseline {b} sessions",
+                    case.name
+                );
+            }
+            let c = interleave::compare(pairs, n, engine, || {
+                run_session_baseline(&events, SESSION_GAP)
+            });
+            interleave::row(case.name, "sessions", &c, 1e6);
+        }
     }
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--ratios") {
-        // `--ratios [--case NAME]`: only the cases whose name contains NAME.
+        // `--ratios [--case NAME] [--pairs N]`: only the cases whose name
+        // contains NAME, N interleaved pairs each.
         let only = args
             .iter()
             .position(|a| a == "--case")
             .and_then(|i| args.get(i + 1));
-        ratios(only.map(String::as_str));
+        ratios(only.map(String::as_str), interleave::pairs_arg(&args));
         return;
     }
     benches();

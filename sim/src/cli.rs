@@ -45,6 +45,24 @@ pub enum Command {
         /// `K/N`), to split a sweep across machines.
         #[arg(long)]
         shard: Option<String>,
+        /// `table` for people; `json` for the machine-readable result that
+        /// `merge` reads (failing seeds, their checks and replay commands).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Also write the JSON result to this file (for `merge`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Merge the JSON results of a sharded sweep (`sweep --shard K/N --out
+    /// FILE`, one file per shard) into the summary of the whole sweep; exit 1
+    /// if any seed failed, 2 if the files are not every shard of one sweep.
+    Merge {
+        /// The shards' result files, in any order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// `table` prints what the unsharded sweep prints; `json` its result.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Re-run one seed verbosely: the network's fault decisions, each
     /// strategy's verdicts, and the first broken check's counterexample.
@@ -127,7 +145,17 @@ pub fn main() -> ExitCode {
             seeds,
             jobs,
             shard,
-        }) => crate::commands::sweep(&scenario, &seeds, jobs, shard.as_deref()),
+            format,
+            out,
+        }) => crate::commands::sweep(
+            &scenario,
+            &seeds,
+            jobs,
+            shard.as_deref(),
+            format,
+            out.as_deref(),
+        ),
+        Some(Command::Merge { files, format }) => crate::commands::merge(&files, format),
         Some(Command::Replay { scenario, seed }) => crate::commands::replay(&scenario, seed),
         Some(Command::Shrink {
             scenario,

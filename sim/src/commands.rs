@@ -1,13 +1,15 @@
-//! The simulation subcommands (`run`, `sweep`, `replay`, `shrink`): load
+//! The simulation subcommands (`run`, `sweep`, `merge`, `replay`, `shrink`): load
 //! the scenario, call [`crate::run`] and friends, print, pick the exit code.
 //! 0: every expected invariant and threshold held; 1: a check failed;
 //! 2: bad input (the `InputError` line) or a run that could not complete.
 
 use crate::cli::Format;
+use crate::input_error::InputError;
+use crate::merge::SweepSummary;
 use crate::scenario::{self, Scenario};
-use crate::{jsonl, run, shrink, summary, sweep};
+use crate::{jsonl, merge, run, shrink, summary, sweep};
 use anyhow::Context;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn load(path: &Path) -> anyhow::Result<Scenario> {
@@ -71,6 +73,8 @@ pub fn sweep(
     seeds: &str,
     jobs: Option<usize>,
     shard: Option<&str>,
+    format: Format,
+    out: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let scenario = load(path)?;
     let range = sweep::parse_seeds(seeds).map_err(anyhow::Error::msg)?;
@@ -78,11 +82,49 @@ pub fn sweep(
         .map(sweep::parse_shard)
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    let seeds = sweep::shard_seeds(range, shard);
+    let seeds = sweep::shard_seeds(range.clone(), shard);
     let results = sweep::sweep(&scenario, &seeds, jobs)?;
+    // The machine-readable result fingerprints the scenario's bytes, so
+    // `merge` can tell shards of an edited scenario apart.
+    let result = (format == Format::Json || out.is_some())
+        .then(|| -> anyhow::Result<SweepSummary> {
+            let bytes = std::fs::read(path).map_err(|e| InputError::io(path, &e))?;
+            let mut s = SweepSummary::new(path, &scenario.name, &bytes, range, shard);
+            for (seed, r) in &results {
+                s.add(*seed, r);
+            }
+            Ok(s)
+        })
+        .transpose()?;
+    if let (Some(file), Some(result)) = (out, &result) {
+        std::fs::write(file, result.to_json()?)
+            .with_context(|| format!("writing the sweep result to {}", file.display()))?;
+    }
     let (text, failed) = sweep::render(path, &results);
-    emit(&text)?;
+    match (format, &result) {
+        (Format::Json, Some(result)) => emit(&result.to_json()?)?,
+        _ => emit(&text)?,
+    }
     Ok(code(failed == 0))
+}
+
+/// `tidemark merge`.
+pub fn merge(files: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> {
+    let texts = files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).map_err(|e| InputError::io(p, &e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let pairs: Vec<(&Path, &str)> = files
+        .iter()
+        .map(PathBuf::as_path)
+        .zip(texts.iter().map(String::as_str))
+        .collect();
+    let merged = merge::merge(&pairs)?;
+    match format {
+        Format::Table => emit(&merged.text())?,
+        Format::Json => emit(&merged.to_json()?)?,
+    }
+    Ok(code(merged.failed == 0))
 }
 
 /// `tidemark shrink`.

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod final_panes;
 pub mod invariants;
 pub mod jsonl;
+pub mod merge;
 pub mod metrics;
 pub mod model;
 pub mod network;

@@ -27,7 +27,8 @@ impl Default for Fnv64 {
 }
 
 impl Fnv64 {
-    fn bytes(&mut self, bytes: &[u8]) {
+    /// Adds raw bytes.
+    pub fn bytes(&mut self, bytes: &[u8]) {
         for b in bytes {
             self.0 ^= u64::from(*b);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
