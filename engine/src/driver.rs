@@ -145,7 +145,7 @@ enum Slot {
 /// `W >= e + L`. An element with `t < W` but admitted is *late data*: it
 /// lands in a late pane. An element whose time equals the watermark (`t == W`)
 /// is not late. A window's state is freed when `W >= e + L`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Engine {
     pipeline: Pipeline,
     config: EngineConfig,

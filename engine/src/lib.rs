@@ -17,6 +17,7 @@ mod aggregate;
 mod driver;
 mod output;
 mod pipeline;
+mod snapshot;
 mod time;
 mod trigger;
 mod trigger_state;
@@ -30,6 +31,7 @@ pub use pipeline::{
     Accumulation, ConfigError, OnTimeBehavior, Pipeline, TimestampCombiner,
     SLIDING_WINDOWS_PER_ELEMENT_MAX,
 };
+pub use snapshot::EngineSnapshot;
 pub use time::{Duration, EventTime, ProcTime};
 pub use trigger::Trigger;
 pub use watermark::{WatermarkConfig, WatermarkStrategy, WatermarkTracker};
