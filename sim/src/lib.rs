@@ -10,6 +10,7 @@ pub mod final_panes;
 pub mod input_error;
 pub mod invariants;
 pub mod jsonl;
+pub mod log;
 pub mod metrics;
 pub mod model;
 pub mod network;
