@@ -23,6 +23,7 @@ mod pipeline;
 mod sessions;
 mod stats;
 mod table;
+mod snapshot;
 mod time;
 mod trigger;
 mod triggers;
@@ -38,6 +39,7 @@ pub use pipeline::{
     SLIDING_WINDOWS_PER_ELEMENT_MAX,
 };
 pub use stats::{EngineConfig, EngineStats, StateSize, WindowStatus};
+pub use snapshot::EngineSnapshot;
 pub use time::{Duration, EventTime, ProcTime};
 pub use trigger::Trigger;
 pub use watermark::{WatermarkConfig, WatermarkStrategy, WatermarkTracker};

@@ -769,6 +769,8 @@ mod engine_agreement {
             duplicates_dropped: 0,
             duplicates_counted: 0,
             watermark_regressions: 0,
+            visible_at: Vec::new(),
+            recovery: crate::model::Recovery::default(),
         };
         let mut max_seen = i64::MIN;
         for d in &t.deliveries {

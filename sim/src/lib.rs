@@ -10,6 +10,7 @@ pub mod final_panes;
 pub mod invariants;
 pub mod jsonl;
 pub mod merge;
+pub mod log;
 pub mod metrics;
 pub mod model;
 pub mod network;

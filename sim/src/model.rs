@@ -5,7 +5,7 @@
 //! here is plain data, ordered (`Vec`, `BTreeMap`), so that a run's bytes
 //! depend on nothing but the scenario and the seed.
 
-use tidemark_engine::{DeadLetter, EventTime, Pane, ProcTime};
+use tidemark_engine::{DeadLetter, EventTime, Pane, ProcTime, StateSize};
 
 /// One generated event, as its source produced it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,11 +107,19 @@ pub struct Trace {
 pub struct StrategyRun {
     /// The strategy's name, from the scenario.
     pub strategy: String,
-    /// Every pane and retraction, in emission order over all workers.
+    /// Every pane and retraction a consumer of the sink sees, in the order
+    /// they became visible (with duplicates, for an at-least-once sink
+    /// after a restart).
     pub panes: Vec<Pane>,
+    /// When each pane became visible downstream (`panes[i]` at
+    /// `visible_at[i]`): its firing time, or its checkpoint's commit for an
+    /// exactly-once sink. Empty for runs made outside the processing loop.
+    pub visible_at: Vec<ProcTime>,
     /// Every dead letter, in emission order.
     pub dead_letters: Vec<DeadLetter>,
-    /// The watermark each worker applied, as (processing time, worker, watermark).
+    /// The watermark each worker sent downstream, as (processing time,
+    /// worker, watermark). A restored worker sends nothing behind what it
+    /// already sent.
     pub watermarks: Vec<(ProcTime, u32, EventTime)>,
     /// Records the engine saw (after deduplication when on).
     pub records_in: u64,
@@ -121,4 +129,49 @@ pub struct StrategyRun {
     pub duplicates_counted: u64,
     /// Watermarks the engine ignored because they went back.
     pub watermark_regressions: u64,
+    /// The processing phase: checkpoints, crashes, lag, sink, retention.
+    pub recovery: Recovery,
+}
+
+/// What the processing phase did besides producing outputs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Recovery {
+    /// The sink's guarantee (`at_least_once`, `exactly_once`, `idempotent`).
+    pub sink: &'static str,
+    /// Worker crashes.
+    pub crashes: u64,
+    /// Restarts (each restores the last completed checkpoint, or starts
+    /// from the earliest retained offset before the first).
+    pub restarts: u64,
+    /// Restarts that had a checkpoint to restore.
+    pub restores: u64,
+    /// Checkpoints completed.
+    pub checkpoints: u64,
+    /// Largest checkpoint, in estimated bytes (engine snapshot, offsets, watermark state).
+    pub checkpoint_bytes_max: u64,
+    /// Sum of all checkpoints' estimated bytes.
+    pub checkpoint_bytes_total: u64,
+    /// Most entries appended for a worker but not yet processed, over the run.
+    pub lag_max: u64,
+    /// Consumer lag samples, as (processing time, worker, entries behind),
+    /// at most one per worker and second.
+    pub lag: Vec<(ProcTime, u32, u64)>,
+    /// Panes a consumer of the sink saw more than once.
+    pub downstream_duplicates: u64,
+    /// Panes an idempotent sink overwrote with a replayed copy.
+    pub overwrites: u64,
+    /// Log entries a reader needed after retention dropped them, as
+    /// (trace delivery index, processing time of the failed read), by index.
+    pub retention_missed: Vec<(usize, ProcTime)>,
+    /// Per trace delivery: read by the engine in the run's surviving
+    /// history (after the last restore, or since the start).
+    pub read: Vec<bool>,
+    /// Restores whose engine watermark was behind one already sent downstream.
+    pub watermark_rewinds: u64,
+    /// Watermarks a restored worker held back because they were behind one
+    /// it had already sent.
+    pub watermarks_held: u64,
+    /// Each worker's engine state once all input was processed, before the
+    /// final watermark.
+    pub state_at_end: Vec<StateSize>,
 }

@@ -8,6 +8,7 @@
 use crate::invariants::{
     self, check_strategy, name, Counterexample, Invariant, Outcome, Subject, Verdict,
 };
+use crate::log::Log;
 use crate::model::{Delivery, FaultDecision, StrategyRun, Trace, Workload};
 use crate::oracle::{self, Windowing};
 use crate::scenario::{AccumulationSpec, ResolvedStrategy, Scenario, StrategySpec, WatermarkSpec};
@@ -22,6 +23,11 @@ pub struct Simulation {
     pub workload: Workload,
     /// What the network delivered.
     pub trace: Trace,
+    /// The durable log the network appended to (the trace, by partition
+    /// and offset, with the scenario's retention).
+    pub log: Log,
+    /// The seed the processing phase drew its faults from.
+    pub fault_seed: u64,
     /// One run per strategy, in scenario order.
     pub runs: Vec<StrategyRun>,
 }
@@ -46,17 +52,20 @@ pub fn simulate_with(
             scenario.name
         )
     })?;
+    let log = Log::from_trace(&trace, scenario.log);
     let runs = scenario
         .strategies
         .iter()
         .map(|s| {
-            crate::workers::run_strategy(scenario, &workload, &trace, s)
+            crate::workers::run_strategy(scenario, &workload, &trace, &log, s, network_seed)
                 .with_context(|| format!("scenario {}: strategy {}", scenario.name, s.name))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Simulation {
         workload,
         trace,
+        log,
+        fault_seed: network_seed,
         runs,
     })
 }
@@ -332,8 +341,15 @@ fn sibling_runs(
             accumulation: mode_spec,
             ..spec.clone()
         };
-        let run = crate::workers::run_strategy(scenario, &sim.workload, &sim.trace, &variant)
-            .with_context(|| format!("strategy {} replayed {mode}", spec.name))?;
+        let run = crate::workers::run_strategy(
+            scenario,
+            &sim.workload,
+            &sim.trace,
+            &sim.log,
+            &variant,
+            sim.fault_seed,
+        )
+        .with_context(|| format!("strategy {} replayed {mode}", spec.name))?;
         out.push((mode, run));
     }
     Ok(out)

@@ -92,6 +92,8 @@ fn run(panes: Vec<Pane>, dead: &[u64]) -> StrategyRun {
         duplicates_dropped: 0,
         duplicates_counted: 0,
         watermark_regressions: 0,
+        visible_at: Vec::new(),
+        recovery: crate::model::Recovery::default(),
     }
 }
 

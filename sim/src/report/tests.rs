@@ -96,6 +96,8 @@ fn strategy_run(name: &str, panes: Vec<Pane>, dead: Vec<DeadLetter>) -> Strategy
         duplicates_dropped: 0,
         duplicates_counted: 0,
         watermark_regressions: 0,
+        visible_at: Vec::new(),
+        recovery: crate::model::Recovery::default(),
     }
 }
 

@@ -14,6 +14,7 @@
 mod expect;
 mod network;
 mod pipeline;
+mod processing;
 mod validate;
 mod workload_spec;
 
@@ -30,6 +31,10 @@ pub use network::{
 };
 pub use pipeline::{
     PipelineSpec, Punctuated, ResolvedStrategy, StrategySpec, Thresholds, WatermarkSpec,
+};
+pub use processing::{
+    CheckpointSpec, CrashRateSpec, CrashSpec, ProcessingSpec, RetentionSpec, SinkSpec,
+    CRASHES_PER_HOUR_MAX,
 };
 pub use tidemark_spec::duration::{trigger_label, Dur};
 pub use tidemark_spec::grammar::{
@@ -80,6 +85,14 @@ pub struct Scenario {
     /// Latency, loss, retries and faults (default: a perfect network).
     #[serde(default)]
     pub network: NetworkSpec,
+    /// Retention of the durable log the network appends to (default: keep
+    /// everything).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub log: RetentionSpec,
+    /// The consuming side: fetch, service rate, checkpoints, crashes, sink
+    /// (default: instant, unlimited, no crashes, at-least-once sink).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub processing: ProcessingSpec,
     /// What all strategies share.
     pub pipeline: PipelineSpec,
     /// Trigger + accumulation combinations compared on the same trace.
@@ -87,6 +100,10 @@ pub struct Scenario {
     /// Invariants and thresholds that make a seed fail.
     #[serde(default)]
     pub expect: Expectations,
+}
+
+fn is_default<T: Default + PartialEq>(t: &T) -> bool {
+    *t == T::default()
 }
 
 /// One source, as the workload and network index it.

@@ -132,6 +132,13 @@ pub struct StrategySpec {
     /// Overrides the scenario's `expect` thresholds for this strategy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<Thresholds>,
+    /// Overrides `processing.sink`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sink: Option<super::SinkSpec>,
+    /// Overrides `processing.crashes` and `processing.crash_rate` for this
+    /// strategy (`[]`: no crashes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crashes: Option<Vec<super::CrashSpec>>,
 }
 
 fn default_trigger() -> TriggerSpec {

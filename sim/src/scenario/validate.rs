@@ -24,7 +24,12 @@ pub(crate) struct Problem {
     pub(crate) message: String,
 }
 
-type Check = Result<(), Problem>;
+pub(crate) type Check = Result<(), Problem>;
+
+/// [`fail`], for the sections checked in their own files.
+pub(crate) fn fail_at(path: Vec<Seg>, message: impl Into<String>) -> Check {
+    fail(path, message)
+}
 
 fn fail(path: Vec<Seg>, message: impl Into<String>) -> Check {
     Err(Problem {
@@ -46,7 +51,47 @@ pub(crate) fn check(s: &Scenario) -> Check {
     network(s)?;
     pipeline(&s.pipeline)?;
     strategies(&s.strategies)?;
+    punctuation_intervals(s)?;
+    let sinks: Vec<(usize, SinkSpec)> = s
+        .strategies
+        .iter()
+        .enumerate()
+        .filter_map(|(i, st)| st.sink.map(|k| (i, k)))
+        .collect();
+    super::processing::check(&s.log, &s.processing, s.pipeline.workers, &sinks)?;
     thresholds(&[Seg::from("expect")], &s.expect.thresholds())
+}
+
+/// Sources send punctuations at one interval for the whole run, so
+/// strategies can't ask for different ones: refused rather than collapsed
+/// silently to the shortest.
+fn punctuation_intervals(s: &Scenario) -> Check {
+    let mut first: Option<Dur> = None;
+    for (i, st) in s.strategies.iter().enumerate() {
+        let Some(WatermarkSpec::Punctuated(p)) = st.watermark.or(Some(s.pipeline.watermark)) else {
+            continue;
+        };
+        match first {
+            None => first = Some(p.interval),
+            Some(f) if f != p.interval => {
+                let path = if st.watermark.is_some() {
+                    yaml_path!["strategies", i, "watermark"]
+                } else {
+                    yaml_path!["pipeline", "watermark"]
+                };
+                return fail(
+                    path,
+                    format!(
+                        "punctuated watermarks need one interval for every strategy \
+                         (sources send punctuations once for all of them): {f} and {}",
+                        p.interval
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 fn positive(p: Vec<Seg>, what: &str, d: Dur) -> Check {

@@ -12,37 +12,84 @@
 
 mod index;
 mod perfect;
+mod processing;
 mod replay;
+mod sink;
 
 #[cfg(test)]
 mod tests;
 
+pub use processing::{Bugs, Crash, Processing};
+
+use crate::log::Log;
 use crate::model::{StrategyRun, Trace, Workload};
 use crate::network::{NetConfig, Topology};
-use crate::scenario::{ResolvedStrategy, Scenario, StrategySpec};
+use crate::scenario::{ResolvedStrategy, RetentionSpec, Scenario, StrategySpec};
 use anyhow::{Context, Result};
 use tidemark_engine::EventTime;
 
-/// Runs `strategy` of `scenario` over `trace`.
+/// The processing `scenario` declares for `strategy`, its crashes drawn
+/// from `seed` over the trace's span.
+pub fn processing_of(
+    scenario: &Scenario,
+    strategy: &StrategySpec,
+    trace: &Trace,
+    seed: u64,
+) -> Processing {
+    Processing::from_scenario(scenario, strategy, seed, trace.end.0.max(1))
+}
+
+/// Runs `strategy` of `scenario` over `log` (appended in `trace`), with
+/// the faults of `seed`.
 pub fn run_strategy(
     scenario: &Scenario,
     workload: &Workload,
     trace: &Trace,
+    log: &Log,
     strategy: &StrategySpec,
+    seed: u64,
+) -> Result<StrategyRun> {
+    let proc = processing_of(scenario, strategy, trace, seed);
+    run_strategy_with(scenario, workload, trace, log, strategy, &proc)
+}
+
+/// [`run_strategy`] with the processing given: the harness's crash-free
+/// counterpart, tests' deliberate bugs, a consumer that starts late.
+pub fn run_strategy_with(
+    scenario: &Scenario,
+    workload: &Workload,
+    trace: &Trace,
+    log: &Log,
+    strategy: &StrategySpec,
+    proc: &Processing,
 ) -> Result<StrategyRun> {
     let resolved = strategy.resolve(&scenario.pipeline, scenario.expect.thresholds());
     let net = NetConfig::from_scenario(scenario);
-    run_resolved(&resolved, &net, workload, trace)
+    run_with(&resolved, &net, workload, trace, log, proc)
         .with_context(|| format!("strategy `{}`", strategy.name))
 }
 
-/// Runs an already resolved strategy; `net` is the network that produced
-/// `trace` (for routing and the senders' give-up time).
+/// Runs an already resolved strategy with instant, unlimited consumers,
+/// no checkpoints or crashes and a log that keeps everything; `net` is the
+/// network that produced `trace` (for routing and the senders' give-up time).
 pub fn run_resolved(
     strategy: &ResolvedStrategy,
     net: &NetConfig,
     workload: &Workload,
     trace: &Trace,
+) -> Result<StrategyRun> {
+    let log = Log::from_trace(trace, RetentionSpec::default());
+    run_with(strategy, net, workload, trace, &log, &Processing::default())
+}
+
+/// Runs an already resolved strategy reading `log` as `proc` says.
+pub fn run_with(
+    strategy: &ResolvedStrategy,
+    net: &NetConfig,
+    workload: &Workload,
+    trace: &Trace,
+    log: &Log,
+    proc: &Processing,
 ) -> Result<StrategyRun> {
     let sources = u32::try_from(workload.sources.len()).context("too many sources")?;
     let topo = Topology::new(net, sources);
@@ -54,7 +101,7 @@ pub fn run_resolved(
         topo.workers,
         topo.channels()
     );
-    replay::Replay::new(strategy, &topo, workload, trace, give_up_ms(net))?.run()
+    replay::Replay::new(strategy, &topo, workload, trace, log, proc, give_up_ms(net))?.run()
 }
 
 /// How long after `sent_at` a sender abandons an event: its last attempt's

@@ -1,40 +1,129 @@
-//! The replay loop itself: deliveries, timers and watermark ticks in time
-//! order, outputs drained after every call.
+//! The processing loop: a plain discrete-event simulation of the consuming
+//! side, for one strategy. Each worker fetches its entries from the log
+//! (fetch latency, bounded inbox, service rate), hands them to its engine
+//! and watermark tracker, fires timers, takes checkpoints, crashes,
+//! restores and re-reads; its outputs go through the sink.
+//!
+//! Events are handled in time order. At one instant: engine timers and
+//! watermark ticks first (lower worker first), then entries in trace
+//! order, then checkpoint ticks, checkpoint completions, crashes and
+//! restarts. With the defaults (no fetch latency, unlimited service, no
+//! checkpoints or crashes) every entry is processed when it is appended,
+//! which is exactly the replay of the delivered trace that came before.
 
 use super::index::EventIndex;
 use super::perfect::{self, Perfect};
-use crate::model::{Delivery, StrategyRun, Trace, Workload};
+use super::processing::Processing;
+use super::sink::Sink;
+use crate::log::{Log, Payload};
+use crate::model::{Recovery, StrategyRun, Trace, Workload};
 use crate::network::Topology;
-use crate::scenario::{ResolvedStrategy, WatermarkSpec};
+use crate::scenario::{ResolvedStrategy, SinkSpec, WatermarkSpec};
 use anyhow::{anyhow, bail, Result};
+use std::collections::{BTreeSet, VecDeque};
 use tidemark_engine::{
-    Engine, EngineConfig, EventTime, Key, Output, ProcTime, Record, WatermarkTracker,
+    Engine, EngineConfig, EngineSnapshot, EventTime, Key, Output, ProcTime, Record,
+    WatermarkTracker,
 };
 
 /// Timer and tick firings allowed per run: far above any real scenario,
 /// low enough that a bug can't spin for ever.
 const STEPS_MAX: u64 = 200_000_000;
 
+/// Completed checkpoints kept per worker: the last, and the one before
+/// for a crash that loses the last.
+const CHECKPOINTS_KEPT: usize = 2;
+
+/// Estimated bytes of a checkpoint besides the engine snapshot: one
+/// offset per partition and the watermark tracker's per-channel state.
+const OFFSET_BYTES: u64 = 16;
+const CHANNEL_STATE_BYTES: u64 = 32;
+
+/// The engine-side counters, checkpointed with the engine.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counters {
+    records_in: u64,
+    duplicates_dropped: u64,
+    duplicates_counted: u64,
+}
+
+struct Checkpoint {
+    engine: EngineSnapshot,
+    tracker: WatermarkTracker,
+    /// Consumer position: entries of the worker's view before it are done
+    /// (the committed offsets of every partition it reads).
+    pos: usize,
+    counters: Counters,
+    clock: i64,
+    /// Panes fired in epochs up to this one are committed with it.
+    epoch: u64,
+    bytes: u64,
+}
+
 struct Worker {
     engine: Engine,
     tracker: WatermarkTracker,
+    /// The state a worker starts from without a checkpoint.
+    fresh: (Engine, WatermarkTracker),
     /// Global channel → this worker's tracker channel.
     local: Vec<Option<u32>>,
     perfect: Option<Perfect>,
+    perfect_fresh: Option<Perfect>,
     /// Processing time of the last tick handled (tracker timeouts at or
     /// before it are stale: an idle deadline stays in the past).
     clock: i64,
+    /// Trace delivery indices of the entries this worker reads, in append order.
+    view: Vec<usize>,
+    /// Next entry of `view` to fetch and process.
+    pos: usize,
+    /// One past the trace index of the last entry processed (the perfect
+    /// watermark's position).
+    position: usize,
+    up: bool,
+    /// When the worker (re)started: nothing of it happens earlier.
+    since: i64,
+    /// When a crashed worker comes back.
+    restart_at: i64,
+    /// When the worker finishes what it is processing, in microseconds.
+    busy_until_us: i64,
+    /// Completion times (ms) of the last `inbox` entries processed since
+    /// the restart: entry k can be fetched once entry k − inbox is done.
+    done: VecDeque<i64>,
+    counters: Counters,
+    epoch: u64,
+    completed: Vec<Checkpoint>,
+    in_flight: Option<(i64, Checkpoint)>,
+    /// Highest watermark sent downstream (downstream state: survives crashes).
+    sent: EventTime,
+    lag_second: i64,
+}
+
+/// What happens next in the loop, with its time and tie-breakers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    Entry { w: usize, d: usize, done_us: i64 },
+    Miss { w: usize, d: usize },
+    Tick,
+    Complete { w: usize },
+    Crash { i: usize },
+    Restart { w: usize },
 }
 
 pub(super) struct Replay<'a> {
     workload: &'a Workload,
     index: EventIndex,
     trace: &'a Trace,
+    log: &'a Log,
+    /// Per trace delivery: (partition, offset) in the log.
+    place: Vec<(u32, u64)>,
     workers: Vec<Worker>,
     dedup: bool,
-    /// Events already handed to their worker. One set for all workers is
-    /// the same as one per worker: an event always goes to one worker.
-    seen: Vec<bool>,
+    proc: &'a Processing,
+    /// Per event id: 1 + the view position where the worker first
+    /// processed it in its surviving history, 0 if never.
+    seen_at: Vec<u32>,
+    sink: Sink,
+    dead_letter_seen: BTreeSet<(usize, u64)>,
     run: StrategyRun,
     steps: u64,
 }
@@ -45,6 +134,8 @@ impl<'a> Replay<'a> {
         topo: &Topology,
         workload: &'a Workload,
         trace: &'a Trace,
+        log: &'a Log,
+        proc: &'a Processing,
         give_up_ms: i64,
     ) -> Result<Replay<'a>> {
         let index = EventIndex::new(workload);
@@ -54,39 +145,94 @@ impl<'a> Replay<'a> {
             )?),
             _ => None,
         };
+        let mut place = vec![(0u32, 0u64); trace.deliveries.len()];
+        for p in 0..log.partitions() {
+            for e in log.entries(p) {
+                if let Some(slot) = place.get_mut(e.delivery) {
+                    *slot = (p, e.offset);
+                }
+            }
+        }
+        let mut views: Vec<Vec<usize>> = vec![Vec::new(); topo.workers as usize];
+        for (i, d) in trace.deliveries.iter().enumerate() {
+            let w = match *d {
+                crate::model::Delivery::Record { worker, .. }
+                | crate::model::Delivery::Punctuation { worker, .. } => worker as usize,
+            };
+            views
+                .get_mut(w)
+                .ok_or_else(|| anyhow!("delivery {i}: no worker {w}"))?
+                .push(i);
+        }
+        let start = proc.start_at.unwrap_or(i64::MIN);
         let mut workers = Vec::new();
-        for w in 0..topo.workers {
-            let channels = topo.worker_channels(w);
+        for (w, view) in views.into_iter().enumerate() {
+            let channels = topo.worker_channels(w as u32);
             let mut local = vec![None; topo.channels() as usize];
             for (i, &c) in channels.iter().enumerate() {
                 local[c as usize] = Some(i as u32);
             }
             // A worker reading no partition still needs one (silent) channel.
             let n = u32::try_from(channels.len().max(1))?;
+            let engine = Engine::new(strategy.pipeline.clone(), EngineConfig::DEFAULT)?;
+            let tracker = WatermarkTracker::new(strategy.watermark_config(n))?;
+            let p = perfect.as_ref().map(|p| p[w].clone());
             workers.push(Worker {
-                engine: Engine::new(strategy.pipeline.clone(), EngineConfig::DEFAULT)?,
-                tracker: WatermarkTracker::new(strategy.watermark_config(n))?,
+                fresh: (engine.clone(), tracker.clone()),
+                engine,
+                tracker,
                 local,
-                perfect: perfect.as_ref().map(|p| p[w as usize].clone()),
+                perfect_fresh: p.clone(),
+                perfect: p,
                 clock: i64::MIN,
+                view,
+                pos: 0,
+                position: 0,
+                up: true,
+                since: start,
+                restart_at: 0,
+                busy_until_us: start.saturating_mul(1000),
+                done: VecDeque::new(),
+                counters: Counters::default(),
+                epoch: 0,
+                completed: Vec::new(),
+                in_flight: None,
+                sent: EventTime::MIN,
+                lag_second: i64::MIN,
             });
         }
+        let sink_kind = if proc.bugs.exactly_once_commits_early {
+            SinkSpec::AtLeastOnce
+        } else {
+            proc.sink
+        };
         Ok(Replay {
             workload,
             trace,
-            workers,
+            log,
+            place,
             dedup: strategy.dedup,
-            seen: vec![false; index.id_end()],
+            proc,
+            seen_at: vec![0; index.id_end()],
             index,
+            sink: Sink::new(sink_kind, workers.len()),
+            workers,
+            dead_letter_seen: BTreeSet::new(),
             run: StrategyRun {
                 strategy: strategy.name.clone(),
                 panes: Vec::new(),
+                visible_at: Vec::new(),
                 dead_letters: Vec::new(),
                 watermarks: Vec::new(),
                 records_in: 0,
                 duplicates_dropped: 0,
                 duplicates_counted: 0,
                 watermark_regressions: 0,
+                recovery: Recovery {
+                    sink: proc.sink.name(),
+                    read: vec![false; trace.deliveries.len()],
+                    ..Recovery::default()
+                },
             },
             steps: 0,
         })
@@ -94,39 +240,142 @@ impl<'a> Replay<'a> {
 
     pub(super) fn run(mut self) -> Result<StrategyRun> {
         let trace = self.trace;
-        for (i, d) in trace.deliveries.iter().enumerate() {
-            let t = d.at().0;
-            self.fire_due(i, t)?;
-            self.deliver(i, d)?;
+        let mut crash_next = 0;
+        let interval = self.proc.checkpoint.map(|(i, _)| i);
+        let start = self.proc.start_at.unwrap_or(0);
+        let mut tick_at = interval.map(|i| (start.div_euclid(i) + 1) * i);
+        let mut last = start;
+        loop {
+            let work_left = self.workers.iter().any(|w| !w.up || w.pos < w.view.len());
+            let crash_due = self
+                .proc
+                .crashes
+                .get(crash_next)
+                .filter(|c| work_left || c.at <= trace.end.0);
+            if !work_left && crash_due.is_none() {
+                break;
+            }
+            let mut best: Option<(i64, Ev)> = None;
+            let mut offer = |t: i64, ev: Ev| {
+                if best.is_none_or(|b| (t, ev) < b) {
+                    best = Some((t, ev));
+                }
+            };
+            for w in 0..self.workers.len() {
+                let worker = &self.workers[w];
+                if worker.up {
+                    if let Some((t, ev)) = self.next_entry(w) {
+                        offer(t, ev);
+                    }
+                    if let Some((at, _)) = &worker.in_flight {
+                        offer(*at, Ev::Complete { w });
+                    }
+                } else {
+                    offer(worker.restart_at, Ev::Restart { w });
+                }
+            }
+            if let Some(c) = crash_due {
+                offer(c.at, Ev::Crash { i: crash_next });
+            }
+            if let Some(t) = tick_at {
+                offer(t, Ev::Tick);
+            }
+            let Some((t, ev)) = best else {
+                bail!("the processing loop has work left but nothing to do");
+            };
+            self.fire_due(t)?;
+            last = last.max(t);
+            match ev {
+                Ev::Entry { w, d, done_us } => self.process(w, d, t, done_us)?,
+                Ev::Miss { w, d } => {
+                    self.run.recovery.retention_missed.push((d, ProcTime(t)));
+                    self.workers[w].pos += 1;
+                }
+                Ev::Tick => {
+                    self.checkpoint(t);
+                    tick_at = tick_at.zip(interval).map(|(a, i)| a + i);
+                }
+                Ev::Complete { w } => self.complete(w, t),
+                Ev::Crash { i } => {
+                    crash_next = i + 1;
+                    self.crash(i, t);
+                }
+                Ev::Restart { w } => self.restart(w, t),
+            }
         }
-        let end = trace
-            .end
-            .0
-            .max(trace.deliveries.last().map_or(i64::MIN, |d| d.at().0));
-        let position = trace.deliveries.len();
-        self.fire_due(position, end)?;
+        let end = trace.end.0.max(last);
+        self.fire_due(end)?;
         for w in 0..self.workers.len() {
+            if let Some((at, _)) = &self.workers[w].in_flight {
+                if *at <= end {
+                    self.complete(w, *at);
+                }
+            }
             let worker = &mut self.workers[w];
+            self.run
+                .recovery
+                .state_at_end
+                .push(worker.engine.state_size());
             worker
                 .engine
                 .handle_watermark(ProcTime(end), EventTime::MAX);
+            worker.sent = EventTime::MAX;
             self.run
                 .watermarks
                 .push((ProcTime(end), w as u32, EventTime::MAX));
-            self.drain(w);
+            self.drain(w, end, None);
+            // End of input: a last checkpoint commits everything, as Flink
+            // does for bounded input.
+            let commit_at = end + self.proc.checkpoint.map_or(0, |(_, d)| d);
+            self.sink.commit(w, u64::MAX, ProcTime(commit_at));
         }
         for worker in &self.workers {
             // Both count watermarks that tried to go back: the engine's own
             // and the tracker's (punctuations reordered by the network).
             self.run.watermark_regressions +=
                 worker.engine.stats().watermark_regressions + worker.tracker.regressions();
+            self.run.records_in += worker.counters.records_in;
+            self.run.duplicates_dropped += worker.counters.duplicates_dropped;
+            self.run.duplicates_counted += worker.counters.duplicates_counted;
         }
+        self.run.recovery.retention_missed.sort_unstable();
+        self.run.recovery.downstream_duplicates = self.sink.duplicates;
+        self.run.recovery.overwrites = self.sink.overwrites;
+        self.run.panes = std::mem::take(&mut self.sink.visible);
+        self.run.visible_at = std::mem::take(&mut self.sink.visible_at);
         Ok(self.run)
     }
 
+    /// Worker `w`'s next entry: processed at the returned time, or missed
+    /// (retention dropped it before it could be fetched).
+    fn next_entry(&self, w: usize) -> Option<(i64, Ev)> {
+        let worker = &self.workers[w];
+        let &d = worker.view.get(worker.pos)?;
+        let entry = self.trace.deliveries[d];
+        let slot = match self.proc.inbox {
+            Some(cap) if worker.done.len() >= cap => worker.done.front().copied(),
+            _ => None,
+        };
+        let fetch = entry.at().0.max(worker.since).max(slot.unwrap_or(i64::MIN));
+        let (p, offset) = self.place[d];
+        if !self.log.is_retained(p, offset, ProcTime(fetch)) {
+            return Some((fetch, Ev::Miss { w, d }));
+        }
+        let ready_us = (fetch + self.proc.fetch_latency_ms).saturating_mul(1000);
+        let cost = match entry {
+            crate::model::Delivery::Record { .. } => self.proc.service_us,
+            crate::model::Delivery::Punctuation { .. } => 0,
+        };
+        let done_us = ready_us.max(worker.busy_until_us) + cost;
+        Some((
+            done_us.div_euclid(1000) + i64::from(done_us % 1000 != 0),
+            Ev::Entry { w, d, done_us },
+        ))
+    }
+
     /// Fires every engine timer and watermark tick due at or before `t`,
-    /// earliest first; `position` deliveries have been replayed.
-    fn fire_due(&mut self, position: usize, t: i64) -> Result<()> {
+    /// earliest first.
+    fn fire_due(&mut self, t: i64) -> Result<()> {
         loop {
             let next = (0..self.workers.len())
                 .filter_map(|w| self.next_due(w).map(|at| (at, w)))
@@ -143,53 +392,69 @@ impl<'a> Replay<'a> {
             if let Some(p) = worker.perfect.as_mut() {
                 worker
                     .tracker
-                    .set_external(ProcTime(at), EventTime(p.at(position, at)));
+                    .set_external(ProcTime(at), EventTime(p.at(worker.position, at)));
             }
             worker.engine.handle_timeout(ProcTime(at));
-            self.drain(w);
+            self.drain(w, at, None);
             self.poll_watermark(w, at);
         }
     }
 
+    /// When worker `w` next has a timer or tick due; overdue ones (missed
+    /// while it was down) fire when it is back.
     fn next_due(&self, w: usize) -> Option<i64> {
         let worker = &self.workers[w];
+        if !worker.up {
+            return None;
+        }
         let engine = worker.engine.poll_timeout().map(|p| p.0);
         let tracker = worker
             .tracker
             .poll_timeout()
             .map(|p| p.0)
             .filter(|&at| at > worker.clock);
-        match (engine, tracker) {
+        let due = match (engine, tracker) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
-        }
+        };
+        due.map(|at| at.max(worker.since))
     }
 
-    fn deliver(&mut self, index: usize, d: &Delivery) -> Result<()> {
-        let (w, channel, t) = match *d {
-            Delivery::Record {
-                worker,
-                channel,
-                at,
-                ..
+    fn process(&mut self, w: usize, d: usize, t: i64, done_us: i64) -> Result<()> {
+        let inbox = self.proc.inbox;
+        let worker = &mut self.workers[w];
+        worker.busy_until_us = done_us;
+        worker.done.push_back(t);
+        if let Some(cap) = inbox {
+            while worker.done.len() > cap {
+                worker.done.pop_front();
             }
-            | Delivery::Punctuation {
-                worker,
+        }
+        let pos = worker.pos;
+        worker.pos += 1;
+        worker.position = d + 1;
+        self.run.recovery.read[d] = true;
+        let delivery = self.trace.deliveries[d];
+        let (channel, payload) = match delivery {
+            crate::model::Delivery::Record {
                 channel,
-                at,
+                event,
+                duplicate,
                 ..
-            } => (worker as usize, channel, at.0),
+            } => (channel, Payload::Record { event, duplicate }),
+            crate::model::Delivery::Punctuation {
+                channel, watermark, ..
+            } => (channel, Payload::Punctuation { watermark }),
         };
-        let local = self
-            .workers
-            .get(w)
-            .and_then(|wk| wk.local.get(channel as usize).copied().flatten())
-            .ok_or_else(|| {
-                anyhow!("delivery {index}: worker {w} does not read channel {channel}")
-            })?;
-        match *d {
-            Delivery::Record { event, .. } => self.record(index, w, local, t, event)?,
-            Delivery::Punctuation { watermark, .. } => {
+        let local = self.workers[w]
+            .local
+            .get(channel as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(|| anyhow!("delivery {d}: worker {w} does not read channel {channel}"))?;
+        match payload {
+            Payload::Record { event, .. } => self.record(d, w, pos, local, t, event)?,
+            Payload::Punctuation { watermark } => {
                 self.workers[w]
                     .tracker
                     .observe_punctuation(ProcTime(t), local, watermark);
@@ -198,32 +463,47 @@ impl<'a> Replay<'a> {
         let worker = &mut self.workers[w];
         worker.clock = worker.clock.max(t);
         if let Some(p) = worker.perfect.as_mut() {
-            // This delivery is replayed: it no longer holds the watermark.
+            // This entry is processed: it no longer holds the watermark.
             worker
                 .tracker
-                .set_external(ProcTime(t), EventTime(p.at(index + 1, t)));
+                .set_external(ProcTime(t), EventTime(p.at(worker.position, t)));
         }
         self.poll_watermark(w, t);
+        self.sample_lag(w, t);
         Ok(())
     }
 
-    fn record(&mut self, index: usize, w: usize, local: u32, t: i64, event: u64) -> Result<()> {
+    fn record(
+        &mut self,
+        d: usize,
+        w: usize,
+        pos: usize,
+        local: u32,
+        t: i64,
+        event: u64,
+    ) -> Result<()> {
         let e = self
             .index
             .get(self.workload, event)
-            .ok_or_else(|| anyhow!("delivery {index}: event {event} is not in the workload"))?;
+            .ok_or_else(|| anyhow!("delivery {d}: event {event} is not in the workload"))?;
         let worker = &mut self.workers[w];
         // The channel saw data whether or not deduplication drops it.
         worker.tracker.observe_record(ProcTime(t), local, e.time);
-        let duplicate = std::mem::replace(&mut self.seen[event as usize], true);
+        let seen = &mut self.seen_at[event as usize];
+        // A duplicate when an earlier entry of the surviving history held
+        // it (the dedup set is as of the restored checkpoint).
+        let duplicate = *seen != 0 && ((*seen - 1) as usize) < pos;
+        if !duplicate {
+            *seen = u32::try_from(pos + 1).unwrap_or(u32::MAX);
+        }
         if duplicate && self.dedup {
-            self.run.duplicates_dropped += 1;
+            worker.counters.duplicates_dropped += 1;
             return Ok(());
         }
         if duplicate {
-            self.run.duplicates_counted += 1;
+            worker.counters.duplicates_counted += 1;
         }
-        self.run.records_in += 1;
+        worker.counters.records_in += 1;
         let record = Record {
             id: e.id,
             key: Key(e.key),
@@ -231,25 +511,158 @@ impl<'a> Replay<'a> {
             time: e.time,
         };
         worker.engine.handle_record(ProcTime(t), record);
-        self.drain(w);
+        self.drain(w, t, Some(d));
         Ok(())
     }
 
     fn poll_watermark(&mut self, w: usize, t: i64) {
+        let forward_all = self.proc.bugs.forward_rewound_watermark;
         let worker = &mut self.workers[w];
         if let Some(wm) = worker.tracker.poll_watermark(ProcTime(t)) {
             worker.engine.handle_watermark(ProcTime(t), wm);
-            self.run.watermarks.push((ProcTime(t), w as u32, wm));
-            self.drain(w);
+            // Downstream never sees a watermark go back: after a restore
+            // the worker holds its watermark until it passes what it sent.
+            if wm > worker.sent || forward_all {
+                worker.sent = worker.sent.max(wm);
+                self.run.watermarks.push((ProcTime(t), w as u32, wm));
+            } else {
+                self.run.recovery.watermarks_held += 1;
+            }
+            self.drain(w, t, None);
         }
     }
 
-    fn drain(&mut self, w: usize) {
+    /// Hands worker `w`'s outputs to the sink (panes) and the dead-letter
+    /// queue, which keeps one copy per (entry, record).
+    fn drain(&mut self, w: usize, t: i64, delivery: Option<usize>) {
         while let Some(out) = self.workers[w].engine.poll_output() {
             match out {
-                Output::Pane(p) => self.run.panes.push(p),
-                Output::DeadLetter(d) => self.run.dead_letters.push(d),
+                Output::Pane(p) => {
+                    let epoch = self.workers[w].epoch;
+                    self.sink.emit(w, epoch, p, ProcTime(t));
+                }
+                Output::DeadLetter(dl) => {
+                    let key = (delivery.unwrap_or(usize::MAX), dl.record.id);
+                    if self.dead_letter_seen.insert(key) {
+                        self.run.dead_letters.push(dl);
+                    }
+                }
             }
         }
+    }
+
+    fn sample_lag(&mut self, w: usize, t: i64) {
+        let trace = self.trace;
+        let worker = &mut self.workers[w];
+        let appended = worker
+            .view
+            .partition_point(|&i| trace.deliveries[i].at().0 <= t);
+        let lag = appended.saturating_sub(worker.pos) as u64;
+        let r = &mut self.run.recovery;
+        r.lag_max = r.lag_max.max(lag);
+        let second = t.div_euclid(1000);
+        if second != worker.lag_second {
+            worker.lag_second = second;
+            r.lag.push((ProcTime(t), w as u32, lag));
+        }
+    }
+
+    /// Every worker that is up and has no checkpoint in flight takes one.
+    fn checkpoint(&mut self, t: i64) {
+        let duration = self.proc.checkpoint.map_or(0, |(_, d)| d);
+        for worker in self
+            .workers
+            .iter_mut()
+            .filter(|w| w.up && w.in_flight.is_none())
+        {
+            let engine = worker.engine.snapshot();
+            let bytes = engine.approx_bytes() as u64
+                + OFFSET_BYTES * worker.local.iter().flatten().count() as u64
+                + CHANNEL_STATE_BYTES * worker.local.iter().flatten().count().max(1) as u64;
+            let ck = Checkpoint {
+                engine,
+                tracker: worker.tracker.clone(),
+                pos: worker.pos,
+                counters: worker.counters,
+                clock: worker.clock,
+                epoch: worker.epoch,
+                bytes,
+            };
+            worker.epoch += 1;
+            worker.in_flight = Some((t + duration, ck));
+        }
+    }
+
+    fn complete(&mut self, w: usize, t: i64) {
+        let Some((_, ck)) = self.workers[w].in_flight.take() else {
+            return;
+        };
+        let r = &mut self.run.recovery;
+        r.checkpoints += 1;
+        r.checkpoint_bytes_max = r.checkpoint_bytes_max.max(ck.bytes);
+        r.checkpoint_bytes_total += ck.bytes;
+        self.sink.commit(w, ck.epoch, ProcTime(t));
+        let kept = &mut self.workers[w].completed;
+        kept.push(ck);
+        if kept.len() > CHECKPOINTS_KEPT {
+            kept.remove(0);
+        }
+    }
+
+    fn crash(&mut self, i: usize, t: i64) {
+        let c = self.proc.crashes[i];
+        let Some(worker) = self.workers.get_mut(c.worker as usize) else {
+            return;
+        };
+        if !worker.up {
+            return;
+        }
+        worker.up = false;
+        worker.restart_at = t + c.restart_ms;
+        worker.in_flight = None;
+        if c.lose_last_checkpoint {
+            worker.completed.pop();
+        }
+        self.sink.abort(c.worker as usize);
+        self.run.recovery.crashes += 1;
+    }
+
+    /// Worker `w` comes back at `t`: the last completed checkpoint's
+    /// engine, watermark state and offsets, or a fresh engine reading from
+    /// the earliest retained offsets before the first checkpoint.
+    fn restart(&mut self, w: usize, t: i64) {
+        let skip = usize::from(self.proc.bugs.restore_skips_an_entry);
+        let worker = &mut self.workers[w];
+        let from = match worker.completed.last() {
+            Some(ck) => {
+                worker.engine = Engine::restore(&ck.engine);
+                worker.tracker = ck.tracker.clone();
+                worker.counters = ck.counters;
+                worker.clock = ck.clock;
+                self.run.recovery.restores += 1;
+                (ck.pos + skip).min(worker.view.len())
+            }
+            None => {
+                worker.engine = worker.fresh.0.clone();
+                worker.tracker = worker.fresh.1.clone();
+                worker.counters = Counters::default();
+                worker.clock = i64::MIN;
+                0
+            }
+        };
+        for &d in &worker.view[from..] {
+            self.run.recovery.read[d] = false;
+        }
+        worker.pos = from;
+        worker.position = from.checked_sub(1).map_or(0, |p| worker.view[p] + 1);
+        worker.perfect = worker.perfect_fresh.clone();
+        worker.up = true;
+        worker.since = t;
+        worker.busy_until_us = t.saturating_mul(1000);
+        worker.done.clear();
+        if worker.engine.watermark() < worker.sent {
+            self.run.recovery.watermark_rewinds += 1;
+        }
+        self.run.recovery.restarts += 1;
     }
 }
