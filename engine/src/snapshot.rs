@@ -10,7 +10,8 @@
 //! decides where they live. [`EngineSnapshot::approx_bytes`] estimates what
 //! a serialised form would weigh, so checkpoint cost can be reported.
 
-use crate::driver::{Engine, StateSize};
+use crate::driver::Engine;
+use crate::stats::StateSize;
 
 /// A consistent copy of an [`Engine`]'s state at one point between calls.
 #[derive(Debug, Clone)]
