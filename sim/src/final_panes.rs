@@ -18,9 +18,11 @@
 //! (connected by overlap) and each group reports one value under its span:
 //! - discarding: all panes of the group combined (a merged-away window's
 //!   panes hold data the merged window's panes don't repeat);
-//! - accumulating: the last panes of the group's maximal windows (those not
-//!   inside another window of the group) combined; a merged-away window is
-//!   inside the window it merged into, so its panes are superseded;
+//! - accumulating: the last panes of the group's windows combined, except
+//!   those of merged-away windows: a merged-away window is inside the window
+//!   it merged into, so its panes are superseded. A window inside another
+//!   whose last pane is `is_last` closed before that other window formed
+//!   (closed sessions take no part in merging), so it still counts;
 //! - retracting: the live panes of the group combined; merged-away windows
 //!   were retracted at the merge, so they have none.
 //!
@@ -29,7 +31,7 @@
 //! job would see one session there, and so does this reading.
 
 use crate::oracle::combine;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use tidemark_engine::{Accumulation, AggValue, Key, Pane, Window};
 
 /// Final values per key and window.
@@ -67,8 +69,13 @@ pub struct FinalPanes {
 #[must_use]
 pub fn final_panes(panes: &[Pane], mode: Accumulation, merging: bool) -> FinalPanes {
     let mut per_window: BTreeMap<(Key, Window), Option<AggValue>> = BTreeMap::new();
+    // Windows whose last pane was their last (closed or expired): never merged away.
+    let mut finished: BTreeSet<(Key, Window)> = BTreeSet::new();
     let mut problems = Vec::new();
     for (position, pane) in panes.iter().enumerate() {
+        if !pane.retraction && pane.info.is_last {
+            finished.insert((pane.key, pane.window));
+        }
         let slot = per_window.entry((pane.key, pane.window)).or_default();
         match mode {
             Accumulation::Discarding => {
@@ -101,7 +108,7 @@ pub fn final_panes(panes: &[Pane], mode: Accumulation, merging: bool) -> FinalPa
         }
     }
     let values = if merging {
-        group_sessions(&per_window, mode)
+        group_sessions(&per_window, &finished, mode)
     } else {
         per_window
             .into_iter()
@@ -114,6 +121,7 @@ pub fn final_panes(panes: &[Pane], mode: Accumulation, merging: bool) -> FinalPa
 /// One value per group of overlapping windows of each key (see the module doc).
 fn group_sessions(
     per_window: &BTreeMap<(Key, Window), Option<AggValue>>,
+    finished: &BTreeSet<(Key, Window)>,
     mode: Accumulation,
 ) -> Finals {
     let mut out = Finals::new();
@@ -123,7 +131,7 @@ fn group_sessions(
     let mut group_end = tidemark_engine::EventTime::MIN;
     for (&(key, window), value) in per_window {
         if group_key != Some(key) || window.start >= group_end {
-            flush(group_key, &group, mode, &mut out);
+            flush(group_key, &group, finished, mode, &mut out);
             group.clear();
             group_key = Some(key);
             group_end = window.end;
@@ -131,13 +139,14 @@ fn group_sessions(
         group_end = group_end.max(window.end);
         group.push((window, value.as_ref()));
     }
-    flush(group_key, &group, mode, &mut out);
+    flush(group_key, &group, finished, mode, &mut out);
     out
 }
 
 fn flush(
     key: Option<Key>,
     group: &[(Window, Option<&AggValue>)],
+    finished: &BTreeSet<(Key, Window)>,
     mode: Accumulation,
     out: &mut Finals,
 ) {
@@ -153,7 +162,8 @@ fn flush(
     let mut value: Option<AggValue> = None;
     for (w, v) in group {
         let Some(v) = v else { continue };
-        if mode == Accumulation::Accumulating && inside_another(w) {
+        if mode == Accumulation::Accumulating && inside_another(w) && !finished.contains(&(key, *w))
+        {
             continue;
         }
         value = Some(match value {
@@ -257,6 +267,20 @@ mod tests {
         assert_eq!(
             r.values.into_iter().collect::<Vec<_>>(),
             vec![((Key(0), w(0, 8)), AggValue::Sum(7))]
+        );
+    }
+
+    #[test]
+    fn a_closed_session_inside_a_later_one_still_counts_when_accumulating() {
+        // [2,7) closed (its last pane is_last); closed windows take no part
+        // in merging, so the later [1,8) does not hold its data.
+        let mut closed = pane(w(2, 7), 2, false);
+        closed.info.is_last = true;
+        let panes = [closed, pane(w(1, 8), 5, false)];
+        let a = final_panes(&panes, Accumulation::Accumulating, true);
+        assert_eq!(
+            a.values.into_iter().collect::<Vec<_>>(),
+            vec![((Key(0), w(1, 8)), AggValue::Sum(7))]
         );
     }
 
