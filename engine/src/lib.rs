@@ -21,9 +21,9 @@ mod output;
 mod panes;
 mod pipeline;
 mod sessions;
+mod snapshot;
 mod stats;
 mod table;
-mod snapshot;
 mod time;
 mod trigger;
 mod triggers;
@@ -38,8 +38,8 @@ pub use pipeline::{
     Accumulation, ConfigError, OnTimeBehavior, Pipeline, TimestampCombiner,
     SLIDING_WINDOWS_PER_ELEMENT_MAX,
 };
-pub use stats::{EngineConfig, EngineStats, StateSize, WindowStatus};
 pub use snapshot::EngineSnapshot;
+pub use stats::{EngineConfig, EngineStats, StateSize, WindowStatus};
 pub use time::{Duration, EventTime, ProcTime};
 pub use trigger::Trigger;
 pub use watermark::{WatermarkConfig, WatermarkStrategy, WatermarkTracker};
