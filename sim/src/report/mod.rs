@@ -89,8 +89,14 @@ pub fn render(reports: &[ScenarioReport]) -> Files {
 }
 
 /// Writes `files` into `dir` (created if missing). Files already there
-/// that this run did not produce are left alone.
+/// that this run did not produce are left alone. Every file name must be a
+/// plain name (the scenario-name rule, so no `/`, `..` or control
+/// characters): nothing is written outside `dir`, checked before anything
+/// is written.
 pub fn write(dir: &Path, files: &Files) -> anyhow::Result<()> {
+    for name in files.keys() {
+        crate::scenario::names::check_file_name(name).map_err(anyhow::Error::msg)?;
+    }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     for (name, text) in files {
         let path = dir.join(name);

@@ -14,6 +14,7 @@
 mod duration;
 mod expect;
 mod locate;
+pub mod names;
 mod network;
 mod pipeline;
 mod short_form;
@@ -23,7 +24,7 @@ mod workload_spec;
 
 pub mod schema;
 
-pub use duration::{trigger_label, Dur};
+pub use duration::{trigger_label, Dur, DUR_MS_MAX};
 pub use expect::{Expectations, Invariant, InvariantSelection};
 pub use network::{
     ExponentialLatency, FaultWindow, LatencyRange, LatencySpec, LinkSpec, LogSpec, NetworkSpec,
@@ -138,7 +139,7 @@ impl Scenario {
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
+    let text = crate::input_error::read_text(path)?;
     parse(&text, path)
 }
 
@@ -146,7 +147,7 @@ pub fn load(path: &Path) -> Result<Scenario, InputError> {
 pub fn parse(text: &str, path: &Path) -> Result<Scenario, InputError> {
     let de = serde_yaml::Deserializer::from_str(text);
     let scenario: Scenario = serde_yaml::with::singleton_map_recursive::deserialize(de)
-        .map_err(|e| InputError::from_yaml(path, &e))?;
+        .map_err(|e| InputError::from_yaml(path, &e).with_tab_hint(text))?;
     if let Err(problem) = validate::check(&scenario) {
         let (line, column) = locate::locate(text, &problem.path);
         let message = format!("{}: {}", locate::render(&problem.path), problem.message);

@@ -41,12 +41,21 @@ fn join(base: &[Seg], rest: Vec<Seg>) -> Vec<Seg> {
 
 /// The first problem in `s`, in file order.
 pub(crate) fn check(s: &Scenario) -> Check {
+    named(yaml_path!["name"], "scenario name", &s.name)?;
     positive(yaml_path!["duration"], "duration", s.duration)?;
     workload(s)?;
     network(s)?;
     pipeline(&s.pipeline)?;
     strategies(&s.strategies)?;
     thresholds(&[Seg::from("expect")], &s.expect.thresholds())
+}
+
+/// A name that becomes a file or host name (see `names`).
+fn named(p: Vec<Seg>, what: &str, name: &str) -> Check {
+    match names::check_name(what, name) {
+        Ok(()) => Ok(()),
+        Err(message) => fail(p, message),
+    }
 }
 
 fn positive(p: Vec<Seg>, what: &str, d: Dur) -> Check {
@@ -155,11 +164,8 @@ fn unique_names(base: &[Seg], what: &str, names: &[String]) -> Check {
     }
     let mut seen = BTreeSet::new();
     for (i, n) in names.iter().enumerate() {
-        if n.is_empty() {
-            fail(
-                join(base, yaml_path![i]),
-                format!("{what} name must not be empty"),
-            )?;
+        if let Err(message) = names::check_key_name(n) {
+            fail(join(base, yaml_path![i]), message)?;
         }
         if !seen.insert(n) {
             fail(
@@ -172,12 +178,7 @@ fn unique_names(base: &[Seg], what: &str, names: &[String]) -> Check {
 }
 
 fn source_group(base: &[Seg], g: &SourceGroup) -> Check {
-    if g.name.is_empty() {
-        fail(
-            join(base, yaml_path!["name"]),
-            "source group name must not be empty",
-        )?;
-    }
+    named(join(base, yaml_path!["name"]), "source group name", &g.name)?;
     if g.count == 0 {
         fail(join(base, yaml_path!["count"]), "count must be at least 1")?;
     }
@@ -409,12 +410,7 @@ fn strategies(ss: &[StrategySpec]) -> Check {
     let mut seen = BTreeSet::new();
     for (i, s) in ss.iter().enumerate() {
         let base = yaml_path!["strategies", i];
-        if s.name.is_empty() {
-            fail(
-                join(&base, yaml_path!["name"]),
-                "strategy name must not be empty",
-            )?;
-        }
+        named(join(&base, yaml_path!["name"]), "strategy name", &s.name)?;
         if !seen.insert(s.name.as_str()) {
             fail(
                 join(&base, yaml_path!["name"]),

@@ -23,7 +23,7 @@ use tidemark_engine::{
 
 /// Reads and parses a transcript file (one or more YAML documents).
 pub fn load_file(path: &Path) -> Result<Vec<Transcript>, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
+    let text = crate::input_error::read_text(path)?;
     parse_str(path, &text)
 }
 
@@ -33,7 +33,7 @@ pub fn parse_str(path: &Path, text: &str) -> Result<Vec<Transcript>, InputError>
     for doc in serde_yaml::Deserializer::from_str(text) {
         // An empty document (e.g. after a trailing `---`) holds no transcript.
         let t = Option::<RawTranscript>::deserialize(doc)
-            .map_err(|e| InputError::from_yaml(path, &e))?;
+            .map_err(|e| InputError::from_yaml(path, &e).with_tab_hint(text))?;
         if let Some(t) = t {
             out.push(t.0);
         }
