@@ -17,6 +17,10 @@ pub const EVENTS_EXPECTED_MAX: f64 = 4_000_000.0;
 /// The most engine workers or log partitions a scenario may ask for.
 pub const PARALLELISM_MAX: u32 = 1024;
 
+/// The largest |value| an event may carry: `i64::MAX / workload::EVENTS_MAX`
+/// (about 1.8e12), so a sum over every event of a run fits `i64`.
+pub const VALUE_MAX: i64 = i64::MAX / crate::workload::EVENTS_MAX as i64;
+
 /// One problem: where, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Problem {
@@ -183,6 +187,29 @@ fn source_group(base: &[Seg], g: &SourceGroup) -> Check {
         fail(join(base, yaml_path!["count"]), "count must be at least 1")?;
     }
     rate(join(base, yaml_path!["rate"]), g.rate)?;
+    // Overflow policy: refuse at load. Every event's |value| is at most
+    // VALUE_MAX, and no run has more than `workload::EVENTS_MAX` events,
+    // so no sum (engine or oracle) can overflow `i64`.
+    let (lo, hi) = match g.values {
+        ValueDist::Constant(v) => (v, v),
+        ValueDist::Uniform(r) => (r.min, r.max),
+    };
+    for (v, field) in [(lo, "min"), (hi, "max")] {
+        if v.unsigned_abs() > VALUE_MAX.unsigned_abs() {
+            let p = match g.values {
+                ValueDist::Constant(_) => yaml_path!["values", "constant"],
+                ValueDist::Uniform(_) => yaml_path!["values", "uniform", field],
+            };
+            fail(
+                join(base, p),
+                format!(
+                    "value {v} is too large: values must be within ±{VALUE_MAX}, so that \
+                     a sum over the most events a run may have ({}) cannot overflow",
+                    crate::workload::EVENTS_MAX
+                ),
+            )?;
+        }
+    }
     if let ValueDist::Uniform(r) = g.values {
         if r.min > r.max {
             fail(
@@ -357,6 +384,19 @@ fn window(p: Vec<Seg>, w: &WindowSpec) -> Check {
             let q = join(&p, yaml_path!["sliding"]);
             positive(join(&q, yaml_path!["size"]), "window size", s.size)?;
             positive(join(&q, yaml_path!["period"]), "window period", s.period)?;
+            if s.period > s.size {
+                // Elements between two windows would be in none: Beam drops
+                // them silently; refusing is the only loss-free choice.
+                return fail(
+                    join(&q, yaml_path!["period"]),
+                    format!(
+                        "sliding window period {} is greater than its size {}: events \
+                         between windows would belong to no window and be lost; \
+                         use a period at most the size",
+                        s.period, s.size
+                    ),
+                );
+            }
             not_negative(join(&q, yaml_path!["offset"]), "window offset", s.offset)
         }
         WindowSpec::Sessions(s) => positive(

@@ -6,6 +6,7 @@
 //! - `check`: matching expected items against outputs;
 //! - `render`: outputs as one-line text or JSON.
 
+mod bounds;
 mod check;
 mod keys;
 mod parse;

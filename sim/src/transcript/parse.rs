@@ -66,6 +66,7 @@ struct TranscriptFields {
 impl<'de> Deserialize<'de> for RawTranscript {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let f = TranscriptFields::deserialize(d)?;
+        super::bounds::check(&f.pipeline.0, &f.steps.0).map_err(de::Error::custom)?;
         Ok(RawTranscript(Transcript {
             name: f.name,
             pipeline: f.pipeline.0,
@@ -199,8 +200,15 @@ impl<'de> Deserialize<'de> for PipelineSpec {
 struct Positive(i64);
 /// An integer ≥ 0 (offsets, delays, allowed lateness).
 struct NonNegative(i64);
-/// Any i64 (times, values).
+/// An integer in ±[`INT_MAX`] (times, values).
 struct Int(i64);
+
+/// The largest magnitude of any transcript integer: 2^53, the integers
+/// JSON readers represent exactly. Sizes, times and values in this range
+/// can be added a few at a time (a time plus a size plus a lateness)
+/// without overflowing `i64`; sums of values are bounded separately
+/// (`super::bounds`).
+pub const INT_MAX: i64 = 1 << 53;
 
 struct IntVisitor {
     min: i64,
@@ -215,6 +223,11 @@ impl Visitor<'_> for IntVisitor {
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
         if v < self.min {
             Err(E::custom(format_args!("expected {}, got {v}", self.what)))
+        } else if !(-INT_MAX..=INT_MAX).contains(&v) {
+            Err(E::custom(format_args!(
+                "expected {} within ±{INT_MAX} (2^53), got {v}",
+                self.what
+            )))
         } else {
             Ok(v)
         }
