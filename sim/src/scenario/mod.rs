@@ -11,6 +11,7 @@
 //! This module does not generate events ([`crate::workload`] does) or give
 //! the network section meaning (the network module does).
 
+pub mod cost;
 mod duration;
 mod expect;
 mod locate;

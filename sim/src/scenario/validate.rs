@@ -21,6 +21,13 @@ pub const PARALLELISM_MAX: u32 = 1024;
 /// (about 1.8e12), so a sum over every event of a run fits `i64`.
 pub const VALUE_MAX: i64 = i64::MAX / crate::workload::EVENTS_MAX as i64;
 
+/// The most keys a scenario may name or count (each key's state and
+/// name are allocated up front).
+pub const KEYS_MAX: u32 = 1_000_000;
+
+/// The most sources, over all groups (each is simulated individually).
+pub const SOURCES_MAX: u64 = 100_000;
+
 /// One problem: where, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Problem {
@@ -51,7 +58,8 @@ pub(crate) fn check(s: &Scenario) -> Check {
     network(s)?;
     pipeline(&s.pipeline)?;
     strategies(&s.strategies)?;
-    thresholds(&[Seg::from("expect")], &s.expect.thresholds())
+    thresholds(&[Seg::from("expect")], &s.expect.thresholds())?;
+    super::cost::check(s)
 }
 
 /// A name that becomes a file or host name (see `names`).
@@ -105,6 +113,14 @@ fn workload(s: &Scenario) -> Check {
     let w = &s.workload;
     match &w.keys {
         KeysSpec::Count(0) => fail(yaml_path!["workload", "keys"], "keys must be at least 1")?,
+        KeysSpec::Count(n) if *n > KEYS_MAX => fail(
+            yaml_path!["workload", "keys"],
+            format!("{n} keys is too many: at most {KEYS_MAX} (lower workload.keys)"),
+        )?,
+        KeysSpec::Names(names) if names.len() > KEYS_MAX as usize => fail(
+            yaml_path!["workload", "keys"],
+            format!("{} key names is too many: at most {KEYS_MAX}", names.len()),
+        )?,
         KeysSpec::Names(names) => {
             unique_names(&[Seg::from("workload"), Seg::from("keys")], "key", names)?
         }
@@ -115,6 +131,19 @@ fn workload(s: &Scenario) -> Check {
             yaml_path!["workload", "sources"],
             "expected at least one source group",
         )?;
+    }
+    let mut total_sources = 0u64;
+    for (i, g) in w.sources.iter().enumerate() {
+        total_sources += u64::from(g.count);
+        if total_sources > SOURCES_MAX {
+            fail(
+                yaml_path!["workload", "sources", i, "count"],
+                format!(
+                    "the groups have {total_sources} sources so far; at most {SOURCES_MAX} \
+                     are allowed in all (lower the count)"
+                ),
+            )?;
+        }
     }
     let mut hosts = BTreeSet::new();
     let mut expected_events = 0.0;
@@ -153,7 +182,7 @@ fn workload(s: &Scenario) -> Check {
 }
 
 /// The mean number of events a group generates (bursts replace the rate).
-fn expected_events_of(g: &SourceGroup, duration: Dur) -> f64 {
+pub(crate) fn expected_events_of(g: &SourceGroup, duration: Dur) -> f64 {
     let secs = |d: Dur| d.ms().max(0) as f64 / 1000.0;
     let mut per_source = g.rate * secs(duration);
     for b in &g.bursts {
@@ -446,6 +475,16 @@ fn pipeline(pl: &PipelineSpec) -> Check {
 fn strategies(ss: &[StrategySpec]) -> Check {
     if ss.is_empty() {
         fail(yaml_path!["strategies"], "expected at least one strategy")?;
+    }
+    if ss.len() > super::cost::STRATEGIES_MAX {
+        fail(
+            yaml_path!["strategies", super::cost::STRATEGIES_MAX],
+            format!(
+                "{} strategies is too many: at most {} may be compared in one scenario",
+                ss.len(),
+                super::cost::STRATEGIES_MAX
+            ),
+        )?;
     }
     let mut seen = BTreeSet::new();
     for (i, s) in ss.iter().enumerate() {
