@@ -426,6 +426,18 @@ fn window(p: Vec<Seg>, w: &WindowSpec) -> Check {
                     ),
                 );
             }
+            let per_element = (s.size.ms() + s.period.ms() - 1) / s.period.ms();
+            let max = tidemark_engine::SLIDING_WINDOWS_PER_ELEMENT_MAX;
+            if per_element as u64 > max {
+                return fail(
+                    join(&q, yaml_path!["period"]),
+                    format!(
+                        "sliding windows of size {} every {} put each event in \
+                         {per_element} windows; at most {max} are allowed (raise the period)",
+                        s.size, s.period
+                    ),
+                );
+            }
             not_negative(join(&q, yaml_path!["offset"]), "window offset", s.offset)
         }
         WindowSpec::Sessions(s) => positive(
