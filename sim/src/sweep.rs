@@ -171,16 +171,22 @@ fn progress_bar(len: u64) -> ProgressBar {
 /// The command that replays `seed`, quoted for a POSIX shell when needed.
 #[must_use]
 pub fn replay_command(path: &Path, seed: u64) -> String {
-    let p = path.display().to_string();
-    let plain = p
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@".contains(c));
-    let quoted = if plain {
-        p
+    let quoted = shell_quote(&path.display().to_string());
+    format!("tidemark replay {quoted} --seed {seed}")
+}
+
+/// `p` as one POSIX shell word: as is when plain, else single-quoted.
+#[must_use]
+pub fn shell_quote(p: &str) -> String {
+    let plain = !p.is_empty()
+        && p
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@".contains(c));
+    if plain {
+        p.to_string()
     } else {
         format!("'{}'", p.replace('\'', r"'\''"))
-    };
-    format!("tidemark replay {quoted} --seed {seed}")
+    }
 }
 
 /// What `sweep` prints for one batch: each failing seed with its first

@@ -70,6 +70,9 @@ pub struct ScenarioReport {
     pub diagram: String,
     /// What the diagram shows (seed, key, windows), one sentence.
     pub diagram_caption: String,
+    /// The `tidemark report` arguments that regenerate this page (scenario
+    /// file, seeds, `--out` when not the default), as the user wrote them.
+    pub regenerate: String,
 }
 
 /// The files of a report set, by path relative to the output directory.
