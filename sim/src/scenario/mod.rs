@@ -1,5 +1,5 @@
-//! Scenarios: the YAML files that say what to simulate (DESIGN.md,
-//! "Scenarios"), their validation, and their JSON Schema.
+//! Scenarios: the YAML files that say what to simulate (README.md and
+//! `tidemark schema`), their validation, and their JSON Schema.
 //!
 //! [`load`] reads a file into a [`Scenario`] or returns one [`InputError`]
 //! at the offending line and column. Parsing is serde_yaml into the types

@@ -1,5 +1,5 @@
 //! Fields that take either a short form (one duration) or a full mapping,
-//! like DESIGN.md's `{fixed: 1m}` next to `{fixed: {size: 1m, offset: 10s}}`.
+//! like the scenarios' `{fixed: 1m}` next to `{fixed: {size: 1m, offset: 10s}}`.
 
 use super::duration::Dur;
 use schemars::gen::SchemaGenerator;

@@ -1,4 +1,4 @@
-//! Windows, triggers and the other per-pipeline spellings of DESIGN.md, with
+//! Windows, triggers and the other per-pipeline spellings of the scenario format (README.md, `tidemark schema`), with
 //! durations that carry units, and their conversion to engine types.
 //!
 //! Enums are written as YAML singleton maps (`{fixed: 1m}`) or bare names
@@ -120,7 +120,7 @@ impl WindowSpec {
     }
 }
 
-/// When a window fires (DESIGN.md's trigger spellings; durations carry units).
+/// When a window fires (Beam-style trigger spellings; durations carry units).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(
     rename_all = "snake_case",

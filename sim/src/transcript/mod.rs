@@ -1,4 +1,4 @@
-//! Transcripts: scripted engine tests in YAML (see DESIGN.md, "Transcripts").
+//! Transcripts: scripted engine tests in YAML (the format is documented on `parse.rs`; examples in engine/tests/transcripts/).
 //!
 //! - `spec`: what a transcript says;
 //! - `parse`: YAML → spec, with file:line:col errors;
