@@ -65,8 +65,21 @@ struct TranscriptFields {
 
 impl<'de> Deserialize<'de> for RawTranscript {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let f = TranscriptFields::deserialize(d)?;
-        super::bounds::check(&f.pipeline.0, &f.steps.0).map_err(de::Error::custom)?;
+        // Through a map visitor so that serde_yaml stamps the bounds error
+        // with the transcript's position.
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TranscriptFields;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a transcript: a mapping with `name`, `pipeline` and `steps`")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TranscriptFields, A::Error> {
+                let f = TranscriptFields::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                super::bounds::check(&f.pipeline.0, &f.steps.0).map_err(de::Error::custom)?;
+                Ok(f)
+            }
+        }
+        let f = d.deserialize_map(V)?;
         Ok(RawTranscript(Transcript {
             name: f.name,
             pipeline: f.pipeline.0,
@@ -766,6 +779,11 @@ impl<'de> Deserialize<'de> for InputSpec {
                 f.write_str("an element: an integer (its time and value) or {key, value, time}")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<InputSpec, E> {
+                if !(-INT_MAX..=INT_MAX).contains(&v) {
+                    return Err(E::custom(format_args!(
+                        "expected an element time within ±{INT_MAX} (2^53), got {v}"
+                    )));
+                }
                 Ok(InputSpec(InputElement {
                     key: DEFAULT_KEY.to_owned(),
                     value: v,
