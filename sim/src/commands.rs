@@ -42,8 +42,8 @@ pub fn run(
 ) -> anyhow::Result<ExitCode> {
     let scenario = load(path)?;
     let seed = seed.unwrap_or(scenario.seed);
-    let (report, sim) =
-        run::run_seed(&scenario, seed).map_err(|e| anyhow::anyhow!(run_error(path, &format!("{e:#}"))))?;
+    let (report, sim) = run::run_seed(&scenario, seed)
+        .map_err(|e| anyhow::anyhow!(run_error(path, &format!("{e:#}"))))?;
     if let Some(dir) = out {
         jsonl::write_outputs(dir, &sim)
             .with_context(|| format!("writing outputs to {}", dir.display()))?;
@@ -61,8 +61,8 @@ pub fn run(
 /// `tidemark replay`.
 pub fn replay(path: &Path, seed: u64) -> anyhow::Result<ExitCode> {
     let scenario = load(path)?;
-    let (report, _) =
-        run::run_seed(&scenario, seed).map_err(|e| anyhow::anyhow!(run_error(path, &format!("{e:#}"))))?;
+    let (report, _) = run::run_seed(&scenario, seed)
+        .map_err(|e| anyhow::anyhow!(run_error(path, &format!("{e:#}"))))?;
     emit(&summary::replay_text(&report, &path.display().to_string()))?;
     Ok(code(report.ok()))
 }

@@ -64,8 +64,9 @@ impl InputError {
             .take_while(|c| c.is_whitespace())
             .any(|c| c == '\t');
         if tab_indented {
-            self.message
-                .push_str(" (hint: this line is indented with a tab; YAML indentation must use spaces)");
+            self.message.push_str(
+                " (hint: this line is indented with a tab; YAML indentation must use spaces)",
+            );
         }
         self
     }

@@ -179,8 +179,7 @@ pub fn replay_command(path: &Path, seed: u64) -> String {
 #[must_use]
 pub fn shell_quote(p: &str) -> String {
     let plain = !p.is_empty()
-        && p
-            .chars()
+        && p.chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@".contains(c));
     if plain {
         p.to_string()

@@ -31,17 +31,59 @@ use tidemark_sim::scenario::{self, cost};
 use tidemark_sim::transcript;
 
 const NAMES: &[&str] = &[
-    "ok", "a.b-c_d", "", "../evil", "/tmp/evil", "\"a\\u0007b\"", "\"a b\"", "-x", ".x", "\"é\"",
-    "engine", "log", "sensors",
+    "ok",
+    "a.b-c_d",
+    "",
+    "../evil",
+    "/tmp/evil",
+    "\"a\\u0007b\"",
+    "\"a b\"",
+    "-x",
+    ".x",
+    "\"é\"",
+    "engine",
+    "log",
+    "sensors",
 ];
 const DURATIONS: &[&str] = &[
-    "0ms", "1ms", "250ms", "1s", "10s", "1m", "5m", "1h", "-1s", "-24000h", "24000h", "24001h",
-    "9223372036854775807ms", "-9223372036854775807ms", "1", "1.5s", "\"\"", "10 s", "null",
+    "0ms",
+    "1ms",
+    "250ms",
+    "1s",
+    "10s",
+    "1m",
+    "5m",
+    "1h",
+    "-1s",
+    "-24000h",
+    "24000h",
+    "24001h",
+    "9223372036854775807ms",
+    "-9223372036854775807ms",
+    "1",
+    "1.5s",
+    "\"\"",
+    "10 s",
+    "null",
 ];
 const INTS: &[&str] = &[
-    "0", "1", "2", "3", "-1", "100", "1024", "1025", "100000", "1000001", "4000000000",
-    "4294967296", "9223372036854775807", "-9223372036854775808", "18446744073709551616",
-    "1844674407370", "1844674407371",
+    "0",
+    "1",
+    "2",
+    "3",
+    "-1",
+    "100",
+    "1024",
+    "1025",
+    "100000",
+    "1000001",
+    "4000000000",
+    "4294967296",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "18446744073709551616",
+    "1844674407370",
+    "1844674407371",
 ];
 const FLOATS: &[&str] = &[
     "0", "0.5", "1", "2", "1.5", "-1", ".nan", ".inf", "-.inf", "1e9", "1e-9", "0.99", "1e300",
@@ -115,7 +157,10 @@ fn random_scenario(rng: &mut ChaCha8Rng) -> String {
     };
     y.push_str(&format!("  keys: {keys}\n  sources:\n"));
     for g in 0..rng.gen_range(1..=3) {
-        y.push_str(&format!("    - name: {}\n", ordinary(rng, &format!("g{g}"), NAMES)));
+        y.push_str(&format!(
+            "    - name: {}\n",
+            ordinary(rng, &format!("g{g}"), NAMES)
+        ));
         y.push_str(&format!("      count: {}\n", ordinary(rng, "2", INTS)));
         y.push_str(&format!("      rate: {}\n", ordinary(rng, "2", FLOATS)));
         if rng.gen_bool(0.5) {
@@ -180,10 +225,16 @@ fn random_scenario(rng: &mut ChaCha8Rng) -> String {
         ));
     }
     if rng.gen_bool(0.15) {
-        y.push_str(&format!("  log: {{partitions: {}}}\n", ordinary(rng, "2", INTS)));
+        y.push_str(&format!(
+            "  log: {{partitions: {}}}\n",
+            ordinary(rng, "2", INTS)
+        ));
     }
     y.push_str("pipeline:\n");
-    y.push_str(&format!("  window: {}\n", ordinary(rng, "{fixed: 1s}", WINDOWS)));
+    y.push_str(&format!(
+        "  window: {}\n",
+        ordinary(rng, "{fixed: 1s}", WINDOWS)
+    ));
     y.push_str(&format!(
         "  watermark: {}\n",
         ordinary(rng, "{bounded_out_of_orderness: 1s}", WATERMARKS)
@@ -204,7 +255,12 @@ fn random_scenario(rng: &mut ChaCha8Rng) -> String {
             ordinary(rng, "default", TRIGGERS),
             pick(
                 rng,
-                &["discarding", "accumulating", "accumulating_and_retracting", "bogus"]
+                &[
+                    "discarding",
+                    "accumulating",
+                    "accumulating_and_retracting",
+                    "bogus"
+                ]
             )
         ));
     }
@@ -322,7 +378,10 @@ fn scenario_case(stats: &mut Stats, text: &str, run_budget: &mut u64) {
     let c = cost::estimate(&s);
     assert!(c.engine_work <= cost::ENGINE_WORK_MAX, "{c:?}\n{text}");
     assert!(c.wire_messages <= cost::WIRE_MESSAGES_MAX, "{c:?}\n{text}");
-    assert!(c.network_steps() <= cost::NETWORK_STEPS_MAX, "{c:?}\n{text}");
+    assert!(
+        c.network_steps() <= cost::NETWORK_STEPS_MAX,
+        "{c:?}\n{text}"
+    );
     // Run only what is cheap, so the bounded run stays short on any machine.
     let cheap = c.events <= 2_000.0 && c.network_steps() <= 200_000.0 && c.engine_work <= 50_000.0;
     if *run_budget == 0 || !cheap {
@@ -404,10 +463,20 @@ fn env_u64(name: &str, default: u64) -> u64 {
 #[test]
 fn bounded_fuzz_never_panics_and_stays_within_budget() {
     let stats = fuzz(600, 0, 12);
-    assert!(stats.panics.is_empty(), "panicking inputs: {:?}", stats.panics);
+    assert!(
+        stats.panics.is_empty(),
+        "panicking inputs: {:?}",
+        stats.panics
+    );
     // The generator must reach past the first check, or it tests nothing.
-    assert!(stats.scenarios_refused > 0 && stats.scenarios_accepted > 0, "{stats:?}");
-    assert!(stats.transcripts_refused > 0 && stats.transcripts_run > 0, "{stats:?}");
+    assert!(
+        stats.scenarios_refused > 0 && stats.scenarios_accepted > 0,
+        "{stats:?}"
+    );
+    assert!(
+        stats.transcripts_refused > 0 && stats.transcripts_run > 0,
+        "{stats:?}"
+    );
 }
 
 #[test]
@@ -417,5 +486,9 @@ fn long_fuzz() {
     let seed = env_u64("TIDEMARK_FUZZ_SEED", 1);
     let stats = fuzz(cases, seed, env_u64("TIDEMARK_FUZZ_RUNS", 500));
     eprintln!("fuzz: {cases} inputs, seed {seed}: {stats:#?}");
-    assert!(stats.panics.is_empty(), "panicking inputs: {:?}", stats.panics);
+    assert!(
+        stats.panics.is_empty(),
+        "panicking inputs: {:?}",
+        stats.panics
+    );
 }

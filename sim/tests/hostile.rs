@@ -14,10 +14,7 @@ fn corpus() -> PathBuf {
 
 /// A fresh, empty directory for one case.
 fn scratch(label: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "tidemark-hostile-{}-{label}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("tidemark-hostile-{}-{label}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     dir
@@ -97,11 +94,7 @@ fn every_corpus_case_exits_as_its_table_says() {
             let written: Vec<_> = std::fs::read_dir(&tmp)
                 .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
                 .unwrap_or_default();
-            assert!(
-                written.is_empty(),
-                "cases.tsv:{}: wrote {written:?}",
-                n + 1
-            );
+            assert!(written.is_empty(), "cases.tsv:{}: wrote {written:?}", n + 1);
         }
         let _ = std::fs::remove_dir_all(&tmp);
         cases += 1;
@@ -119,7 +112,11 @@ fn valid() -> String {
 #[test]
 fn huge_names_and_strategy_counts_are_refused_at_the_field() {
     let tmp = scratch("generated");
-    let long = valid().replacen("name: hostile", &format!("name: {}", "x".repeat(100_000)), 1);
+    let long = valid().replacen(
+        "name: hostile",
+        &format!("name: {}", "x".repeat(100_000)),
+        1,
+    );
     std::fs::write(tmp.join("long.yaml"), long).expect("write");
     let out = tidemark(&["run".into(), "long.yaml".into()], &tmp, None);
     check(
@@ -152,11 +149,7 @@ fn huge_names_and_strategy_counts_are_refused_at_the_field() {
 #[test]
 fn a_scenario_read_from_a_pipe_still_runs() {
     let tmp = scratch("pipe");
-    let out = tidemark(
-        &["run".into(), "/dev/stdin".into()],
-        &tmp,
-        Some(&valid()),
-    );
+    let out = tidemark(&["run".into(), "/dev/stdin".into()], &tmp, Some(&valid()));
     check("run /dev/stdin", &out, 0, "");
     let _ = std::fs::remove_dir_all(&tmp);
 }
@@ -192,12 +185,22 @@ fn the_repository_stands_alone() {
     // `cargo test` (the README's command) must test every crate, and CI
     // must run exactly that command.
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
-    assert!(!manifest.contains("\ndefault-members"), "default-members narrows `cargo test`");
+    assert!(
+        !manifest.contains("\ndefault-members"),
+        "default-members narrows `cargo test`"
+    );
     let ci = std::fs::read_to_string(root.join(".ci/run")).expect(".ci/run");
-    assert!(ci.lines().any(|l| l == "cargo test"), ".ci/run must run `cargo test`");
+    assert!(
+        ci.lines().any(|l| l == "cargo test"),
+        ".ci/run must run `cargo test`"
+    );
     // No doc or schema points at a design document outside the repository.
     let needle = concat!("DESIGN", ".md");
-    let mut stack = vec![root.join("engine"), root.join("sim"), root.join("scenarios")];
+    let mut stack = vec![
+        root.join("engine"),
+        root.join("sim"),
+        root.join("scenarios"),
+    ];
     stack.extend(["README.md", "ARCHITECTURE.md"].map(|f| root.join(f)));
     while let Some(p) = stack.pop() {
         if p.is_dir() {

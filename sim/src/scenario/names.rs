@@ -53,7 +53,10 @@ fn check_chars(what: &str, name: &str, max: usize) -> Result<(), String> {
         ));
     }
     if name.starts_with('.') || name.starts_with('-') {
-        return Err(format!("{what} `{name}` starts with `{}`; {rule}", &name[..1]));
+        return Err(format!(
+            "{what} `{name}` starts with `{}`; {rule}",
+            &name[..1]
+        ));
     }
     Ok(())
 }
