@@ -339,6 +339,8 @@ struct Stats {
     scenarios_accepted: u64,
     scenarios_run: u64,
     runs_stopped_with_error: u64,
+    /// The first few such errors, for the report (each is exit 2).
+    run_errors: Vec<String>,
     transcript_files: u64,
     transcripts_refused: u64,
     transcripts_run: u64,
@@ -391,7 +393,14 @@ fn scenario_case(stats: &mut Stats, text: &str, run_budget: &mut u64) {
     stats.scenarios_run += 1;
     match catch_unwind(AssertUnwindSafe(|| tidemark_sim::run::run_seed(&s, 1))) {
         Err(_) => keep(stats, "scenario-run", text),
-        Ok(Err(_)) => stats.runs_stopped_with_error += 1,
+        Ok(Err(e)) => {
+            stats.runs_stopped_with_error += 1;
+            if stats.run_errors.len() < 5 {
+                let mut e = format!("{e:#}");
+                e.truncate(300);
+                stats.run_errors.push(e);
+            }
+        }
         Ok(Ok(_)) => {}
     }
 }
