@@ -43,6 +43,10 @@ pub fn shipped_scenarios(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 /// the staleness test).
 pub const USER_REPORT_DIR: &str = "tidemark-reports";
 
+/// The most seeds one report aggregates: its figures are medians over
+/// seeds kept in memory, unlike `sweep`, which streams.
+pub const REPORT_SEEDS_MAX: u64 = 10_000;
+
 /// Runs the reports for `paths` (all shipped scenarios when empty) over
 /// `seeds`, writes them to `out` and prints the summary table. Without
 /// `out`: [`REPORT_DIR`] for the shipped set, [`USER_REPORT_DIR`] for
@@ -54,6 +58,14 @@ pub fn run(paths: &[PathBuf], seeds: Range<u64>, out: Option<&Path>) -> anyhow::
         (paths.to_vec(), USER_REPORT_DIR)
     };
     let out = out.unwrap_or(Path::new(default_out));
+    let n = seeds.end - seeds.start;
+    anyhow::ensure!(
+        n <= REPORT_SEEDS_MAX,
+        "--seeds {}..{} is {n} seeds; a report aggregates at most {REPORT_SEEDS_MAX} \
+         (use `tidemark sweep` to check more seeds)",
+        seeds.start,
+        seeds.end
+    );
     let scenarios = paths
         .iter()
         .map(|p| crate::scenario::load(p).map_err(anyhow::Error::from))
