@@ -396,9 +396,15 @@ fn scenario_case(stats: &mut Stats, text: &str, run_budget: &mut u64) {
         Ok(Err(e)) => {
             stats.runs_stopped_with_error += 1;
             if stats.run_errors.len() < 5 {
+                let kept = std::env::temp_dir().join(format!(
+                    "tidemark-fuzz-run-error-{}-{}.yaml",
+                    std::process::id(),
+                    stats.run_errors.len()
+                ));
+                let _ = std::fs::write(&kept, text);
                 let mut e = format!("{e:#}");
                 e.truncate(300);
-                stats.run_errors.push(e);
+                stats.run_errors.push(format!("{}: {e}", kept.display()));
             }
         }
         Ok(Ok(_)) => {}
