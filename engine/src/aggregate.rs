@@ -5,7 +5,7 @@ use std::fmt;
 /// What a pane computes over its elements' values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Aggregate {
-    /// Sum of values (wrapping on i64 overflow, so it stays associative).
+    /// Sum of values; never wraps (engine/README.md, "Overflow").
     Sum,
     /// Number of elements.
     Count,
@@ -53,6 +53,21 @@ impl fmt::Display for Aggregate {
     }
 }
 
+/// Adds two partial sums exactly. Sums are `i64` and never wrap: a wrapped
+/// sum would be silently wrong, and an oracle wrapping the same way would
+/// agree with it. Tidemark's loaders refuse, at load, any scenario or
+/// transcript whose worst-case sum could overflow (engine/README.md,
+/// "Overflow"), so for them this cannot fail; a library caller that feeds
+/// such values anyway gets a panic naming the overflow, never a wrong pane.
+#[inline]
+#[must_use]
+pub(crate) fn sum(a: i64, b: i64) -> i64 {
+    match a.checked_add(b) {
+        Some(s) => s,
+        None => panic!("sum overflow: {a} + {b} does not fit i64 (refuse such values at load)"),
+    }
+}
+
 /// An accumulator, which is also a pane's value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AggValue {
@@ -80,12 +95,12 @@ impl AggValue {
     #[inline]
     pub fn add(&mut self, v: i64) {
         match self {
-            AggValue::Sum(s) => *s = s.wrapping_add(v),
+            AggValue::Sum(s) => *s = sum(*s, v),
             AggValue::Count(c) => *c += 1,
             AggValue::Min(m) => *m = Some(m.map_or(v, |m| m.min(v))),
             AggValue::Max(m) => *m = Some(m.map_or(v, |m| m.max(v))),
             AggValue::Mean { sum, count } => {
-                *sum = sum.wrapping_add(v);
+                *sum = self::sum(*sum, v);
                 *count += 1;
             }
             AggValue::Collect(vs) => vs.push(v),
@@ -95,12 +110,12 @@ impl AggValue {
     /// Folds another accumulator of the same kind in (session merges).
     pub fn merge(&mut self, other: &AggValue) {
         match (self, other) {
-            (AggValue::Sum(a), AggValue::Sum(b)) => *a = a.wrapping_add(*b),
+            (AggValue::Sum(a), AggValue::Sum(b)) => *a = sum(*a, *b),
             (AggValue::Count(a), AggValue::Count(b)) => *a += b,
             (AggValue::Min(a), AggValue::Min(b)) => *a = min_opt(*a, *b),
             (AggValue::Max(a), AggValue::Max(b)) => *a = max_opt(*a, *b),
             (AggValue::Mean { sum, count }, AggValue::Mean { sum: s2, count: c2 }) => {
-                *sum = sum.wrapping_add(*s2);
+                *sum = self::sum(*sum, *s2);
                 *count += c2;
             }
             (AggValue::Collect(a), AggValue::Collect(b)) => a.extend_from_slice(b),
@@ -178,5 +193,18 @@ impl fmt::Display for AggValue {
                 write!(f, "{vs:?}")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod overflow_tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "sum overflow")]
+    fn an_overflowing_sum_panics_instead_of_wrapping() {
+        let mut acc = Aggregate::Sum.empty();
+        acc.add(i64::MAX);
+        acc.add(1);
     }
 }

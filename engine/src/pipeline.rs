@@ -122,6 +122,20 @@ pub enum ConfigError {
         /// Windows per element, `ceil(size / period)`.
         per_element: u64,
     },
+    /// Sliding windows with gaps between them (`period > size`): elements
+    /// in a gap would belong to no window. Beam allows it and drops them
+    /// silently; Tidemark refuses the configuration instead.
+    #[error(
+        "sliding window period {period} is greater than its size {size}: elements between \
+         windows would belong to no window and be lost; use a period at most the size \
+         (or fixed windows with gaps filtered upstream)"
+    )]
+    SlidingGaps {
+        /// The window size.
+        size: i64,
+        /// The period, greater than the size.
+        period: i64,
+    },
     /// Negative allowed lateness.
     #[error("allowed_lateness must not be negative, got {0}")]
     NegativeLateness(i64),
@@ -159,6 +173,12 @@ impl Pipeline {
                 positive("period", period)?;
                 if offset.0 < 0 {
                     return Err(ConfigError::NegativeOffset(offset.0));
+                }
+                if period.0 > size.0 {
+                    return Err(ConfigError::SlidingGaps {
+                        size: size.0,
+                        period: period.0,
+                    });
                 }
                 let per_element = (size.0 as i128 + period.0 as i128 - 1) / period.0 as i128;
                 if per_element > i128::from(SLIDING_WINDOWS_PER_ELEMENT_MAX) {

@@ -94,8 +94,9 @@ pub enum WindowFn {
     Sliding {
         /// Window length, > 0.
         size: Duration,
-        /// Distance between window starts, 0 < period ≤ size... or larger
-        /// (then some times fall in no window, as in Beam).
+        /// Distance between window starts, 0 < period ≤ size. A larger
+        /// period would leave times in no window (Beam allows it and drops
+        /// them); `Pipeline::validate` refuses it so nothing is lost.
         period: Duration,
         /// Phase, reduced modulo `period`.
         offset: Duration,

@@ -1,4 +1,4 @@
-//! The worked example from DESIGN.md's "Transcripts" section, driven through
+//! The worked transcript example (engine/tests/transcripts/), driven through
 //! the public API, so the engine's core path is checked without the sim.
 
 use tidemark_engine::{

@@ -96,8 +96,11 @@ pub enum Command {
         #[arg(long, default_value = "0..8", value_parser = crate::sweep::parse_seeds)]
         seeds: std::ops::Range<u64>,
         /// Directory the reports are written to (created if missing).
-        #[arg(long, default_value = "reports")]
-        out: PathBuf,
+        /// Default: `reports` for the shipped set (no SCENARIO given),
+        /// `tidemark-reports` for named scenarios, so a user's report
+        /// never overwrites the shipped ones.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Print the JSON Schema of the scenario format, for editors.
     Schema,
@@ -132,7 +135,7 @@ pub fn main() -> ExitCode {
             scenarios,
             seeds,
             out,
-        }) => crate::report::cli::run(&scenarios, seeds, &out),
+        }) => crate::report::cli::run(&scenarios, seeds, out.as_deref()),
         // The main job: every shipped scenario on the default seeds.
         Some(Command::Run {
             scenario,

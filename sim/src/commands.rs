@@ -44,7 +44,8 @@ pub fn run(
 ) -> anyhow::Result<ExitCode> {
     let scenario = load(path)?;
     let seed = seed.unwrap_or(scenario.seed);
-    let (report, sim) = run::run_seed(&scenario, seed)?;
+    let (report, sim) = run::run_seed(&scenario, seed)
+        .map_err(|e| anyhow::anyhow!(run_error(path, &format!("{e:#}"))))?;
     if let Some(dir) = out {
         jsonl::write_outputs(dir, &sim)
             .with_context(|| format!("writing outputs to {}", dir.display()))?;
@@ -62,12 +63,16 @@ pub fn run(
 /// `tidemark replay`.
 pub fn replay(path: &Path, seed: u64) -> anyhow::Result<ExitCode> {
     let scenario = load(path)?;
-    let (report, _) = run::run_seed(&scenario, seed)?;
+    let (report, _) = run::run_seed(&scenario, seed)
+        .map_err(|e| anyhow::anyhow!(run_error(path, &format!("{e:#}"))))?;
     emit(&summary::replay_text(&report, &path.display().to_string()))?;
     Ok(code(report.ok()))
 }
 
-/// `tidemark sweep`.
+/// `tidemark sweep`. Seeds stream in batches: failures print as each
+/// batch finishes, and memory does not grow with the range. A seed that
+/// cannot run at all (a limit or horizon hit) is bad input, exit 2, not a
+/// failed seed.
 pub fn sweep(
     path: &Path,
     seeds: &str,
@@ -76,36 +81,78 @@ pub fn sweep(
     format: Format,
     out: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let scenario = load(path)?;
     let range = sweep::parse_seeds(seeds).map_err(anyhow::Error::msg)?;
     let shard = shard
         .map(sweep::parse_shard)
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    let seeds = sweep::shard_seeds(range.clone(), shard);
-    let results = sweep::sweep(&scenario, &seeds, jobs)?;
-    // The machine-readable result fingerprints the scenario's bytes, so
-    // `merge` can tell shards of an edited scenario apart.
-    let result = (format == Format::Json || out.is_some())
-        .then(|| -> anyhow::Result<SweepSummary> {
-            let bytes = std::fs::read(path).map_err(|e| InputError::io(path, &e))?;
-            let mut s = SweepSummary::new(path, &scenario.name, &bytes, range, shard);
-            for (seed, r) in &results {
-                s.add(*seed, r);
+    if let Some(j) = jobs {
+        sweep::check_jobs(j).map_err(anyhow::Error::msg)?;
+    }
+    let scenario = load(path)?;
+    let len = shard.map_or(Some(range.end - range.start), |s| {
+        Some((range.end - range.start).div_ceil(s.count))
+    });
+    // The machine-readable result keeps only failures, so it stays small
+    // however many seeds stream past; it fingerprints the scenario's bytes,
+    // so `merge` can tell shards of an edited scenario apart.
+    let mut result = if format == Format::Json || out.is_some() {
+        let bytes = std::fs::read(path).map_err(|e| InputError::io(path, &e))?;
+        Some(SweepSummary::new(
+            path,
+            &scenario.name,
+            &bytes,
+            range.clone(),
+            shard,
+        ))
+    } else {
+        None
+    };
+    let (mut failed, mut total) = (0u64, 0u64);
+    let mut error: Option<String> = None;
+    let mut printed = Ok(());
+    sweep::sweep_batches(
+        &scenario,
+        sweep::shard_seeds(range, shard),
+        len,
+        jobs,
+        |batch| {
+            if let Some((seed, e)) = sweep::first_error(batch) {
+                error = Some(run_error(path, &format!("seed {seed}: {e}")));
+                return false;
             }
-            Ok(s)
-        })
-        .transpose()?;
+            if let Some(result) = result.as_mut() {
+                for (seed, r) in batch {
+                    result.add(*seed, r);
+                }
+            }
+            let mut text = String::new();
+            failed += sweep::render_failures(path, batch, &mut text);
+            total += batch.len() as u64;
+            if format == Format::Table {
+                printed = emit(&text);
+            }
+            printed.is_ok()
+        },
+    )?;
+    printed?;
+    if let Some(e) = error {
+        anyhow::bail!(e);
+    }
     if let (Some(file), Some(result)) = (out, &result) {
         std::fs::write(file, result.to_json()?)
             .with_context(|| format!("writing the sweep result to {}", file.display()))?;
     }
-    let (text, failed) = sweep::render(path, &results);
     match (format, &result) {
         (Format::Json, Some(result)) => emit(&result.to_json()?)?,
-        _ => emit(&text)?,
+        _ => emit(&sweep::render_total(failed, total))?,
     }
     Ok(code(failed == 0))
+}
+
+/// A run that could not complete, with the scenario file it came from.
+fn run_error(path: &Path, message: &str) -> String {
+    format!("{}: {message}", path.display())
 }
 
 /// `tidemark merge`.
@@ -130,7 +177,9 @@ pub fn merge(files: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> {
 /// `tidemark shrink`.
 pub fn shrink(path: &Path, seed: u64, out: &Path) -> anyhow::Result<ExitCode> {
     let scenario = load(path)?;
-    let Some(shrunk) = shrink::shrink(&scenario, seed)? else {
+    let shrunk = shrink::shrink(&scenario, seed)
+        .map_err(|e| anyhow::anyhow!(run_error(path, &format!("{e:#}"))))?;
+    let Some(shrunk) = shrunk else {
         println!("seed {seed} passes every expected check: nothing to shrink");
         return Ok(ExitCode::SUCCESS);
     };

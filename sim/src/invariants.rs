@@ -831,9 +831,11 @@ mod engine_agreement {
                 period: d(5),
                 offset: d(0),
             },
+            // period == size: the widest period allowed (a gap, period >
+            // size, is refused by `Pipeline::validate`).
             WindowFn::Sliding {
-                size: d(5),
-                period: d(10),
+                size: d(7),
+                period: d(7),
                 offset: d(2),
             },
             WindowFn::Sessions { gap: d(6) },

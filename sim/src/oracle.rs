@@ -261,10 +261,20 @@ fn fold_groups(rows: &[(Key, Window, i64, u64)], aggregate: Aggregate) -> Result
     out
 }
 
+/// `a + b`, exactly. The oracle never wraps (a wrapped truth would agree
+/// with a wrapped engine); the loaders refuse any input whose worst-case
+/// sum could overflow, so this cannot fail on loaded scenarios.
+fn exact(a: i64, b: i64) -> i64 {
+    match a.checked_add(b) {
+        Some(s) => s,
+        None => panic!("oracle sum overflow: {a} + {b} (the loader's value bound was bypassed)"),
+    }
+}
+
 /// The aggregate of `values`, written out from each definition.
 #[must_use]
 pub fn fold(values: &[i64], aggregate: Aggregate) -> AggValue {
-    let sum = values.iter().fold(0i64, |a, v| a.wrapping_add(*v));
+    let sum = values.iter().fold(0i64, |a, v| exact(a, *v));
     let count = values.len() as u64;
     match aggregate {
         Aggregate::Sum => AggValue::Sum(sum),
@@ -289,13 +299,13 @@ pub fn combine(a: &AggValue, b: &AggValue) -> Option<AggValue> {
         (x, y) => x.or(y),
     };
     Some(match (a, b) {
-        (AggValue::Sum(x), AggValue::Sum(y)) => AggValue::Sum(x.wrapping_add(*y)),
+        (AggValue::Sum(x), AggValue::Sum(y)) => AggValue::Sum(exact(*x, *y)),
         (AggValue::Count(x), AggValue::Count(y)) => AggValue::Count(x + y),
         (AggValue::Min(x), AggValue::Min(y)) => AggValue::Min(opt(*x, *y, i64::min)),
         (AggValue::Max(x), AggValue::Max(y)) => AggValue::Max(opt(*x, *y, i64::max)),
         (AggValue::Mean { sum: s1, count: c1 }, AggValue::Mean { sum: s2, count: c2 }) => {
             AggValue::Mean {
-                sum: s1.wrapping_add(*s2),
+                sum: exact(*s1, *s2),
                 count: c1 + c2,
             }
         }

@@ -213,7 +213,9 @@ pub fn write_regression(
 ) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut s = shrunk.scenario.clone();
-    let stem = format!("{}-seed{seed}", s.name);
+    // The name passed validation at load; re-checked here because it
+    // becomes a file name, which must stay inside `dir`.
+    let stem = format!("{}-seed{seed}", crate::scenario::names::file_stem(&s.name)?);
     let path = dir.join(format!("{stem}.yaml"));
     s.seed = seed;
     s.name = stem;

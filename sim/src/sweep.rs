@@ -62,45 +62,97 @@ pub fn parse_shard(text: &str) -> Result<Shard, String> {
 }
 
 /// The seeds of `range` this shard runs: positions K-1, K-1+N, K-1+2N, …
-#[must_use]
-pub fn shard_seeds(range: Range<u64>, shard: Option<Shard>) -> Vec<u64> {
+/// An iterator, never a list: `0..18446744073709551615` must not allocate.
+pub fn shard_seeds(range: Range<u64>, shard: Option<Shard>) -> impl Iterator<Item = u64> {
     let Shard { index, count } = shard.unwrap_or(Shard { index: 1, count: 1 });
-    range
-        .skip((index - 1) as usize)
-        .step_by(count as usize)
-        .collect()
+    // K-1 < N, and a step larger than usize can hold leaves one seed.
+    let skip = usize::try_from(index - 1).unwrap_or(usize::MAX);
+    let step = usize::try_from(count).unwrap_or(usize::MAX);
+    range.skip(skip).step_by(step)
 }
 
 /// One seed's result: its report, or the error that stopped it.
 pub type SeedResult = (u64, Result<SeedReport, String>);
 
-/// Runs every seed on `jobs` threads (all cores when `None`), sorted by seed.
+/// The most threads `--jobs` may ask for.
+pub const JOBS_MAX: usize = 1024;
+
+/// Seeds run per batch: enough to keep every thread busy, few enough that
+/// a batch's reports fit in memory whatever the seed range.
+const BATCH: usize = 4096;
+
+/// Checks `--jobs`: between 1 and [`JOBS_MAX`].
+pub fn check_jobs(jobs: usize) -> Result<usize, String> {
+    if jobs == 0 || jobs > JOBS_MAX {
+        return Err(format!(
+            "--jobs must be between 1 and {JOBS_MAX}, got {jobs} (default: one per core)"
+        ));
+    }
+    Ok(jobs)
+}
+
+/// Runs `seeds` on `jobs` threads (all cores when `None`) in batches, and
+/// hands each batch's results to `each`, sorted by seed, so output never
+/// depends on which thread finished first. Memory stays bounded by one
+/// batch whatever the range. `each` returns false to stop early.
+pub fn sweep_batches(
+    scenario: &Scenario,
+    seeds: impl Iterator<Item = u64>,
+    len: Option<u64>,
+    jobs: Option<usize>,
+    mut each: impl FnMut(&[SeedResult]) -> bool,
+) -> anyhow::Result<()> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = jobs {
+        pool = pool.num_threads(check_jobs(jobs).map_err(anyhow::Error::msg)?);
+    }
+    let pool = pool
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the sweep's threads (lower --jobs): {e}"))?;
+    let bar = progress_bar(len.unwrap_or(0));
+    let mut seeds = seeds.peekable();
+    while seeds.peek().is_some() {
+        let batch: Vec<u64> = seeds.by_ref().take(BATCH).collect();
+        let mut results: Vec<SeedResult> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|&seed| {
+                    let result = run_seed(scenario, seed)
+                        .map(|(r, _)| r)
+                        .map_err(|e| format!("{e:#}"));
+                    bar.inc(1);
+                    (seed, result)
+                })
+                .collect()
+        });
+        results.sort_by_key(|(seed, _)| *seed);
+        if !each(&results) {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    Ok(())
+}
+
+/// Runs every seed and returns every result, sorted by seed (for tests
+/// and short ranges; the CLI streams with [`sweep_batches`]).
 pub fn sweep(
     scenario: &Scenario,
     seeds: &[u64],
     jobs: Option<usize>,
 ) -> anyhow::Result<Vec<SeedResult>> {
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(jobs) = jobs {
-        pool = pool.num_threads(jobs.max(1));
-    }
-    let pool = pool.build()?;
-    let bar = progress_bar(seeds.len() as u64);
-    let mut results: Vec<SeedResult> = pool.install(|| {
-        seeds
-            .par_iter()
-            .map(|&seed| {
-                let result = run_seed(scenario, seed)
-                    .map(|(r, _)| r)
-                    .map_err(|e| format!("{e:#}"));
-                bar.inc(1);
-                (seed, result)
-            })
-            .collect()
-    });
-    bar.finish_and_clear();
-    results.sort_by_key(|(seed, _)| *seed);
-    Ok(results)
+    let mut all = Vec::new();
+    sweep_batches(
+        scenario,
+        seeds.iter().copied(),
+        Some(seeds.len() as u64),
+        jobs,
+        |batch| {
+            all.extend_from_slice(batch);
+            true
+        },
+    )?;
+    Ok(all)
 }
 
 fn progress_bar(len: u64) -> ProgressBar {
@@ -119,51 +171,75 @@ fn progress_bar(len: u64) -> ProgressBar {
 /// The command that replays `seed`, quoted for a POSIX shell when needed.
 #[must_use]
 pub fn replay_command(path: &Path, seed: u64) -> String {
-    let p = path.display().to_string();
-    let plain = p
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@".contains(c));
-    let quoted = if plain {
-        p
-    } else {
-        format!("'{}'", p.replace('\'', r"'\''"))
-    };
+    let quoted = shell_quote(&path.display().to_string());
     format!("tidemark replay {quoted} --seed {seed}")
 }
 
-/// What `sweep` prints: each failing seed with its first failure and its
-/// replay command, then the count. Also returns how many seeds failed.
+/// `p` as one POSIX shell word: as is when plain, else single-quoted.
 #[must_use]
-pub fn render(path: &Path, results: &[SeedResult]) -> (String, usize) {
-    let mut out = String::new();
+pub fn shell_quote(p: &str) -> String {
+    let plain = !p.is_empty()
+        && p.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@".contains(c));
+    if plain {
+        p.to_string()
+    } else {
+        format!("'{}'", p.replace('\'', r"'\''"))
+    }
+}
+
+/// What `sweep` prints for one batch: each failing seed with its first
+/// failure and its replay command. Returns how many failed. Seeds that
+/// could not run at all are not failures; see [`first_error`].
+pub fn render_failures(path: &Path, results: &[SeedResult], out: &mut String) -> u64 {
     let mut failed = 0;
     for (seed, result) in results {
-        let first = match result {
-            Ok(report) if report.ok() => continue,
-            Ok(report) => {
-                let extra = report.failures.len() - 1;
-                let more = if extra > 0 {
-                    format!(" (+{extra} more)")
-                } else {
-                    String::new()
-                };
-                format!("{}{more}", report.failures[0])
-            }
-            Err(e) => format!("error: {e}"),
+        let Ok(report) = result else { continue };
+        if report.ok() {
+            continue;
+        }
+        let extra = report.failures.len() - 1;
+        let more = if extra > 0 {
+            format!(" (+{extra} more)")
+        } else {
+            String::new()
         };
         failed += 1;
         let _ = writeln!(
             out,
-            "seed {seed}: {first}\n  {}",
+            "seed {seed}: {}{more}\n  {}",
+            report.failures[0],
             replay_command(path, *seed)
         );
     }
-    let total = results.len();
+    failed
+}
+
+/// The first seed of `results` that could not run, with its error: a
+/// problem with the input or a limit, not a failed check (exit 2).
+#[must_use]
+pub fn first_error(results: &[SeedResult]) -> Option<(u64, &str)> {
+    results
+        .iter()
+        .find_map(|(seed, r)| r.as_ref().err().map(|e| (*seed, e.as_str())))
+}
+
+/// The closing line: how many seeds passed or failed.
+#[must_use]
+pub fn render_total(failed: u64, total: u64) -> String {
     if failed == 0 {
-        let _ = writeln!(out, "all {total} seeds passed");
+        format!("all {total} seeds passed\n")
     } else {
-        let _ = writeln!(out, "{failed} of {total} seeds failed");
+        format!("{failed} of {total} seeds failed\n")
     }
+}
+
+/// Everything `sweep` prints for `results` at once, and the failure count.
+#[must_use]
+pub fn render(path: &Path, results: &[SeedResult]) -> (String, u64) {
+    let mut out = String::new();
+    let failed = render_failures(path, results, &mut out);
+    out.push_str(&render_total(failed, results.len() as u64));
     (out, failed)
 }
 
@@ -179,8 +255,15 @@ mod tests {
         assert!(parse_seeds("5..5").is_err());
         assert!(parse_seeds("a..b").is_err());
         let shard = parse_shard("2/3").ok();
-        assert_eq!(shard_seeds(0..10, shard), vec![1, 4, 7]);
-        assert_eq!(shard_seeds(0..3, None), vec![0, 1, 2]);
+        assert_eq!(shard_seeds(0..10, shard).collect::<Vec<_>>(), vec![1, 4, 7]);
+        assert_eq!(shard_seeds(0..3, None).collect::<Vec<_>>(), vec![0, 1, 2]);
+        // The whole u64 range is an iterator, not a list.
+        let mut all = shard_seeds(0..u64::MAX, parse_shard("3/4").ok());
+        assert_eq!(all.next(), Some(2));
+        assert_eq!(all.next(), Some(6));
+        assert!(check_jobs(100_000).is_err());
+        assert!(check_jobs(0).is_err());
+        assert_eq!(check_jobs(4), Ok(4));
         assert!(parse_shard("0/3").is_err());
         assert!(parse_shard("4/3").is_err());
     }

@@ -102,6 +102,14 @@ impl JsonSchema for Ticks {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Dur(pub i64);
 
+/// The largest duration, either sign, any field may hold: 1,000 days.
+/// Every time-valued field (durations, offsets, clock skews, timeouts) is
+/// within ±`DUR_MS_MAX`, so the few of them that are ever added together
+/// (a send time plus a skew plus a latency plus a lateness…) stay far from
+/// `i64` overflow; what a scenario can afford to *simulate* is bounded
+/// separately by the cost estimate (`crate::cost`).
+pub const DUR_MS_MAX: i64 = 1_000 * 24 * 3_600_000;
+
 /// The units, longest suffix first so `ms` is not read as `m`.
 const UNITS: [(&str, i64); 4] = [("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)];
 
@@ -138,9 +146,18 @@ impl Dur {
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(expected());
         }
-        let overflow = || format!("duration `{text}` is too long (at most {}ms)", i64::MAX);
+        let overflow = || {
+            format!(
+                "duration `{text}` is too long: durations are at most {}h \
+                 (1,000 days) either way",
+                DUR_MS_MAX / 3_600_000
+            )
+        };
         let n: i64 = digits.parse().map_err(|_| overflow())?;
-        let ms = n.checked_mul(factor).ok_or_else(overflow)?;
+        let ms = n
+            .checked_mul(factor)
+            .filter(|ms| *ms <= DUR_MS_MAX)
+            .ok_or_else(overflow)?;
         Ok(Dur(if negative { -ms } else { ms }))
     }
 }
@@ -192,7 +209,9 @@ impl JsonSchema for Dur {
         Schema::Object(SchemaObject {
             metadata: Some(Box::new(Metadata {
                 description: Some(
-                    "An integer with a unit: ms, s, m or h (e.g. 250ms, 10s, 5m, 1h).".into(),
+                    "An integer with a unit: ms, s, m or h (e.g. 250ms, 10s, 5m, 1h); \
+                     at most 24000h (1,000 days) either way."
+                        .into(),
                 ),
                 ..Metadata::default()
             })),
@@ -243,6 +262,10 @@ mod tests {
         let err = Dur::parse("99999999999999999h").unwrap_err();
         assert!(err.contains("too long"), "{err}");
         assert!(Dur::parse("99999999999999999999999ms").is_err());
+        assert!(Dur::parse("-9223372036854775807ms").is_err());
+        assert_eq!(Dur::parse("24000h"), Ok(Dur(DUR_MS_MAX)));
+        assert_eq!(Dur::parse("-24000h"), Ok(Dur(-DUR_MS_MAX)));
+        assert!(Dur::parse("24001h").is_err());
     }
 
     #[test]

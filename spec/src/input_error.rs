@@ -49,6 +49,28 @@ impl InputError {
         InputError::at(path, line, column, message)
     }
 
+    /// Adds a hint when the line the error points at is indented with a
+    /// tab: YAML forbids tabs in indentation, and libyaml's own message
+    /// ("found character that cannot start any token") doesn't say so.
+    #[must_use]
+    pub fn with_tab_hint(mut self, text: &str) -> InputError {
+        let line = self
+            .line
+            .checked_sub(1)
+            .and_then(|i| text.lines().nth(i))
+            .unwrap_or("");
+        let tab_indented = line
+            .chars()
+            .take_while(|c| c.is_whitespace())
+            .any(|c| c == '\t');
+        if tab_indented {
+            self.message.push_str(
+                " (hint: this line is indented with a tab; YAML indentation must use spaces)",
+            );
+        }
+        self
+    }
+
     /// An error in a file that couldn't be read at all.
     pub fn io(path: &Path, err: &std::io::Error) -> InputError {
         InputError::at(path, 0, 0, format!("cannot read: {err}"))
@@ -73,3 +95,50 @@ impl fmt::Display for InputError {
 }
 
 impl std::error::Error for InputError {}
+
+/// The largest input file read, in bytes. Scenarios and transcripts are
+/// hand-written: even the largest shipped transcript file is a few tens of
+/// kilobytes. The limit stops `/dev/zero` or a runaway generator from
+/// filling memory; pipes (`tidemark run <(generator)`) still work.
+pub const INPUT_BYTES_MAX: u64 = 16 * 1024 * 1024;
+
+/// Reads `path` as UTF-8 text, at most [`INPUT_BYTES_MAX`] bytes, without
+/// a leading byte-order mark (editors on Windows write one; YAML allows it).
+pub fn read_text(path: &Path) -> Result<String, InputError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| InputError::io(path, &e))?;
+    let mut bytes = Vec::new();
+    file.take(INPUT_BYTES_MAX + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| InputError::io(path, &e))?;
+    if bytes.len() as u64 > INPUT_BYTES_MAX {
+        return Err(InputError::at(
+            path,
+            0,
+            0,
+            format!(
+                "the file is larger than {} MiB, the most Tidemark reads; \
+                 is it the file you meant?",
+                INPUT_BYTES_MAX / (1024 * 1024)
+            ),
+        ));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = good.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+            return Err(InputError::at(
+                path,
+                line,
+                column,
+                "the file is not UTF-8 text",
+            ));
+        }
+    };
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}

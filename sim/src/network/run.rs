@@ -159,7 +159,10 @@ fn drive(
         let finished = sim.step().map_err(|e| {
             anyhow!(
                 "the network did not settle within {horizon_ms}ms of simulated time \
-                 ({} events still unacknowledged or in flight): {e}",
+                 ({} events still unacknowledged or in flight): {e}; the settings \
+                 responsible: network.partitions or network.holds (a fault that lasts past \
+                 the end) or network.loss with network.retry.max_attempts (messages that \
+                 never get through)",
                 unsettled(ctx)
             )
         })?;

@@ -37,21 +37,55 @@ pub fn shipped_scenarios(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
+/// Where `tidemark report SCENARIO…` writes without `--out`: never the
+/// shipped `reports/`, whose index lists exactly the shipped scenarios
+/// (a user's report written there would drop them from the index and fail
+/// the staleness test).
+pub const USER_REPORT_DIR: &str = "tidemark-reports";
+
+/// The most seeds one report aggregates: its figures are medians over
+/// seeds kept in memory, unlike `sweep`, which streams.
+pub const REPORT_SEEDS_MAX: u64 = 10_000;
+
 /// Runs the reports for `paths` (all shipped scenarios when empty) over
-/// `seeds`, writes them to `out` and prints the summary table.
-pub fn run(paths: &[PathBuf], seeds: Range<u64>, out: &Path) -> anyhow::Result<ExitCode> {
-    let paths = if paths.is_empty() {
-        shipped_scenarios(Path::new(SCENARIO_DIR))?
+/// `seeds`, writes them to `out` and prints the summary table. Without
+/// `out`: [`REPORT_DIR`] for the shipped set, [`USER_REPORT_DIR`] for
+/// named scenarios.
+pub fn run(paths: &[PathBuf], seeds: Range<u64>, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let (paths, default_out) = if paths.is_empty() {
+        (shipped_scenarios(Path::new(SCENARIO_DIR))?, REPORT_DIR)
     } else {
-        paths.to_vec()
+        (paths.to_vec(), USER_REPORT_DIR)
     };
+    let out = out.unwrap_or(Path::new(default_out));
+    let n = seeds.end - seeds.start;
+    anyhow::ensure!(
+        n <= REPORT_SEEDS_MAX,
+        "--seeds {}..{} is {n} seeds; a report aggregates at most {REPORT_SEEDS_MAX} \
+         (use `tidemark sweep` to check more seeds)",
+        seeds.start,
+        seeds.end
+    );
     let scenarios = paths
         .iter()
         .map(|p| crate::scenario::load(p).map_err(anyhow::Error::from))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let bar = progress_bar();
-    let reports = collect_all(&scenarios, seeds.clone(), &bar)?;
+    let mut reports = collect_all(&scenarios, seeds.clone(), &bar)?;
     bar.finish_and_clear();
+    let out_arg = if out == Path::new(default_out) {
+        String::new()
+    } else {
+        format!(" --out {}", shell_word(&out.display().to_string()))
+    };
+    for (r, p) in reports.iter_mut().zip(&paths) {
+        r.regenerate = format!(
+            "{} --seeds {}..{}{out_arg}",
+            shell_word(&p.display().to_string()),
+            seeds.start,
+            seeds.end
+        );
+    }
     let files = render(&reports);
     write(out, &files)?;
     println!("{}", summary_table(&reports));
@@ -69,7 +103,12 @@ pub fn run(paths: &[PathBuf], seeds: Range<u64>, out: &Path) -> anyhow::Result<E
 
 /// `cargo run --release` with no arguments.
 pub fn main_job() -> anyhow::Result<ExitCode> {
-    run(&[], DEFAULT_SEEDS, Path::new(REPORT_DIR))
+    run(&[], DEFAULT_SEEDS, None)
+}
+
+/// `text` quoted for a POSIX shell when it needs to be.
+fn shell_word(text: &str) -> String {
+    crate::sweep::shell_quote(text)
 }
 
 /// A bar on stderr when it is a terminal; hidden otherwise, so logs and

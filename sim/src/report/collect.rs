@@ -169,6 +169,12 @@ fn assemble(
     events.sort_unstable();
     let seed = representative_seed(&seeds, normal);
     let (diagram, diagram_caption) = draw_diagram(scenario, &resolved, seed)?;
+    // The shipped form; `report::cli` replaces it with the file and
+    // `--out` the user actually gave.
+    let regenerate = format!(
+        "scenarios/{}.yaml --seeds {}..{}",
+        scenario.name, seeds.start, seeds.end
+    );
     Ok(ScenarioReport {
         name: scenario.name.clone(),
         description: scenario.description.clone(),
@@ -179,6 +185,7 @@ fn assemble(
         summaries,
         diagram,
         diagram_caption,
+        regenerate,
     })
 }
 

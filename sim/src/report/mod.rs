@@ -70,6 +70,9 @@ pub struct ScenarioReport {
     pub diagram: String,
     /// What the diagram shows (seed, key, windows), one sentence.
     pub diagram_caption: String,
+    /// The `tidemark report` arguments that regenerate this page (scenario
+    /// file, seeds, `--out` when not the default), as the user wrote them.
+    pub regenerate: String,
 }
 
 /// The files of a report set, by path relative to the output directory.
@@ -89,8 +92,14 @@ pub fn render(reports: &[ScenarioReport]) -> Files {
 }
 
 /// Writes `files` into `dir` (created if missing). Files already there
-/// that this run did not produce are left alone.
+/// that this run did not produce are left alone. Every file name must be a
+/// plain name (the scenario-name rule, so no `/`, `..` or control
+/// characters): nothing is written outside `dir`, checked before anything
+/// is written.
 pub fn write(dir: &Path, files: &Files) -> anyhow::Result<()> {
+    for name in files.keys() {
+        crate::scenario::names::check_file_name(name).map_err(anyhow::Error::msg)?;
+    }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     for (name, text) in files {
         let path = dir.join(name);

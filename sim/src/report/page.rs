@@ -38,13 +38,12 @@ pub fn page(r: &ScenarioReport) -> String {
     let _ = writeln!(
         out,
         "*Pipeline: {}. Seeds {} ({}, a median of {} events each). Figures are \"median (worst seed)\". \
-Regenerate with `tidemark report scenarios/{}.yaml --seeds {}`.*\n",
+Regenerate with `tidemark report {}`.*\n",
         r.pipeline,
         seeds_text(r),
         super::notice::plural(n as f64, "seed"),
         r.events_median,
-        r.name,
-        seeds_text(r)
+        r.regenerate,
     );
     out.push_str("## What to notice\n\n");
     for line in notice(&r.summaries) {

@@ -185,6 +185,7 @@ pub(super) fn sample() -> ScenarioReport {
         panels,
     };
     ScenarioReport {
+        regenerate: "scenarios/sample.yaml --seeds 0..1".into(),
         name: "sample".into(),
         description: "A hand-made run. Some data is three minutes late.".into(),
         pipeline: "fixed windows of 1m, sum per window".into(),

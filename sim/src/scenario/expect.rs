@@ -37,7 +37,7 @@ impl Expectations {
     }
 }
 
-/// The invariants DESIGN.md defines, by their YAML names.
+/// The invariants Tidemark checks, by their YAML names (README.md).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]

@@ -1,5 +1,5 @@
-//! Scenarios: the YAML files that say what to simulate (DESIGN.md,
-//! "Scenarios"), their validation, and their JSON Schema.
+//! Scenarios: the YAML files that say what to simulate (README.md and
+//! `tidemark schema`), their validation, and their JSON Schema.
 //!
 //! [`load`] reads a file into a [`Scenario`] or returns one [`InputError`]
 //! at the offending line and column. Parsing is serde_yaml into the types
@@ -11,7 +11,9 @@
 //! This module does not generate events ([`crate::workload`] does) or give
 //! the network section meaning (the network module does).
 
+pub mod cost;
 mod expect;
+pub mod names;
 mod network;
 mod pipeline;
 mod processing;
@@ -36,7 +38,7 @@ pub use processing::{
     CheckpointSpec, CrashRateSpec, CrashSpec, ProcessingSpec, RetentionSpec, SinkSpec,
     CRASHES_PER_HOUR_MAX,
 };
-pub use tidemark_spec::duration::{trigger_label, Dur};
+pub use tidemark_spec::duration::{trigger_label, Dur, DUR_MS_MAX};
 pub use tidemark_spec::grammar::{
     AccumulationSpec, AggregateSpec, OnTimeSpec, TimestampCombinerSpec,
 };
@@ -170,7 +172,7 @@ impl Scenario {
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
+    let text = crate::input_error::read_text(path)?;
     parse(&text, path)
 }
 
@@ -178,7 +180,7 @@ pub fn load(path: &Path) -> Result<Scenario, InputError> {
 pub fn parse(text: &str, path: &Path) -> Result<Scenario, InputError> {
     let de = serde_yaml::Deserializer::from_str(text);
     let scenario: Scenario = serde_yaml::with::singleton_map_recursive::deserialize(de)
-        .map_err(|e| InputError::from_yaml(path, &e))?;
+        .map_err(|e| InputError::from_yaml(path, &e).with_tab_hint(text))?;
     if let Err(problem) = validate::check(&scenario) {
         let (line, column) = locate::locate(text, &problem.path);
         let message = format!("{}: {}", locate::render(&problem.path), problem.message);

@@ -17,6 +17,17 @@ pub const EVENTS_EXPECTED_MAX: f64 = 4_000_000.0;
 /// The most engine workers or log partitions a scenario may ask for.
 pub const PARALLELISM_MAX: u32 = 1024;
 
+/// The largest |value| an event may carry: `i64::MAX / workload::EVENTS_MAX`
+/// (about 1.8e12), so a sum over every event of a run fits `i64`.
+pub const VALUE_MAX: i64 = i64::MAX / crate::workload::EVENTS_MAX as i64;
+
+/// The most keys a scenario may name or count (each key's state and
+/// name are allocated up front).
+pub const KEYS_MAX: u32 = 1_000_000;
+
+/// The most sources, over all groups (each is simulated individually).
+pub const SOURCES_MAX: u64 = 100_000;
+
 /// One problem: where, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Problem {
@@ -46,6 +57,7 @@ fn join(base: &[Seg], rest: Vec<Seg>) -> Vec<Seg> {
 
 /// The first problem in `s`, in file order.
 pub(crate) fn check(s: &Scenario) -> Check {
+    named(yaml_path!["name"], "scenario name", &s.name)?;
     positive(yaml_path!["duration"], "duration", s.duration)?;
     workload(s)?;
     network(s)?;
@@ -59,7 +71,16 @@ pub(crate) fn check(s: &Scenario) -> Check {
         .filter_map(|(i, st)| st.sink.map(|k| (i, k)))
         .collect();
     super::processing::check(&s.log, &s.processing, s.pipeline.workers, &sinks)?;
-    thresholds(&[Seg::from("expect")], &s.expect.thresholds())
+    thresholds(&[Seg::from("expect")], &s.expect.thresholds())?;
+    super::cost::check(s)
+}
+
+/// A name that becomes a file or host name (see `names`).
+fn named(p: Vec<Seg>, what: &str, name: &str) -> Check {
+    match names::check_name(what, name) {
+        Ok(()) => Ok(()),
+        Err(message) => fail(p, message),
+    }
 }
 
 /// Sources send punctuations at one interval for the whole run, so
@@ -137,6 +158,14 @@ fn workload(s: &Scenario) -> Check {
     let w = &s.workload;
     match &w.keys {
         KeysSpec::Count(0) => fail(yaml_path!["workload", "keys"], "keys must be at least 1")?,
+        KeysSpec::Count(n) if *n > KEYS_MAX => fail(
+            yaml_path!["workload", "keys"],
+            format!("{n} keys is too many: at most {KEYS_MAX} (lower workload.keys)"),
+        )?,
+        KeysSpec::Names(names) if names.len() > KEYS_MAX as usize => fail(
+            yaml_path!["workload", "keys"],
+            format!("{} key names is too many: at most {KEYS_MAX}", names.len()),
+        )?,
         KeysSpec::Names(names) => {
             unique_names(&[Seg::from("workload"), Seg::from("keys")], "key", names)?
         }
@@ -147,6 +176,19 @@ fn workload(s: &Scenario) -> Check {
             yaml_path!["workload", "sources"],
             "expected at least one source group",
         )?;
+    }
+    let mut total_sources = 0u64;
+    for (i, g) in w.sources.iter().enumerate() {
+        total_sources += u64::from(g.count);
+        if total_sources > SOURCES_MAX {
+            fail(
+                yaml_path!["workload", "sources", i, "count"],
+                format!(
+                    "the groups have {total_sources} sources so far; at most {SOURCES_MAX} \
+                     are allowed in all (lower the count)"
+                ),
+            )?;
+        }
     }
     let mut hosts = BTreeSet::new();
     let mut expected_events = 0.0;
@@ -185,7 +227,7 @@ fn workload(s: &Scenario) -> Check {
 }
 
 /// The mean number of events a group generates (bursts replace the rate).
-fn expected_events_of(g: &SourceGroup, duration: Dur) -> f64 {
+pub(crate) fn expected_events_of(g: &SourceGroup, duration: Dur) -> f64 {
     let secs = |d: Dur| d.ms().max(0) as f64 / 1000.0;
     let mut per_source = g.rate * secs(duration);
     for b in &g.bursts {
@@ -200,11 +242,8 @@ fn unique_names(base: &[Seg], what: &str, names: &[String]) -> Check {
     }
     let mut seen = BTreeSet::new();
     for (i, n) in names.iter().enumerate() {
-        if n.is_empty() {
-            fail(
-                join(base, yaml_path![i]),
-                format!("{what} name must not be empty"),
-            )?;
+        if let Err(message) = names::check_key_name(n) {
+            fail(join(base, yaml_path![i]), message)?;
         }
         if !seen.insert(n) {
             fail(
@@ -217,16 +256,34 @@ fn unique_names(base: &[Seg], what: &str, names: &[String]) -> Check {
 }
 
 fn source_group(base: &[Seg], g: &SourceGroup) -> Check {
-    if g.name.is_empty() {
-        fail(
-            join(base, yaml_path!["name"]),
-            "source group name must not be empty",
-        )?;
-    }
+    named(join(base, yaml_path!["name"]), "source group name", &g.name)?;
     if g.count == 0 {
         fail(join(base, yaml_path!["count"]), "count must be at least 1")?;
     }
     rate(join(base, yaml_path!["rate"]), g.rate)?;
+    // Overflow policy: refuse at load. Every event's |value| is at most
+    // VALUE_MAX, and no run has more than `workload::EVENTS_MAX` events,
+    // so no sum (engine or oracle) can overflow `i64`.
+    let (lo, hi) = match g.values {
+        ValueDist::Constant(v) => (v, v),
+        ValueDist::Uniform(r) => (r.min, r.max),
+    };
+    for (v, field) in [(lo, "min"), (hi, "max")] {
+        if v.unsigned_abs() > VALUE_MAX.unsigned_abs() {
+            let p = match g.values {
+                ValueDist::Constant(_) => yaml_path!["values", "constant"],
+                ValueDist::Uniform(_) => yaml_path!["values", "uniform", field],
+            };
+            fail(
+                join(base, p),
+                format!(
+                    "value {v} is too large: values must be within ±{VALUE_MAX}, so that \
+                     a sum over the most events a run may have ({}) cannot overflow",
+                    crate::workload::EVENTS_MAX
+                ),
+            )?;
+        }
+    }
     if let ValueDist::Uniform(r) = g.values {
         if r.min > r.max {
             fail(
@@ -445,15 +502,20 @@ fn strategies(ss: &[StrategySpec]) -> Check {
     if ss.is_empty() {
         fail(yaml_path!["strategies"], "expected at least one strategy")?;
     }
+    if ss.len() > super::cost::STRATEGIES_MAX {
+        fail(
+            yaml_path!["strategies", super::cost::STRATEGIES_MAX],
+            format!(
+                "{} strategies is too many: at most {} may be compared in one scenario",
+                ss.len(),
+                super::cost::STRATEGIES_MAX
+            ),
+        )?;
+    }
     let mut seen = BTreeSet::new();
     for (i, s) in ss.iter().enumerate() {
         let base = yaml_path!["strategies", i];
-        if s.name.is_empty() {
-            fail(
-                join(&base, yaml_path!["name"]),
-                "strategy name must not be empty",
-            )?;
-        }
+        named(join(&base, yaml_path!["name"]), "strategy name", &s.name)?;
         if !seen.insert(s.name.as_str()) {
             fail(
                 join(&base, yaml_path!["name"]),

@@ -385,7 +385,11 @@ impl<'a> Replay<'a> {
             };
             self.steps += 1;
             if self.steps > STEPS_MAX {
-                bail!("replay exceeded {STEPS_MAX} timer firings by processing time {at}");
+                bail!(
+                    "replay exceeded {STEPS_MAX} timer firings by processing time {at}; \
+                     the setting responsible: the strategy's after_processing_time \
+                     delay or period, or idle_timeout (make them longer)"
+                );
             }
             let worker = &mut self.workers[w];
             worker.clock = at;

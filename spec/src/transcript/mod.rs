@@ -1,4 +1,4 @@
-//! Transcripts: scripted engine tests in YAML (see DESIGN.md, "Transcripts").
+//! Transcripts: scripted engine tests in YAML (the format is documented on `parse.rs`; examples in engine/tests/transcripts/).
 //!
 //! - `spec`: what a transcript says;
 //! - `parse`: YAML → spec, with file:line:col errors;
@@ -10,6 +10,7 @@
 //! The pipeline section is the shared grammar (`crate::grammar`) with
 //! durations in bare ticks.
 
+mod bounds;
 mod check;
 mod keys;
 mod parse;
@@ -17,8 +18,9 @@ mod render;
 mod run;
 mod spec;
 
+pub use bounds::TRANSCRIPT_WORK_MAX;
 pub use keys::Keys;
-pub use parse::{load_file, parse_str};
+pub use parse::{load_file, parse_str, INT_MAX};
 pub use render::{outcome_json, output_line, panicked_json, TranscriptJson, PANICKED};
 pub use run::{run, Failure, Outcome, StepLog};
 pub use spec::{

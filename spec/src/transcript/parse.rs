@@ -29,7 +29,7 @@ use tidemark_engine::{DeadLetterReason, Pipeline, Timing, Window};
 
 /// Reads and parses a transcript file (one or more YAML documents).
 pub fn load_file(path: &Path) -> Result<Vec<Transcript>, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, &e))?;
+    let text = crate::input_error::read_text(path)?;
     parse_str(path, &text)
 }
 
@@ -39,7 +39,7 @@ pub fn parse_str(path: &Path, text: &str) -> Result<Vec<Transcript>, InputError>
     for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
         // An empty document (e.g. after a trailing `---`) holds no transcript.
         let t = Option::<TranscriptFields>::deserialize(doc)
-            .map_err(|e| InputError::from_yaml(path, &e))?;
+            .map_err(|e| InputError::from_yaml(path, &e).with_tab_hint(text))?;
         let Some(t) = t else { continue };
         let pipeline = t.pipeline.to_engine().map_err(|p| {
             let p = p.under(&[Seg::from("pipeline")]);
@@ -50,6 +50,10 @@ pub fn parse_str(path: &Path, text: &str) -> Result<Vec<Transcript>, InputError>
                 column,
                 format!("{}: {}", render(&p.path), p.message),
             )
+        })?;
+        super::bounds::check(&pipeline, &t.steps.0).map_err(|why| {
+            let (line, column) = locate_in(text, index, &[Seg::from("steps")]);
+            InputError::at(path, line, column, format!("steps: {why}"))
         })?;
         out.push(Transcript {
             name: t.name,
@@ -161,8 +165,15 @@ enum TimingSpelling {
 
 /// An integer ≥ 0 (pane indexes).
 struct NonNegative(i64);
-/// Any i64 (times, values).
+/// An integer in ±[`INT_MAX`] (times, values).
 struct Int(i64);
+
+/// The largest magnitude of any transcript integer: 2^53, the integers
+/// JSON readers represent exactly. Sizes, times and values in this range
+/// can be added a few at a time (a time plus a size plus a lateness)
+/// without overflowing `i64`; sums of values are bounded separately
+/// (`super::bounds`).
+pub const INT_MAX: i64 = 1 << 53;
 
 struct IntVisitor {
     min: i64,
@@ -177,6 +188,11 @@ impl Visitor<'_> for IntVisitor {
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
         if v < self.min {
             Err(E::custom(format_args!("expected {}, got {v}", self.what)))
+        } else if !(-INT_MAX..=INT_MAX).contains(&v) {
+            Err(E::custom(format_args!(
+                "expected {} within ±{INT_MAX} (2^53), got {v}",
+                self.what
+            )))
         } else {
             Ok(v)
         }
@@ -379,6 +395,11 @@ impl<'de> Deserialize<'de> for InputSpec {
                 f.write_str("an element: an integer (its time and value) or {key, value, time}")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<InputSpec, E> {
+                if !(-INT_MAX..=INT_MAX).contains(&v) {
+                    return Err(E::custom(format_args!(
+                        "expected an element time within ±{INT_MAX} (2^53), got {v}"
+                    )));
+                }
                 Ok(InputSpec(InputElement {
                     key: DEFAULT_KEY.to_owned(),
                     value: v,

@@ -1,0 +1,228 @@
+//! What a scenario will cost, estimated from the file before anything runs,
+//! and refused past a documented budget with the setting to lower.
+//!
+//! Every individual limit (events, workers, window density) can pass while
+//! their product takes hours, so the estimate multiplies them out:
+//!
+//! | budget | estimate | lower |
+//! |---|---|---|
+//! | [`ENGINE_WORK_MAX`] | events × windows per event × strategies | rates, duration, sliding `size/period`, strategies |
+//! | [`WIRE_MESSAGES_MAX`] | data attempts × 2 (acks) + punctuations | `retry.max_attempts`, loss, fault lengths, punctuation interval |
+//! | [`NETWORK_STEPS_MAX`] | ticks × hosts × links | `pipeline.workers`, `duration` and fault spans |
+//!
+//! The network term is the simulated network's per-tick cost: turmoil
+//! visits every link from every host on every tick, whether or not
+//! anything is in flight, so a long quiet span or many workers cost time
+//! even with few events. Making that loop sparse needs the workers
+//! restructured (they become one host per worker reading a durable log in
+//! a later change); until then the budget bounds it.
+//!
+//! These are estimates, deliberately simple and conservative; none of them
+//! measures time, so they are the same on every machine.
+
+use super::locate::{yaml_path, Seg};
+use super::validate::Problem;
+use super::*;
+
+/// Element-window updates all strategies together may perform.
+pub const ENGINE_WORK_MAX: f64 = 200_000_000.0;
+/// Messages (data attempts, acks, punctuations) the network may carry.
+pub const WIRE_MESSAGES_MAX: f64 = 50_000_000.0;
+/// Host-link visits the network's tick loop may make.
+pub const NETWORK_STEPS_MAX: f64 = 10_000_000.0;
+/// The most strategies a scenario may compare.
+pub const STRATEGIES_MAX: usize = 100;
+
+/// The estimate for one scenario.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cost {
+    /// Expected generated events.
+    pub events: f64,
+    /// Windows each event lands in.
+    pub windows_per_event: f64,
+    /// Element-window updates over all strategies.
+    pub engine_work: f64,
+    /// Data attempts per event (retries included).
+    pub attempts_per_event: f64,
+    /// Messages on the wire.
+    pub wire_messages: f64,
+    /// Simulated network ticks.
+    pub ticks: f64,
+    /// Turmoil hosts.
+    pub hosts: f64,
+    /// Host pairs that exchange messages.
+    pub links: f64,
+}
+
+impl Cost {
+    /// Host-link visits of the network's tick loop.
+    #[must_use]
+    pub fn network_steps(&self) -> f64 {
+        self.ticks * self.hosts * self.links
+    }
+}
+
+/// Estimates `s`'s cost (after validation: values are in range).
+#[must_use]
+pub fn estimate(s: &Scenario) -> Cost {
+    let events: f64 = s
+        .workload
+        .sources
+        .iter()
+        .map(|g| validate::expected_events_of(g, s.duration))
+        .sum();
+    let windows_per_event = match s.pipeline.window {
+        WindowSpec::Sliding(w) if w.period.ms() > 0 => {
+            (w.size.ms() as f64 / w.period.ms() as f64).ceil().max(1.0)
+        }
+        _ => 1.0,
+    };
+    let strategies = s.strategies.len().max(1) as f64;
+    let engine_work = events * windows_per_event * strategies;
+
+    let span_ms = span_ms(s) as f64;
+    let longest_fault = s
+        .network
+        .partitions
+        .iter()
+        .chain(&s.network.holds)
+        .map(|f| f.for_.ms())
+        .max()
+        .unwrap_or(0) as f64;
+    let attempts_per_event = match s.network.retry {
+        None => 1.0,
+        Some(r) => {
+            let timeout = r.timeout.ms().max(1) as f64;
+            let loss = s
+                .network
+                .links
+                .iter()
+                .filter_map(|l| l.loss)
+                .fold(s.network.loss, f64::max);
+            // Expected attempts under loss (geometric), plus one per
+            // timeout while a fault blocks the path; never more than allowed.
+            let lossy = if loss >= 1.0 {
+                f64::INFINITY
+            } else {
+                1.0 / (1.0 - loss)
+            };
+            (lossy + longest_fault / timeout).min(f64::from(r.max_attempts))
+        }
+    };
+    let sources: f64 = s.workload.sources.iter().map(|g| f64::from(g.count)).sum();
+    let readers = f64::from(match s.network.log {
+        Some(l) => l.partitions,
+        None => s.pipeline.workers,
+    });
+    let punctuations = s
+        .punctuation_interval()
+        .map_or(0.0, |i| sources * readers * span_ms / i.ms().max(1) as f64);
+    let wire_messages = events * attempts_per_event * 2.0 + punctuations;
+
+    let groups = s.workload.sources.len() as f64;
+    let workers = f64::from(s.pipeline.workers.max(1));
+    let (hosts, links) = match s.network.log {
+        None => (groups + workers, groups * workers),
+        Some(_) => (groups + workers + 1.0, groups + workers),
+    };
+    let tick = crate::network::NetConfig::from_scenario(s).tick().max(1) as f64;
+    Cost {
+        events,
+        windows_per_event,
+        engine_work,
+        attempts_per_event,
+        wire_messages,
+        ticks: span_ms / tick,
+        hosts,
+        // Each host's own runtime costs about as much per tick as visiting
+        // a few links, which is what a quiet hour with one worker costs.
+        links: links.max(4.0),
+    }
+}
+
+/// How long the simulated network runs: the duration, or the end of the
+/// last fault, offline period or burst if later, plus the slowest latency.
+fn span_ms(s: &Scenario) -> i64 {
+    let faults = s
+        .network
+        .partitions
+        .iter()
+        .chain(&s.network.holds)
+        .map(|f| f.at.ms() + f.for_.ms());
+    let groups = s.workload.sources.iter().flat_map(|g| {
+        g.offline
+            .iter()
+            .map(|o| o.at.ms() + o.for_.ms())
+            .chain(g.bursts.iter().map(|b| b.at.ms() + b.for_.ms()))
+    });
+    let end = faults.chain(groups).fold(s.duration.ms(), i64::max);
+    // The network settles soon after the last send on a healthy network;
+    // a second of slack keeps short scenarios from counting as free.
+    end.saturating_add(1_000)
+}
+
+/// Refuses `s` when an estimate is past its budget, at the setting to lower.
+pub(crate) fn check(s: &Scenario) -> Result<(), Problem> {
+    let c = estimate(s);
+    let fail = |path: Vec<Seg>, message: String| Err(Problem { path, message });
+    if c.engine_work > ENGINE_WORK_MAX {
+        let path = if c.windows_per_event > 1.0 {
+            yaml_path!["pipeline", "window"]
+        } else {
+            yaml_path!["strategies"]
+        };
+        return fail(
+            path,
+            format!(
+                "this scenario would cost about {:.0} window updates ({:.0} events × {:.0} \
+                 windows each × {} strategies); the budget is {ENGINE_WORK_MAX:.0}: lower \
+                 the sliding window's size/period, the number of strategies, or the \
+                 sources' rates or the duration",
+                c.engine_work,
+                c.events,
+                c.windows_per_event,
+                s.strategies.len()
+            ),
+        );
+    }
+    if c.wire_messages > WIRE_MESSAGES_MAX {
+        let path = if c.attempts_per_event > 4.0 {
+            yaml_path!["network", "retry", "max_attempts"]
+        } else if s.punctuation_interval().is_some() {
+            yaml_path!["pipeline", "watermark"]
+        } else {
+            yaml_path!["workload", "sources"]
+        };
+        return fail(
+            path,
+            format!(
+                "this scenario would put about {:.0} messages on the wire ({:.0} events × \
+                 {:.1} attempts × 2 with acks, plus punctuations); the budget is \
+                 {WIRE_MESSAGES_MAX:.0}: lower network.retry.max_attempts, the loss or \
+                 fault lengths, or raise the punctuation interval",
+                c.wire_messages, c.events, c.attempts_per_event
+            ),
+        );
+    }
+    if c.network_steps() > NETWORK_STEPS_MAX {
+        let path = if s.pipeline.workers > 1 {
+            yaml_path!["pipeline", "workers"]
+        } else {
+            yaml_path!["duration"]
+        };
+        return fail(
+            path,
+            format!(
+                "the simulated network would make about {:.0} host-link steps ({:.0} ticks × \
+                 {:.0} hosts × {:.0} links); the budget is {NETWORK_STEPS_MAX:.0}: lower \
+                 pipeline.workers, or shorten the duration, faults, offline periods and \
+                 bursts (every simulated tick costs time, even a quiet one)",
+                c.network_steps(),
+                c.ticks,
+                c.hosts,
+                c.links
+            ),
+        );
+    }
+    Ok(())
+}
