@@ -80,6 +80,16 @@ pub fn check_window<D: Spelling>(w: &WindowSpec<D>) -> Result<(), Problem> {
             format!("window offset must not be negative, got {}", D::show(v)),
         ),
         ConfigError::TooManyWindows { .. } => Problem::at(below("period"), e.to_string()),
+        ConfigError::SlidingGaps { size, period } => Problem::at(
+            below("period"),
+            format!(
+                "sliding window period {} is greater than its size {}: elements between \
+                 windows would belong to no window and be lost; use a period at most the \
+                 size (or fixed windows with gaps filtered upstream)",
+                D::show(period),
+                D::show(size)
+            ),
+        ),
         other => Problem::at(kind.clone(), other.to_string()),
     })
 }
