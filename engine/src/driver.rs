@@ -51,6 +51,8 @@ pub struct Engine {
     pub(crate) outputs: VecDeque<Output>,
     pub(crate) stats: EngineStats,
     uses_processing_time: bool,
+    /// Watermark steps so far: the current step's id.
+    step: u64,
     /// Reused buffers, so the per-record path doesn't allocate.
     scratch: Vec<Window>,
     touched: Vec<Window>,
@@ -70,6 +72,7 @@ impl Engine {
             holds: OutputWatermarks::new(),
             outputs: VecDeque::new(),
             stats: EngineStats::default(),
+            step: 0,
             scratch: Vec::new(),
             touched: Vec::new(),
         })
@@ -194,8 +197,11 @@ impl Engine {
             return;
         }
         self.watermark = watermark;
-        for (key, window) in self.table.due_activations(watermark) {
-            self.activate(key, window);
+        self.step += 1;
+        while let Some(due) = self.table.pop_due(watermark) {
+            for (key, window) in due {
+                self.activate(key, window);
+            }
         }
         self.holds.end_step(watermark, &self.table.states);
         self.assert_invariants();
@@ -336,7 +342,8 @@ impl Engine {
                 let placed = st.add(&self.pipeline, r, hold, &ctx);
                 let fire = st.trigger.should_fire(&self.pipeline.trigger, &ctx);
                 if let Some(at) = placed {
-                    self.holds.placed(r.key, window, at);
+                    self.holds
+                        .placed(self.pipeline.timestamp_combiner, r.key, window, at);
                 }
                 Ok(fire)
             }
@@ -364,19 +371,35 @@ impl Engine {
     }
 
     /// One window's activation in a watermark step (Beam Java's
-    /// `onTimers`): past `end + allowed_lateness` it expires, without asking
-    /// the trigger, even if the end was passed in this same step; otherwise
-    /// the watermark passed its end, and the trigger is asked.
+    /// `onTimers`), once per step however many of its timers are due: past
+    /// `end + allowed_lateness` it expires, without asking the trigger, even
+    /// if the end was passed in this same step; otherwise the watermark
+    /// passed its end, and the trigger is asked.
     fn activate(&mut self, key: Key, window: Window) {
-        if window.expiry(self.pipeline.allowed_lateness) <= self.watermark {
+        let expired = window.expiry(self.pipeline.allowed_lateness) <= self.watermark;
+        let ctx = self.ctx(window);
+        let (fire, held) = match self.table.states.get_mut(&(key, window)) {
+            Some(Slot::Open(st)) if st.activated != self.step => {
+                st.activated = self.step;
+                let fire = !expired && st.trigger.should_fire(&self.pipeline.trigger, &ctx);
+                // A firing releases the hold; otherwise it stays, now
+                // behind the watermark.
+                (fire, if fire { None } else { st.hold })
+            }
+            Some(Slot::Closed) if expired => {
+                self.table.remove(key, window);
+                return;
+            }
+            _ => return,
+        };
+        if expired {
             self.expire(key, window);
             return;
         }
-        let ctx = self.ctx(window);
-        let fire = self
-            .table
-            .open_mut(key, window)
-            .is_some_and(|st| st.trigger.should_fire(&self.pipeline.trigger, &ctx));
+        if let Some(at) = held {
+            self.holds
+                .still_held(self.pipeline.timestamp_combiner, key, window, at);
+        }
         if fire {
             self.fire(key, window);
         }

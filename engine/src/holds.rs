@@ -89,8 +89,38 @@ impl OutputWatermarks {
         Some(hold)
     }
 
-    /// Records that `window` of `key` now holds at `at`.
-    pub(crate) fn placed(&mut self, key: Key, window: Window, at: EventTime) {
+    /// Records that `window` of `key` now holds at `at`. An
+    /// `end_of_window` hold (at the max timestamp) can only fall behind the
+    /// input watermark once the watermark passes the window's end, so it is
+    /// indexed then, by `still_held`, if the window didn't fire: most never
+    /// are, which keeps the per-record path free of index pushes.
+    #[inline]
+    pub(crate) fn placed(
+        &mut self,
+        combiner: TimestampCombiner,
+        key: Key,
+        window: Window,
+        at: EventTime,
+    ) {
+        if combiner != TimestampCombiner::EndOfWindow {
+            self.index(key, window, at);
+        }
+    }
+
+    /// The watermark passed the window's end and it still holds at `at`.
+    pub(crate) fn still_held(
+        &mut self,
+        combiner: TimestampCombiner,
+        key: Key,
+        window: Window,
+        at: EventTime,
+    ) {
+        if combiner == TimestampCombiner::EndOfWindow {
+            self.index(key, window, at);
+        }
+    }
+
+    fn index(&mut self, key: Key, window: Window, at: EventTime) {
         self.index.entry(at).or_default().push((key, window));
     }
 
@@ -129,6 +159,7 @@ impl OutputWatermarks {
 /// Combines a window's hold with another (of a merged window, or a new
 /// element's): the earliest, or the latest under `latest` (Java's
 /// `TimestampCombiner.merge`).
+#[inline]
 pub(crate) fn combine(
     combiner: TimestampCombiner,
     a: Option<EventTime>,

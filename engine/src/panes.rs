@@ -20,6 +20,7 @@ use crate::window_state::{LastPane, PanePhase};
 /// `index` counts the window's panes from 0; `nonspeculative_index` is −1
 /// for an early pane and otherwise the previous one's plus one (so the first
 /// non-early pane is 0, on time or late).
+#[inline]
 pub(crate) fn describe_pane(
     phase: PanePhase,
     window: &Window,
@@ -58,6 +59,7 @@ pub(crate) fn describe_pane(
 
 impl PanePhase {
     /// The phase once `info` has been emitted.
+    #[inline]
     pub(crate) fn after(info: &PaneInfo) -> PanePhase {
         match info.timing {
             Timing::Early => PanePhase::Early { last: info.index },

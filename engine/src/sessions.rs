@@ -76,7 +76,8 @@ impl Engine {
         {
             Admission::Open(st) => {
                 if let Some(at) = st.add(&self.pipeline, r, hold, &ctx) {
-                    self.holds.placed(key, window, at);
+                    self.holds
+                        .placed(self.pipeline.timestamp_combiner, key, window, at);
                 }
             }
             Admission::Refused(reason) => self.dead_letter(r, vec![(reason, window)]),
@@ -189,7 +190,7 @@ impl Engine {
                     .element_hold(combiner, key, &result, EventTime::MIN, self.watermark);
         }
         if let Some(at) = st.hold {
-            self.holds.placed(key, result, at);
+            self.holds.placed(combiner, key, result, at);
         }
         self.table.install(
             key,

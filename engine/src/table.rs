@@ -7,7 +7,7 @@ use crate::time::{Duration, EventTime, ProcTime};
 use crate::trigger::Trigger;
 use crate::window::Window;
 use crate::window_state::{Slot, WindowKey, WindowState};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default)]
@@ -146,27 +146,17 @@ impl WindowTable {
         Some(slot)
     }
 
-    /// Pops every event timer due at `watermark` and returns the windows to
-    /// activate, each once, in timer order (by time, then key and window: a
-    /// canonical order that doesn't depend on arrival). Beam Java likewise
-    /// processes all of a window's due timers as one activation.
-    pub(crate) fn due_activations(&mut self, watermark: EventTime) -> Vec<WindowKey> {
-        let mut due: Vec<WindowKey> = Vec::new();
-        let mut seen: FxHashSet<WindowKey> = FxHashSet::default();
-        while let Some(entry) = self.book.event_timers.first_entry() {
-            if *entry.key() > watermark {
-                break;
-            }
-            let mut bucket = entry.remove();
-            self.book.event_timer_entries -= bucket.len() as u64;
-            bucket.sort_unstable();
-            for wk in bucket {
-                if self.states.contains_key(&wk) && seen.insert(wk) {
-                    due.push(wk);
-                }
-            }
+    /// Pops the earliest bucket of event timers due at `watermark`, sorted
+    /// by key and window: timer order, canonical whatever the arrival order.
+    pub(crate) fn pop_due(&mut self, watermark: EventTime) -> Option<Vec<WindowKey>> {
+        let entry = self.book.event_timers.first_entry()?;
+        if *entry.key() > watermark {
+            return None;
         }
-        due
+        let mut bucket = entry.remove();
+        self.book.event_timer_entries -= bucket.len() as u64;
+        bucket.sort_unstable();
+        Some(bucket)
     }
 
     /// Re-registers the window's processing-time timer after its trigger

@@ -1,8 +1,9 @@
 //! Trigger specifications: *when* a window emits a pane.
 //!
 //! A [`Trigger`] is a value (a spec); the per-window state it needs lives in
-//! `trigger_state`, as Beam keeps trigger state in a context rather than in
-//! the trigger object. Triggers never see elements' values.
+//! `triggers/` (one module per kind), as Beam keeps trigger state in a
+//! context rather than in the trigger object. Triggers never see elements'
+//! values.
 
 use crate::time::Duration;
 use std::fmt;

@@ -49,6 +49,9 @@ pub(crate) struct WindowState {
     pub(crate) last: Option<Box<LastPane>>,
     /// Processing-time timer registered for this window.
     pub(crate) deadline: Option<ProcTime>,
+    /// The watermark step that last activated the window: a window is
+    /// activated at most once per step, however many of its timers are due.
+    pub(crate) activated: u64,
 }
 
 impl WindowState {
@@ -62,6 +65,7 @@ impl WindowState {
             hold: None,
             last: None,
             deadline: None,
+            activated: 0,
         }
     }
 

@@ -4,14 +4,17 @@
 
 use super::Node;
 
+#[inline]
 pub(super) fn on_element(n: &mut Node) {
     n.count += 1;
 }
 
+#[inline]
 pub(super) fn should_fire(n: &Node, target: u64) -> bool {
     n.count >= target
 }
 
+#[inline]
 pub(super) fn on_fire(n: &mut Node) {
     n.finished = true;
 }

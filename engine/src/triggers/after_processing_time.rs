@@ -9,6 +9,7 @@
 use super::{Ctx, Node};
 use crate::time::{Duration, ProcTime};
 
+#[inline]
 pub(super) fn on_element(
     n: &mut Node,
     delay: Duration,
@@ -20,16 +21,19 @@ pub(super) fn on_element(
     }
 }
 
+#[inline]
 pub(super) fn should_fire(n: &Node, ctx: &Ctx) -> bool {
     n.timer.is_some_and(|at| ctx.now > at)
 }
 
+#[inline]
 pub(super) fn on_fire(n: &mut Node) {
     n.finished = true;
 }
 
 /// The first processing time strictly after the timer: integer ticks, so
 /// one past it. A timer at `ProcTime::MAX` never fires.
+#[inline]
 pub(super) fn next_deadline(n: &Node) -> Option<ProcTime> {
     n.timer.map(|at| at.plus(Duration(1)))
 }

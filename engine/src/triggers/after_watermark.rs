@@ -16,11 +16,13 @@ use crate::trigger::Trigger;
 type Sub = Option<Box<Trigger>>;
 
 /// Fixed slots, 0 early and 1 late, whether each is present or not.
+#[inline]
 pub(super) fn children(early: &Sub, late: &Sub) -> Vec<Node> {
     let slot = |c: &Sub| c.as_deref().map_or_else(Node::default, Node::new);
     vec![slot(early), slot(late)]
 }
 
+#[inline]
 pub(super) fn on_element(n: &mut Node, early: &Sub, late: &Sub, ctx: &Ctx) {
     if n.late_phase {
         if let Some(l) = late {
@@ -31,6 +33,7 @@ pub(super) fn on_element(n: &mut Node, early: &Sub, late: &Sub, ctx: &Ctx) {
     }
 }
 
+#[inline]
 pub(super) fn should_fire(n: &Node, early: &Sub, late: &Sub, ctx: &Ctx) -> bool {
     if n.late_phase {
         late.as_ref()
@@ -43,6 +46,7 @@ pub(super) fn should_fire(n: &Node, early: &Sub, late: &Sub, ctx: &Ctx) -> bool 
     }
 }
 
+#[inline]
 pub(super) fn on_fire(n: &mut Node, early: &Sub, late: &Sub, ctx: &Ctx) {
     if n.late_phase {
         if let Some(l) = late {
@@ -58,6 +62,7 @@ pub(super) fn on_fire(n: &mut Node, early: &Sub, late: &Sub, ctx: &Ctx) {
     }
 }
 
+#[inline]
 pub(super) fn next_deadline(n: &Node, early: &Sub, late: &Sub) -> Option<ProcTime> {
     if n.late_phase {
         late.as_ref().and_then(|l| n.children[1].next_deadline(l))
@@ -72,6 +77,7 @@ pub(super) fn next_deadline(n: &Node, early: &Sub, late: &Sub) -> Option<ProcTim
 /// (`AfterWatermarkEarlyAndLate.onMerge`). A new element's own window has
 /// no state and doesn't count, which is what Beam's golden
 /// `early_late_sessions` shows.
+#[inline]
 pub(super) fn merge(out: &mut Node, early: &Sub, late: &Sub, nodes: &[&Node], ctx: &Ctx) {
     out.late_phase = nodes.iter().all(|n| n.late_phase) && ctx.end_passed();
     if out.late_phase {

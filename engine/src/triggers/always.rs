@@ -3,14 +3,17 @@
 
 use super::Node;
 
+#[inline]
 pub(super) fn on_element(n: &mut Node) {
     n.count += 1;
 }
 
+#[inline]
 pub(super) fn should_fire(n: &Node) -> bool {
     n.count >= 1
 }
 
+#[inline]
 pub(super) fn on_fire(n: &mut Node) {
     n.count = 0;
 }

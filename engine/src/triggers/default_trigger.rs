@@ -5,6 +5,7 @@
 
 use super::Ctx;
 
+#[inline]
 pub(super) fn should_fire(ctx: &Ctx) -> bool {
     ctx.end_passed()
 }

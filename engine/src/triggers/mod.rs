@@ -80,6 +80,7 @@ impl Node {
     }
 
     /// An element arrived in the window.
+    #[inline]
     pub(crate) fn on_element(&mut self, t: &Trigger, ctx: &Ctx) {
         if self.finished {
             return;
@@ -106,6 +107,7 @@ impl Node {
     }
 
     /// Whether the window should fire now.
+    #[inline]
     pub(crate) fn should_fire(&self, t: &Trigger, ctx: &Ctx) -> bool {
         if self.finished {
             return false;
@@ -131,6 +133,7 @@ impl Node {
 
     /// The window fired; update state. Sets `finished` when the trigger is
     /// done for good. Call only when `should_fire` said yes.
+    #[inline]
     pub(crate) fn on_fire(&mut self, t: &Trigger, ctx: &Ctx) {
         match t {
             Trigger::Default => {}
@@ -151,6 +154,7 @@ impl Node {
 
     /// The earliest processing time at which this state could start firing,
     /// if it waits on one.
+    #[inline]
     pub(crate) fn next_deadline(&self, t: &Trigger) -> Option<ProcTime> {
         if self.finished {
             return None;

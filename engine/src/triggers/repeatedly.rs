@@ -4,14 +4,17 @@
 use super::{fire_repeatedly, Ctx, Node};
 use crate::trigger::Trigger;
 
+#[inline]
 pub(super) fn on_element(n: &mut Node, child: &Trigger, ctx: &Ctx) {
     n.children[0].on_element(child, ctx);
 }
 
+#[inline]
 pub(super) fn should_fire(n: &Node, child: &Trigger, ctx: &Ctx) -> bool {
     n.children[0].should_fire(child, ctx)
 }
 
+#[inline]
 pub(super) fn on_fire(n: &mut Node, child: &Trigger, ctx: &Ctx) {
     fire_repeatedly(&mut n.children[0], child, ctx);
 }
