@@ -30,6 +30,9 @@ pub struct SeedMetrics {
     pub panes_per_window: f64,
     /// Retractions emitted.
     pub retractions: u64,
+    /// Outputs (panes and retractions) per window of the truth: what the
+    /// consumer must process.
+    pub outputs_per_window: f64,
     /// Median over windows of the first pane's `fired_at − window end`, ms.
     pub first_latency_ms: Option<f64>,
     /// Median over windows of the time, after the window's end, at which
@@ -154,6 +157,7 @@ pub fn seed_metrics(
         windows,
         panes_per_window: ratio(panes as f64, windows as f64),
         retractions: run.panes.iter().filter(|p| p.retraction).count() as u64,
+        outputs_per_window: ratio(run.panes.len() as f64, windows as f64),
         first_latency_ms: median(&mut first_latencies),
         known_final_latency_ms: median(&mut known_latencies),
         hindsight_latency_ms: median(&mut hindsight_latencies),
@@ -374,6 +378,8 @@ pub struct StrategySummary {
     pub hindsight_latency_ms: Option<Agg>,
     /// Retractions per seed.
     pub retractions: Agg,
+    /// Outputs (panes and retractions) per window.
+    pub outputs_per_window: Agg,
     /// Speculative error of early panes (None: no early panes).
     pub speculative_error: Option<Agg>,
     /// Share of windows whose first pane was already right.
@@ -417,6 +423,7 @@ pub fn summarize(name: &str, seeds: &[SeedMetrics], replays: &[SeedMetrics]) -> 
         known_final_latency_ms: agg_opt(|m| m.known_final_latency_ms, Worse::Higher),
         hindsight_latency_ms: agg_opt(|m| m.hindsight_latency_ms, Worse::Higher),
         retractions: agg(|m| m.retractions as f64, Worse::Higher),
+        outputs_per_window: agg(|m| m.outputs_per_window, Worse::Higher),
         speculative_error: agg_opt(|m| m.speculative_error, Worse::Higher),
         first_accuracy: agg(|m| m.first_accuracy, Worse::Lower),
         accuracy: agg(|m| m.accuracy, Worse::Lower),

@@ -264,23 +264,17 @@ fn draw_panel(
     }
     let hidden = panes(svg, scene, panel, &x, &y, top, &mut marks);
     stragglers(svg, scene, panel, &x, &y);
-    for (i, line) in wrap(&marks.parts(), chars).iter().take(2).enumerate() {
+    let mut parts = marks.parts();
+    if hidden > 0 {
+        parts.push(format!("{hidden} label(s) hidden where bars overlap"));
+    }
+    for (i, line) in wrap(&parts, chars).iter().take(2).enumerate() {
         svg.text(
             (left, oy + 50.0 + 15.0 * i as f64),
             SMALL,
             Anchor::Start,
             &format!("fill:{COLOR_MUTED}"),
             &clip(line, chars),
-        );
-    }
-    if hidden > 0 {
-        let note = format!("{hidden} pane label(s) hidden where bars overlap");
-        svg.text(
-            (right, oy + PANEL_H - 6.0),
-            SMALL,
-            Anchor::End,
-            &format!("fill:{COLOR_MUTED}"),
-            &note,
         );
     }
 }
@@ -426,12 +420,12 @@ fn panes(
     marks: &mut Marks,
 ) -> usize {
     let shown = &panel.panes;
-    let truth_of = |w: Window| -> Option<&AggValue> {
+    let truth_of = |w: Window| -> Option<(Window, &AggValue)> {
         scene
             .truth
             .iter()
             .find(|(tw, _)| tw.start <= w.start && w.end <= tw.end)
-            .map(|(_, v)| v)
+            .map(|(tw, v)| (*tw, v))
     };
     let mut labels: Vec<(u8, usize, bool)> = Vec::new();
     for (i, p) in shown.iter().enumerate() {
@@ -453,9 +447,12 @@ fn panes(
             (b - 2.0, py),
             &format!("stroke:{color};stroke-width:3"),
         );
-        let held = panel.held_after.get(i).cloned().flatten();
-        let wrong = p.info.timing != Timing::Early
-            && truth_of(p.window).is_some_and(|t| held.as_ref() != Some(t));
+        // Wrong: the window's last output is this pane (it stays in the
+        // sink) and the consumer ends holding something other than the
+        // truth for the window it belongs to.
+        let last_output = shown.iter().skip(i + 1).all(|q| q.window != p.window);
+        let wrong = last_output
+            && truth_of(p.window).is_some_and(|(tw, t)| final_held(panel, tw).as_ref() != Some(t));
         if wrong {
             marks.wrong += 1;
             svg.cross(
@@ -483,29 +480,37 @@ fn panes(
         let p = &shown[i];
         let b = x.map(p.window.end.0 as f64);
         let py = y(p.fired_at.0 as f64);
-        // Above the bar, or below it when the bar is at the top edge; a
-        // retraction's label goes below, since the pane that replaces it
-        // usually fires at the same moment and takes the place above.
-        let above = py - 4.0;
-        let label_y = if above > top + 12.0 && !p.retraction {
-            above
-        } else {
-            py + 14.0
+        // Above the bar, else below it, else (crowded) left out.
+        let clear = |ly: f64| {
+            placed
+                .iter()
+                .filter(|(w, _)| *w == p.window)
+                .all(|(_, o)| (o - ly).abs() >= LABEL_GAP_PX)
         };
-        let clear = placed
-            .iter()
-            .filter(|(w, _)| *w == p.window)
-            .all(|(_, ly)| (ly - label_y).abs() >= LABEL_GAP_PX);
-        if !clear {
+        let above = py - 4.0;
+        let below = py + 14.0;
+        let Some(label_y) = [above, below]
+            .into_iter()
+            .filter(|ly| *ly > top + 12.0)
+            .find(|ly| clear(*ly))
+        else {
             hidden += 1;
             continue;
-        }
+        };
         let (color, text) = if p.retraction {
             (COLOR_MUTED, format!("retracts {}", p.value))
         } else if wrong {
-            let consumer = panel.held_after.get(i).cloned().flatten();
-            let holds = consumer.map_or_else(|| "nothing".to_string(), |v| v.to_string());
-            let text = if holds == p.value.to_string() {
+            let part = truth_of(p.window).is_some_and(|(tw, _)| tw != p.window);
+            let holds = truth_of(p.window)
+                .and_then(|(tw, _)| final_held(panel, tw))
+                .map_or_else(|| "nothing".to_string(), |v| v.to_string());
+            let text = if part {
+                format!(
+                    "{} {}: stays in the sink",
+                    p.value,
+                    timing_label(p.info.timing)
+                )
+            } else if holds == p.value.to_string() {
                 format!("{} {} ≠ truth", p.value, timing_label(p.info.timing))
             } else {
                 format!(
@@ -529,6 +534,16 @@ fn panes(
         placed.push((p.window, label_y));
     }
     hidden
+}
+
+/// What the consumer ends holding for truth window `tw`.
+fn final_held(panel: &SceneStrategy, tw: Window) -> Option<AggValue> {
+    panel
+        .consumer
+        .iter()
+        .find(|(w, _)| *w == tw)
+        .and_then(|(_, changes)| changes.last())
+        .and_then(|c| c.value.clone())
 }
 
 /// Rings and labels the element that caused each burst of retractions:
@@ -564,20 +579,26 @@ fn stragglers(
                 && p.window.end <= q.window.end
         });
         let label = if merged {
-            "straggler: merged sessions"
+            "straggler: merged"
         } else {
-            "straggler behind the retraction"
+            "straggler: retracted"
         };
         let pt = (x.map(a.time as f64), y(a.at as f64));
+        let width = label.chars().count() as f64 * 6.8;
+        let (lx, anchor) = if pt.0 + 10.0 + width > x.map(scene.view.x_range.1 as f64) {
+            (pt.0 - 10.0, Anchor::End)
+        } else {
+            (pt.0 + 10.0, Anchor::Start)
+        };
         svg.circle(
             pt,
             8.0,
             &format!("fill:none;stroke:{COLOR_WRONG};stroke-width:1.5;stroke-dasharray:3,2"),
         );
         svg.text(
-            (pt.0 + 10.0, pt.1 + 16.0),
+            (lx, pt.1 + 4.0),
             SMALL,
-            Anchor::Start,
+            anchor,
             &format!(
                 "fill:{COLOR_WRONG};font-weight:bold;paint-order:stroke;stroke:#ffffff;stroke-width:3px"
             ),
@@ -660,7 +681,7 @@ fn legend(svg: &mut Svg, y: f64) {
             &format!("stroke:{COLOR_MUTED};stroke-width:2;stroke-dasharray:4,3"),
         )
     });
-    item(svg, "pane ≠ truth (not early)", &|s, x, r| {
+    item(svg, "last pane, consumer ends ≠ truth", &|s, x, r| {
         s.cross(
             (x + 10.0, r),
             4.0,

@@ -8,7 +8,8 @@
 //! consumer held for it over processing time against the truth.
 //!
 //! Opened as `<scenario>.html#selftest`, the page exercises itself (moves
-//! the scrubber, selects a window) and writes what it saw into the DOM,
+//! the scrubber; the window with the most outputs is selected) and writes
+//! what it saw into the DOM,
 //! which the browser test reads back with `chromium --dump-dom`.
 
 use super::diagram::caption;

@@ -65,13 +65,14 @@ happened; up, when the engine received it. A **hollow dot drawn 5 px to the righ
 when it arrived (the header says how many, and by how much). A **cross** is a dead letter: an element refused because its \
 window had expired or closed (the header counts them by reason). The grey **columns** are windows, headed by the *truth*. \
 The blue **staircase** is the watermark, the dashed grey one the perfect watermark. Each coloured **bar** is a pane at the \
-processing time it fired, labelled with its value and timing (brown early, green on time, magenta late). A pane that is not \
-early but leaves the consumer holding something other than the truth is crossed and labelled **≠ truth**. A dashed grey bar \
+processing time it fired, labelled with its value and timing (brown early, green on time, magenta late). A window's last \
+pane is crossed and labelled **≠ truth** when the consumer ends holding something other than the truth for it (\"stays in the \
+sink\" for a merged-away session that an upsert sink keeps). A dashed grey bar \
 is a **retraction**, labelled with what it withdraws; the element that caused it is circled and labelled **straggler**.";
 
 /// How to read the latency/cost table.
-pub const READ_LATENCY: &str = "*Panes per window* (and *retractions*) is the cost downstream \
-pays: how many outputs per window it must process. *First result*, *known final* and *last change (hindsight)* are defined in \
+pub const READ_LATENCY: &str = "*Panes per window* and *outputs per window* (panes plus \
+retractions) are the cost downstream pays: how many results per window it must process. *First result*, *known final* and *last change (hindsight)* are defined in \
 the [glossary](README.md#glossary); only the first two are waits a consumer can act on. *Early error* is how far the \
 consumer's value after an early pane was from the truth, as a share of it: the price of speculation.";
 
@@ -86,6 +87,6 @@ through every seed's network and counting the windows whose value came out ident
 /// How to read the trade-off chart.
 pub const READ_TRADEOFF: &str = "**Reading the chart.** One number and colour per strategy, named \
 in the key underneath. Left: how often it is right (up) against how long after the window's end (across); the hollow dot is the \
-first pane, the filled dot the moment the consumer knows the value is final. Right: what it costs, in panes per window, against \
+first pane, the filled dot the moment the consumer knows the value is final. Right: what it costs, in outputs (panes and retractions) per window, against \
 the same wait. Only measured points are drawn, on axes fitted to them. Up and left is better on the left; down and left on the \
 right.";

@@ -144,7 +144,7 @@ fn latency_table(r: &ScenarioReport) -> String {
             vec![
                 format!("`{}`", s.name),
                 number(s.panes_per_window, 2),
-                number(s.retractions, 0),
+                number(s.outputs_per_window, 2),
                 ms(s.first_latency_ms),
                 ms(s.known_final_latency_ms),
                 ms(s.hindsight_latency_ms),
@@ -156,7 +156,7 @@ fn latency_table(r: &ScenarioReport) -> String {
         &[
             "strategy",
             "panes per window",
-            "retractions",
+            "outputs per window",
             "first result",
             "known final",
             "last change (hindsight)",
@@ -207,18 +207,24 @@ fn odd_figures(r: &ScenarioReport) -> Vec<String> {
         .summaries
         .iter()
         .filter(|s| {
-            [s.first_latency_ms, s.hindsight_latency_ms]
-                .iter()
-                .flatten()
-                .any(|a| a.median < 0.0)
+            [
+                s.first_latency_ms,
+                s.known_final_latency_ms,
+                s.hindsight_latency_ms,
+            ]
+            .iter()
+            .flatten()
+            .any(|a| a.median < 0.0)
         })
         .map(|s| format!("`{}`", s.name))
         .collect();
     if !negative.is_empty() {
         out.push(format!(
             "Negative latency ({}): the pane fired before the window's end in event time. Early panes do that by design; \
-an on-time pane does it when the watermark runs ahead of the window's end on the processing-time clock (a fast source clock, \
-or a processing-time trigger firing whatever has arrived). It is not a result from the future: it is a guess made early.",
+an on-time pane, or a window's expiry (*known final*), does it when the watermark passes the window's end before the processing-time \
+clock does (a source clock running fast drags a max-seen watermark ahead); a trigger that has finished marks its pane last \
+whenever it fires. It is not a result from the future: it is an answer given, or declared final, before all the data could \
+have arrived.",
             negative.join(", ")
         ));
     }
@@ -288,13 +294,13 @@ fn choose(r: &ScenarioReport) -> Vec<String> {
             ));
         }
     }
-    if let Some(c) = best(&|x| -x.panes_per_window.median - x.retractions.median / 1e6) {
+    if let Some(c) = best(&|x| -x.outputs_per_window.median) {
         if !named.contains(&c.name.as_str()) {
             named.push(&c.name);
             out.push(format!(
-                "Choose `{}` when what downstream pays per result matters most: {} panes per window.",
+                "Choose `{}` when what downstream pays per result matters most: {} outputs per window.",
                 c.name,
-                super::format::fixed(c.panes_per_window.median, 2),
+                super::format::fixed(c.outputs_per_window.median, 2),
             ));
         }
     }
@@ -330,7 +336,7 @@ pub fn tradeoff_chart(r: &ScenarioReport) -> String {
             last: s
                 .known_final_latency_ms
                 .map(|l| (l.median, s.accuracy.median)),
-            panes_per_window: s.panes_per_window.median,
+            outputs_per_window: s.outputs_per_window.median,
         })
         .collect();
     let title = format!("{}: what waiting buys, and what it costs", r.name);

@@ -2,8 +2,8 @@
 //! - left, how often a strategy is right against how long you wait: a
 //!   hollow dot for its first pane, a filled one for the moment the
 //!   consumer can know the value is final;
-//! - right, what it costs downstream (panes per window) against the same
-//!   wait.
+//! - right, what it costs downstream (outputs per window: panes and
+//!   retractions) against the same wait.
 //!
 //! Only measured points are drawn: no line joins them (nothing was measured
 //! in between). Both axes are scaled to the data, and points are numbered,
@@ -21,8 +21,8 @@ pub struct Point {
     pub first: Option<(f64, f64)>,
     /// Latency (ms) until the value is known final, and final accuracy.
     pub last: Option<(f64, f64)>,
-    /// Panes per window.
-    pub panes_per_window: f64,
+    /// Outputs (panes and retractions) per window.
+    pub outputs_per_window: f64,
 }
 
 const W: f64 = 880.0;
@@ -43,7 +43,7 @@ const COLORS: [&str; 6] = [
 #[must_use]
 pub fn draw(title: &str, caption: &str, points: &[Point]) -> String {
     let bottom = TOP + PLOT_H;
-    let h = bottom + 56.0 + KEY_ROW * points.len() as f64 + 10.0;
+    let h = bottom + 56.0 + KEY_ROW * key_rows(points) as f64 + 10.0;
     let mut svg = Svg::new(W, h);
     svg.text((14.0, 24.0), 17.0, Anchor::Start, "font-weight:bold", title);
     svg.text((14.0, 44.0), SMALL, Anchor::Start, "fill:#444444", caption);
@@ -57,8 +57,10 @@ pub fn draw(title: &str, caption: &str, points: &[Point]) -> String {
         .flat_map(|p| p.first.iter().chain(p.last.iter()).map(|(_, y)| *y * 100.0))
         .collect();
     let (a_lo, a_hi) = padded(&accs, 0.1, 10.0);
-    let (a_lo, a_hi) = (a_lo.max(0.0), a_hi.min(100.0).max(a_lo.max(0.0) + 1.0));
-    let costs: Vec<f64> = points.iter().map(|p| p.panes_per_window).collect();
+    // Room above 100% so a perfect point is not cut by the frame; ticks
+    // stop at 100%.
+    let (a_lo, a_hi) = (a_lo.max(0.0), a_hi.min(104.0).max(a_lo.max(0.0) + 1.0));
+    let costs: Vec<f64> = points.iter().map(|p| p.outputs_per_window).collect();
     let c_hi = costs.iter().copied().fold(0.0, f64::max) * 1.15 + 0.1;
     let left_plot = (LEFT, LEFT + PLOT_W);
     let right_plot = (LEFT + PLOT_W + GAP, W - RIGHT);
@@ -79,7 +81,7 @@ pub fn draw(title: &str, caption: &str, points: &[Point]) -> String {
         &x2,
         right_plot,
         &y2,
-        "panes per window (cost)",
+        "outputs per window (cost)",
         |v| format!("{v:.1}"),
     );
     let mut placed: Vec<(f64, f64)> = Vec::new();
@@ -99,7 +101,7 @@ pub fn draw(title: &str, caption: &str, points: &[Point]) -> String {
             let at = (x1.map(lat), y1.map(acc * 100.0));
             svg.circle(at, 6.0, &format!("fill:{color}"));
             number(&mut svg, &mut placed, at, &label, color);
-            let at = (x2.map(lat), y2.map(p.panes_per_window));
+            let at = (x2.map(lat), y2.map(p.outputs_per_window));
             svg.circle(at, 6.0, &format!("fill:{color}"));
             number(&mut svg, &mut placed, at, &label, color);
         }
@@ -169,6 +171,7 @@ fn frame(
     y_title: &str,
     y_fmt: impl Fn(f64) -> String,
 ) {
+    let is_pct = y_title.contains("truth");
     let (t, b) = (TOP, TOP + PLOT_H);
     svg.rect(
         l,
@@ -178,7 +181,7 @@ fn frame(
         "fill:#fafafa;stroke:#222;stroke-width:1",
     );
     let ticks = nice_ticks(y, 5);
-    for v in ticks {
+    for v in ticks.into_iter().filter(|v| !is_pct || *v <= 100.0) {
         let py = y.map(v);
         svg.line((l, py), (r, py), "stroke:#dddddd");
         svg.text((l - 6.0, py + 4.0), SMALL, Anchor::End, "", &y_fmt(v));
@@ -229,29 +232,64 @@ fn nice_ticks(axis: &Axis, n: usize) -> Vec<f64> {
 }
 
 fn key(svg: &mut Svg, points: &[Point], y: f64) {
+    let mut row = y;
     for (i, p) in points.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
-        let row = y + KEY_ROW * i as f64;
         svg.circle((LEFT + 6.0, row - 4.0), 6.0, &format!("fill:{color}"));
-        let figures = match (p.first, p.last) {
-            (Some(f), Some(l)) => format!(
-                "first pane {}, right in {}%; known final {}, right in {}%; {} panes per window",
-                when(f.0),
-                num(f.1 * 100.0),
-                when(l.0),
-                num(l.1 * 100.0),
-                num(p.panes_per_window)
-            ),
-            _ => "no pane for a window with an end".to_string(),
-        };
-        svg.text(
-            (LEFT + 18.0, row),
-            SMALL,
-            Anchor::Start,
-            &format!("fill:{color}"),
-            &format!("{} {} — {figures}", i + 1, p.name),
-        );
+        for (j, line) in key_lines(i, p).iter().enumerate() {
+            let x = if j == 0 { LEFT + 18.0 } else { LEFT + 32.0 };
+            svg.text(
+                (x, row),
+                SMALL,
+                Anchor::Start,
+                &format!("fill:{color}"),
+                line,
+            );
+            row += KEY_ROW;
+        }
     }
+}
+
+/// A strategy's line in the key, or two when one would not fit the width.
+fn key_lines(i: usize, p: &Point) -> Vec<String> {
+    let (Some(f), Some(l)) = (p.first, p.last) else {
+        return vec![format!(
+            "{} {} — no pane for a window with an end",
+            i + 1,
+            p.name
+        )];
+    };
+    let lines = [
+        format!(
+            "{} {} — first pane {}, right in {}%",
+            i + 1,
+            p.name,
+            when(f.0),
+            num(f.1 * 100.0)
+        ),
+        format!(
+            "known final {}, right in {}%; {} outputs per window",
+            when(l.0),
+            num(l.1 * 100.0),
+            num(p.outputs_per_window)
+        ),
+    ];
+    let joined = lines.join("; ");
+    // About 6.7 px per character at 12 px.
+    if joined.chars().count() as f64 * 6.7 < W - LEFT - 30.0 {
+        vec![joined]
+    } else {
+        lines.to_vec()
+    }
+}
+
+/// Rows the key takes.
+fn key_rows(points: &[Point]) -> usize {
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| key_lines(i, p).len())
+        .sum()
 }
 
 /// "5s after the end", "12.5s before the end".
