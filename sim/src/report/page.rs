@@ -273,10 +273,14 @@ fn choose(r: &ScenarioReport) -> Vec<String> {
                 _ => Some(x),
             })
     };
-    if let Some(a) = best(&|x| x.accuracy.median + x.accuracy.worst / 1000.0) {
+    let Some(top) = best(&|x| x.accuracy.median + x.accuracy.worst / 1000.0) else {
+        return out;
+    };
+    {
+        let a = top;
         named.push(&a.name);
         out.push(format!(
-            "Choose `{}` when every final value must be right: {} of windows end right (worst seed {}), and its consumer knows a window is final {} after the window's end.",
+            "Choose `{}` when every final value must be right: {} of windows end right (worst seed {}), and its consumer knows a window is final {}.",
             a.name,
             share(a.accuracy.median),
             share(a.accuracy.worst),
@@ -298,9 +302,11 @@ fn choose(r: &ScenarioReport) -> Vec<String> {
         if !named.contains(&c.name.as_str()) {
             named.push(&c.name);
             out.push(format!(
-                "Choose `{}` when what downstream pays per result matters most: {} outputs per window.",
+                "Choose `{}` when what downstream pays per result matters most: {} outputs per window, against {} for `{}`.",
                 c.name,
                 super::format::fixed(c.outputs_per_window.median, 2),
+                super::format::fixed(top.outputs_per_window.median, 2),
+                top.name,
             ));
         }
     }

@@ -4,8 +4,11 @@
 
 use super::StrategyInfo;
 
+/// Reads one setting off a strategy.
+type Getter = fn(&StrategyInfo) -> &str;
+
 /// The settings compared, with how to read each off a strategy.
-const SETTINGS: [(&str, fn(&StrategyInfo) -> &str); 6] = [
+const SETTINGS: [(&str, Getter); 6] = [
     ("trigger", |s| &s.trigger),
     ("accumulation", |s| &s.accumulation),
     ("watermark", |s| &s.watermark),

@@ -194,10 +194,11 @@ fn frame(
     if x.contains(0.0) {
         let px = x.map(0.0);
         svg.line((px, t), (px, b), "stroke:#767676;stroke-dasharray:2,3");
+        // Above the frame, where no point or number can sit.
         svg.text(
-            (px + 3.0, t + 14.0),
+            (px, t - 4.0),
             SMALL,
-            Anchor::Start,
+            Anchor::Middle,
             "fill:#555555",
             "window end",
         );
