@@ -17,12 +17,10 @@ fn repo() -> PathBuf {
 }
 
 fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(PathBuf::from)
+    let chosen = std::env::var_os("CHROMIUM").map(PathBuf::from);
+    chosen
+        .into_iter()
+        .chain(["/usr/bin/chromium", "/usr/bin/chromium-browser"].map(PathBuf::from))
         .find(|p| p.exists())
 }
 
@@ -46,7 +44,7 @@ fn attr(dom: &str, attr: &str) -> Option<String> {
 fn interactive_page_replays_the_run_in_chromium() {
     let Some(chromium) = chromium() else {
         eprintln!(
-            "SKIPPED browser test: no chromium at /usr/bin/chromium (install Debian's `chromium`, or set CHROMIUM=/path)"
+            "SKIPPED browser test: no chromium at $CHROMIUM or /usr/bin/chromium (install Debian's `chromium`, or set CHROMIUM=/path)"
         );
         return;
     };
