@@ -129,8 +129,6 @@ pub struct StrategyCheck {
     pub finals: FinalPanes,
     /// The oracle over what the engine admitted.
     pub admitted: Results,
-    /// Share of windows (over truth ∪ finals) whose final value equals the truth.
-    pub accuracy: f64,
     /// Share of generated events dead-lettered (for any window).
     pub dead_letter_fraction: f64,
     /// Ids of the events dead-lettered (for any window), ascending.
@@ -139,10 +137,9 @@ pub struct StrategyCheck {
     pub verdicts: Vec<Verdict>,
 }
 
-/// Runs every per-strategy invariant. `truth` is the oracle over every
-/// generated event (shared by all strategies of a run).
+/// Runs every per-strategy invariant.
 #[must_use]
-pub fn check_strategy(s: &Subject<'_>, truth: &Results) -> StrategyCheck {
+pub fn check_strategy(s: &Subject<'_>) -> StrategyCheck {
     let merging = matches!(s.windowing.window, WindowFn::Sessions { .. });
     let finals = final_panes(&s.run.panes, s.accumulation, merging);
     let admitted = oracle::admitted_truth(s.workload, s.trace, s.run, s.dedup, s.windowing);
@@ -167,7 +164,6 @@ pub fn check_strategy(s: &Subject<'_>, truth: &Results) -> StrategyCheck {
         ),
     ];
     StrategyCheck {
-        accuracy: accuracy(truth, &finals.values),
         dead_letter_fraction: dead_letter_fraction(s),
         dead_lettered: dead_lettered(s),
         finals,
@@ -194,24 +190,6 @@ fn key_name(workload: &Workload, key: Key) -> String {
 
 fn shown(events: &[u64]) -> Vec<u64> {
     events.iter().copied().take(EVENTS_SHOWN_MAX).collect()
-}
-
-/// Share of windows whose final value equals the truth, over the union of
-/// the truth's windows and the final ones (a window the truth lacks is wrong).
-#[must_use]
-pub fn accuracy(truth: &Results, finals: &Finals) -> f64 {
-    let windows: std::collections::BTreeSet<&(Key, Window)> =
-        truth.keys().chain(finals.keys()).collect();
-    if windows.is_empty() {
-        return 1.0;
-    }
-    let right = windows
-        .iter()
-        .filter(
-            |kw| matches!((truth.get(**kw), finals.get(**kw)), (Some(t), Some(f)) if t.value == *f),
-        )
-        .count();
-    right as f64 / windows.len() as f64
 }
 
 fn dead_lettered(s: &Subject<'_>) -> Vec<u64> {
@@ -896,7 +874,6 @@ mod engine_agreement {
                     let siblings: Vec<(Accumulation, &StrategyRun)> =
                         runs.iter().map(|(m, r)| (*m, r)).collect();
                     let windowing = Windowing { window, aggregate };
-                    let truth = oracle::truth(&w, windowing);
                     for (mode, r) in &runs {
                         let s = Subject {
                             workload: &w,
@@ -908,7 +885,7 @@ mod engine_agreement {
                             watermark_perfect: false,
                             siblings: &siblings,
                         };
-                        let check = check_strategy(&s, &truth);
+                        let check = check_strategy(&s);
                         seen.0 += r.dead_letters.len();
                         seen.1 += r
                             .panes
@@ -967,7 +944,7 @@ mod engine_agreement {
             watermark_perfect: false,
             siblings: &[],
         };
-        let check = check_strategy(&s, &oracle::truth(&w, windowing));
+        let check = check_strategy(&s);
         let failed: Vec<&str> = check
             .verdicts
             .iter()

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod consumer;
 pub mod final_panes;
 pub mod invariants;
 pub mod jsonl;
@@ -19,7 +20,9 @@ pub mod report;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod scene;
 pub mod shrink;
+pub mod stage;
 pub mod summary;
 pub mod sweep;
 pub mod trace_hash;

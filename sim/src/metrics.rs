@@ -1,20 +1,24 @@
 //! What a trigger strategy costs and buys, measured per seed and then
-//! aggregated over seeds (median and worst).
+//! aggregated over seeds (median and worst). Every figure the reports and
+//! `run` print is defined here, once.
 //!
 //! The inputs are plain values: the strategy's run, the oracle's truth and
-//! the final values a consumer reads off the panes. This module does not run
-//! anything, read files or format text; [`crate::report`] does the writing.
+//! what a downstream consumer holds ([`crate::consumer`]: a summing sink for
+//! discarding, an upsert sink for accumulating, one that also applies
+//! retractions for retracting). This module does not run anything, read
+//! files or format text.
 //!
 //! Latencies mix the two time domains on purpose: "how long after the
 //! window's end (event time) did the result appear (processing time)". In
 //! scenarios both are milliseconds on the same simulated clock, so the
 //! difference is the wait a user of the output experiences.
 
+use crate::consumer::{self, Change, Rows};
 use crate::model::{Delivery, StrategyRun, Trace, Workload};
 use std::collections::{BTreeMap, BTreeSet};
-use tidemark_engine::{Accumulation, AggValue, EventTime, Key, Pane, Timing, Window};
+use tidemark_engine::{Accumulation, AggValue, Key, Timing, Window};
 
-/// Values per key and window (the truth, or a strategy's final values).
+/// Values per key and window (the truth, or a consumer's answers).
 pub type Values = BTreeMap<(Key, Window), AggValue>;
 
 /// One strategy's figures for one seed.
@@ -24,16 +28,27 @@ pub struct SeedMetrics {
     pub windows: u64,
     /// Panes emitted (retractions not counted) per window of the truth.
     pub panes_per_window: f64,
+    /// Retractions emitted.
+    pub retractions: u64,
+    /// Outputs (panes and retractions) per window of the truth: what the
+    /// consumer must process.
+    pub outputs_per_window: f64,
     /// Median over windows of the first pane's `fired_at − window end`, ms.
     pub first_latency_ms: Option<f64>,
-    /// Median over windows of the `fired_at − window end` of the pane after
-    /// which the consumer's value no longer changed, ms.
-    pub final_latency_ms: Option<f64>,
-    /// Mean over early panes of |value seen − truth| / |truth|.
+    /// Median over windows of the time, after the window's end, at which
+    /// the consumer can *know* its value is final: the window's pane marked
+    /// last, or the watermark passing the end plus the allowed lateness
+    /// (after which nothing more can change it), ms.
+    pub known_final_latency_ms: Option<f64>,
+    /// Median over windows of the `fired_at − window end` of the output
+    /// after which the consumer's value no longer changed: only knowable in
+    /// hindsight, ms.
+    pub hindsight_latency_ms: Option<f64>,
+    /// Mean over early panes of |value held − truth| / |truth|.
     pub speculative_error: Option<f64>,
     /// Share of truth windows whose first pane already equalled the truth.
     pub first_accuracy: f64,
-    /// Share of truth windows whose final value equals the truth.
+    /// Share of windows whose final answer equals the truth ([`accuracy`]).
     pub accuracy: f64,
     /// Sum over windows of |final − truth| (a missing value counts as 0).
     pub abs_error: f64,
@@ -52,58 +67,88 @@ pub struct SeedMetrics {
     pub firsts: BTreeMap<(Key, Window), Option<AggValue>>,
 }
 
-/// Computes one seed's metrics for one strategy. `finals` is what a
-/// consumer reads off `run.panes` ([`crate::final_panes`]); `truth` is the
-/// oracle over every generated event.
+/// Share of windows whose final answer equals the truth, over the union of
+/// the truth's windows and the consumer's (an answer for a window the truth
+/// lacks is wrong, and so is a truth window with no answer).
+#[must_use]
+pub fn accuracy(truth: &Values, answers: &Rows) -> f64 {
+    let windows: BTreeSet<&(Key, Window)> = truth.keys().chain(answers.keys()).collect();
+    if windows.is_empty() {
+        return 1.0;
+    }
+    let right = windows
+        .iter()
+        .filter(|kw| matches!((truth.get(**kw), answers.get(**kw)), (Some(t), Some(a)) if t == a))
+        .count();
+    right as f64 / windows.len() as f64
+}
+
+/// How a strategy's consumer reads its panes and when a window expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    /// The accumulation mode (which sink the consumer uses).
+    pub accumulation: Accumulation,
+    /// Allowed lateness, ms: a window expires when the watermark passes
+    /// its end plus this.
+    pub allowed_lateness_ms: i64,
+}
+
+/// Computes one seed's metrics for one strategy. `truth` is the oracle
+/// over every generated event.
 #[must_use]
 pub fn seed_metrics(
     workload: &Workload,
     trace: &Trace,
     run: &StrategyRun,
-    accumulation: Accumulation,
+    reading: Reading,
     truth: &Values,
-    finals: &Values,
 ) -> SeedMetrics {
     let windows = truth.len() as u64;
     let panes = run.panes.iter().filter(|p| !p.retraction).count() as u64;
-    let timelines = timelines(&run.panes, accumulation);
+    let answers = consumer::answers(&run.panes, reading.accumulation);
+    let truth_windows: Vec<(Key, Window)> = truth.keys().copied().collect();
+    let timelines = consumer::timelines(&run.panes, reading.accumulation, &truth_windows);
+    let expiry = Expiry::new(workload, trace, run);
     let mut first_latencies = Vec::new();
-    let mut final_latencies = Vec::new();
+    let mut known_latencies = Vec::new();
+    let mut hindsight_latencies = Vec::new();
     let mut spec_errors = Vec::new();
-    let mut firsts: BTreeMap<(Key, Window), (i64, AggValue)> = BTreeMap::new();
-    for ((key, window), steps) in &timelines {
-        let truth_value = truth_for(truth, *key, *window);
-        if let (Some(first), Some(stays)) = (steps.first(), settled(steps)) {
-            push_latency(&mut first_latencies, *window, first.fired_at);
-            push_latency(&mut final_latencies, *window, stays.fired_at);
-            // Session proto-windows map to their merged truth window; the
-            // earliest of their first panes is that window's first result.
-            if let Some((kw, _)) = truth_value {
-                let slot = firsts
-                    .entry(kw)
-                    .or_insert((first.fired_at, first.view.clone()));
-                if first.fired_at < slot.0 {
-                    *slot = (first.fired_at, first.view.clone());
-                }
-            }
+    let mut firsts: BTreeMap<(Key, Window), AggValue> = BTreeMap::new();
+    for (kw, changes) in &timelines {
+        let (key, window) = *kw;
+        let Some(t) = truth.get(kw) else { continue };
+        let Some(first) = changes.iter().find(|c| !c.retraction) else {
+            continue;
+        };
+        if let Some(v) = &first.value {
+            firsts.insert(*kw, v.clone());
         }
-        for step in steps.iter().filter(|s| s.timing == Timing::Early) {
-            if let Some((_, t)) = truth_value {
-                spec_errors.push(relative_error(&step.view, t));
-            }
+        push_latency(&mut first_latencies, window, first.at);
+        if let Some(at) = settled(changes) {
+            push_latency(&mut hindsight_latencies, window, at);
+        }
+        let marked_last = changes.iter().find(|c| c.is_last).map(|c| c.at);
+        let expires = expiry.at(key, window, reading.allowed_lateness_ms);
+        if let Some(at) = [marked_last, expires].into_iter().flatten().min() {
+            push_latency(&mut known_latencies, window, at);
+        }
+        for c in changes
+            .iter()
+            .filter(|c| c.timing == Timing::Early && !c.retraction)
+        {
+            spec_errors.push(relative_error(c.value.as_ref(), t));
         }
     }
-    let mut correct = 0u64;
     let mut abs_error = 0.0;
     for (kw, t) in truth {
-        match finals.get(kw) {
-            Some(f) if f == t => correct += 1,
+        match answers.get(kw) {
+            Some(f) if f == t => {}
             f => abs_error += (magnitude(f) - magnitude(Some(t))).abs(),
         }
     }
-    // A final value the truth doesn't know (a window the batch job never
+    // An answer the truth doesn't know (a window the batch job never
     // formed) is all error.
-    for (kw, f) in finals {
+    for (kw, f) in &answers {
         if !truth.contains_key(kw) {
             abs_error += magnitude(Some(f)).abs();
         }
@@ -111,17 +156,20 @@ pub fn seed_metrics(
     SeedMetrics {
         windows,
         panes_per_window: ratio(panes as f64, windows as f64),
+        retractions: run.panes.iter().filter(|p| p.retraction).count() as u64,
+        outputs_per_window: ratio(run.panes.len() as f64, windows as f64),
         first_latency_ms: median(&mut first_latencies),
-        final_latency_ms: median(&mut final_latencies),
+        known_final_latency_ms: median(&mut known_latencies),
+        hindsight_latency_ms: median(&mut hindsight_latencies),
         speculative_error: mean(&spec_errors),
         first_accuracy: ratio(
             firsts
                 .iter()
-                .filter(|(kw, (_, v))| truth.get(kw) == Some(v))
+                .filter(|(kw, v)| truth.get(kw) == Some(v))
                 .count() as f64,
             windows as f64,
         ),
-        accuracy: ratio(correct as f64, windows as f64),
+        accuracy: accuracy(truth, &answers),
         abs_error,
         dead_letters: run.dead_letters.len() as u64,
         duplicates_counted: run.duplicates_counted,
@@ -129,75 +177,87 @@ pub fn seed_metrics(
         events: workload.events.len() as u64,
         finals: truth
             .keys()
-            .map(|kw| (*kw, finals.get(kw).cloned()))
+            .map(|kw| (*kw, answers.get(kw).cloned()))
             .collect(),
         firsts: truth
             .keys()
-            .map(|kw| (*kw, firsts.get(kw).map(|(_, v)| v.clone())))
+            .map(|kw| (*kw, firsts.get(kw).cloned()))
             .collect(),
     }
 }
 
-/// One non-retraction pane as a consumer sees it: the value it now holds
-/// for the window (for discarding panes, everything so far combined).
-#[derive(Debug, Clone, PartialEq)]
-struct Step {
-    fired_at: i64,
-    timing: Timing,
-    view: AggValue,
+/// When each window expires: the first processing time at which the
+/// watermark of the worker holding its key reached `end + lateness`.
+#[derive(Debug, Clone, Default)]
+pub struct Expiry {
+    /// Worker per key (the worker its first record reached).
+    worker: BTreeMap<Key, u32>,
+    /// Per worker, (processing time, highest watermark so far).
+    marks: BTreeMap<u32, Vec<(i64, i64)>>,
 }
 
-/// Per key and pane window, the consumer's value after each pane.
-fn timelines(panes: &[Pane], accumulation: Accumulation) -> BTreeMap<(Key, Window), Vec<Step>> {
-    let mut out: BTreeMap<(Key, Window), Vec<Step>> = BTreeMap::new();
-    for pane in panes.iter().filter(|p| !p.retraction) {
-        let steps = out.entry((pane.key, pane.window)).or_default();
-        let view = match (accumulation, steps.last()) {
-            (Accumulation::Discarding, Some(prev)) => {
-                let mut v = prev.view.clone();
-                v.merge(&pane.value);
-                v.finish()
+impl Expiry {
+    /// Reads workers off the trace and watermarks off the run.
+    #[must_use]
+    pub fn new(workload: &Workload, trace: &Trace, run: &StrategyRun) -> Expiry {
+        let mut worker = BTreeMap::new();
+        for d in &trace.deliveries {
+            if let Delivery::Record {
+                worker: w, event, ..
+            } = *d
+            {
+                let key = usize::try_from(event)
+                    .ok()
+                    .and_then(|i| workload.events.get(i))
+                    .map(|e| Key(e.key));
+                if let Some(key) = key {
+                    worker.entry(key).or_insert(w);
+                }
             }
-            _ => pane.value.clone(),
+        }
+        let mut marks: BTreeMap<u32, Vec<(i64, i64)>> = BTreeMap::new();
+        for &(at, w, wm) in &run.watermarks {
+            let m = marks.entry(w).or_default();
+            let high = m.last().map_or(wm.0, |l| l.1.max(wm.0));
+            m.push((at.0, high));
+        }
+        Expiry { worker, marks }
+    }
+
+    /// The processing time `window` of `key` expired, if it did.
+    #[must_use]
+    pub fn at(&self, key: Key, window: Window, lateness_ms: i64) -> Option<i64> {
+        if window == Window::GLOBAL {
+            return None;
+        }
+        let target = window.end.0.saturating_add(lateness_ms);
+        let reached = |marks: &Vec<(i64, i64)>| {
+            let i = marks.partition_point(|m| m.1 < target);
+            marks.get(i).map(|m| m.0)
         };
-        steps.push(Step {
-            fired_at: pane.fired_at.0,
-            timing: pane.info.timing,
-            view,
-        });
+        match self.worker.get(&key) {
+            Some(w) => self.marks.get(w).and_then(reached),
+            // Unknown worker: the latest of every worker's passing.
+            None => self
+                .marks
+                .values()
+                .map(reached)
+                .collect::<Option<Vec<i64>>>()
+                .and_then(|v| v.into_iter().max()),
+        }
     }
-    out
 }
 
-/// The step after which the consumer's value never changed again.
-fn settled(steps: &[Step]) -> Option<&Step> {
-    let last = steps.last()?;
-    let from = steps
+/// The time of the output after which the consumer's value never changed
+/// again (`None` when it ends holding nothing).
+fn settled(changes: &[Change]) -> Option<i64> {
+    let last = changes.last()?;
+    last.value.as_ref()?;
+    let from = changes
         .iter()
-        .rposition(|s| s.view != last.view)
+        .rposition(|c| c.value != last.value)
         .map_or(0, |i| i + 1);
-    steps.get(from)
-}
-
-/// The truth for a pane's window: the same window, or (session proto-windows
-/// that later merged) the key's truth window that covers it.
-fn truth_for(truth: &Values, key: Key, window: Window) -> Option<((Key, Window), &AggValue)> {
-    if let Some(v) = truth.get(&(key, window)) {
-        return Some(((key, window), v));
-    }
-    // Sorts before every window of `key`, for the range scan.
-    let from = (
-        key,
-        Window {
-            start: EventTime::MIN,
-            end: EventTime::MIN,
-        },
-    );
-    truth
-        .range(from..)
-        .take_while(|((k, _), _)| *k == key)
-        .find(|((_, w), _)| w.start <= window.start && window.end <= w.end)
-        .map(|(kw, v)| (*kw, v))
+    changes.get(from).map(|c| c.at)
 }
 
 fn push_latency(out: &mut Vec<f64>, window: Window, fired_at: i64) {
@@ -220,9 +280,9 @@ pub fn magnitude(v: Option<&AggValue>) -> f64 {
 
 /// |seen − truth| / |truth|, with a truth of 0 treated as 1 so that an
 /// early pane of a window whose truth is 0 still shows its absolute error.
-fn relative_error(seen: &AggValue, truth: &AggValue) -> f64 {
+fn relative_error(seen: Option<&AggValue>, truth: &AggValue) -> f64 {
     let t = magnitude(Some(truth));
-    (magnitude(Some(seen)) - t).abs() / t.abs().max(1.0)
+    (magnitude(seen) - t).abs() / t.abs().max(1.0)
 }
 
 /// Events that count nowhere: lost in the network, or delivered but every
@@ -311,8 +371,15 @@ pub struct StrategySummary {
     pub panes_per_window: Agg,
     /// First-pane latency, ms (None: no window had a pane).
     pub first_latency_ms: Option<Agg>,
-    /// Latency of the pane that stays, ms.
-    pub final_latency_ms: Option<Agg>,
+    /// Latency until the consumer can know the value is final, ms.
+    pub known_final_latency_ms: Option<Agg>,
+    /// Latency of the output after which the value never changed (known
+    /// only in hindsight), ms.
+    pub hindsight_latency_ms: Option<Agg>,
+    /// Retractions per seed.
+    pub retractions: Agg,
+    /// Outputs (panes and retractions) per window.
+    pub outputs_per_window: Agg,
     /// Speculative error of early panes (None: no early panes).
     pub speculative_error: Option<Agg>,
     /// Share of windows whose first pane was already right.
@@ -353,7 +420,10 @@ pub fn summarize(name: &str, seeds: &[SeedMetrics], replays: &[SeedMetrics]) -> 
         seeds: seeds.len() as u64,
         panes_per_window: agg(|m| m.panes_per_window, Worse::Higher),
         first_latency_ms: agg_opt(|m| m.first_latency_ms, Worse::Higher),
-        final_latency_ms: agg_opt(|m| m.final_latency_ms, Worse::Higher),
+        known_final_latency_ms: agg_opt(|m| m.known_final_latency_ms, Worse::Higher),
+        hindsight_latency_ms: agg_opt(|m| m.hindsight_latency_ms, Worse::Higher),
+        retractions: agg(|m| m.retractions as f64, Worse::Higher),
+        outputs_per_window: agg(|m| m.outputs_per_window, Worse::Higher),
         speculative_error: agg_opt(|m| m.speculative_error, Worse::Higher),
         first_accuracy: agg(|m| m.first_accuracy, Worse::Lower),
         accuracy: agg(|m| m.accuracy, Worse::Lower),

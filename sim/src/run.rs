@@ -115,7 +115,8 @@ pub struct StrategyReport {
     pub watermark_regressions: u64,
     /// Windows with a final value.
     pub windows: u64,
-    /// Share of windows whose final value equals the truth.
+    /// Share of windows whose consumer's final answer equals the truth
+    /// ([`crate::metrics::accuracy`]).
     pub accuracy: f64,
     /// Every per-strategy invariant, with whether the scenario checks it.
     pub verdicts: Vec<(Verdict, bool)>,
@@ -197,13 +198,33 @@ pub fn run_seed(scenario: &Scenario, seed: u64) -> anyhow::Result<(SeedReport, S
 }
 
 /// [`run_seed`], with the determinism re-run optional: `shrink` skips it
-/// (halving its cost) unless determinism is what it is shrinking.
+/// (halving its cost) unless determinism is what it is shrinking. The seed
+/// is measured once, by [`crate::stage`].
 pub fn run_seed_with(
     scenario: &Scenario,
     seed: u64,
     determinism: bool,
 ) -> anyhow::Result<(SeedReport, Simulation)> {
-    let sim = simulate(scenario, seed)?;
+    let options = crate::stage::Options {
+        determinism,
+        scene: false,
+    };
+    let (stage, sim) = crate::stage::stage(scenario, seed, seed, options)?;
+    Ok((stage.report, sim))
+}
+
+/// The verdicts for one simulated seed. `truth` is the oracle over every
+/// generated event, `accuracy` each strategy's measured accuracy
+/// ([`crate::metrics::accuracy`], the one definition); `determinism` re-runs
+/// the seed to compare hashes.
+pub fn judge(
+    scenario: &Scenario,
+    seed: u64,
+    sim: &Simulation,
+    truth: &oracle::Results,
+    accuracy: &[f64],
+    determinism: bool,
+) -> anyhow::Result<SeedReport> {
     let hash = run_hash(&sim.workload, &sim.trace, &sim.runs);
     let determinism_checked = determinism
         && scenario
@@ -226,7 +247,7 @@ pub fn run_seed_with(
     } else {
         Outcome::NotApplicable("not checked in this run")
     };
-    let strategies = check_strategies(scenario, &sim)?;
+    let strategies = check_strategies(scenario, sim, truth, accuracy)?;
     let mut report = SeedReport {
         scenario: scenario.name.clone(),
         seed,
@@ -254,20 +275,23 @@ pub fn run_seed_with(
         failures: Vec::new(),
     };
     report.failures = failures(&report);
-    Ok((report, sim))
+    Ok(report)
 }
 
-fn check_strategies(scenario: &Scenario, sim: &Simulation) -> anyhow::Result<Vec<StrategyReport>> {
+fn check_strategies(
+    scenario: &Scenario,
+    sim: &Simulation,
+    truth: &oracle::Results,
+    accuracy: &[f64],
+) -> anyhow::Result<Vec<StrategyReport>> {
     let resolved = scenario.strategies_resolved();
     let Some(first) = resolved.first() else {
         return Ok(Vec::new());
     };
-    // Window and aggregation are pipeline-wide, so one truth serves all.
     let windowing = Windowing {
         window: first.pipeline.window,
         aggregate: first.pipeline.aggregate,
     };
-    let truth = oracle::truth(&sim.workload, windowing);
     let mut out = Vec::with_capacity(resolved.len());
     for (i, strategy) in resolved.iter().enumerate() {
         let extra = sibling_runs(scenario, sim, i)?;
@@ -288,10 +312,19 @@ fn check_strategies(scenario: &Scenario, sim: &Simulation) -> anyhow::Result<Vec
             watermark_perfect: strategy.watermark == WatermarkSpec::Perfect,
             siblings: &siblings,
         };
-        let check = check_strategy(&subject, &truth);
-        let mut report = strategy_report(scenario, strategy, &sim.runs[i], &check);
+        let check = check_strategy(&subject);
+        let measured = accuracy.get(i).copied().unwrap_or(0.0);
+        let mut report = strategy_report(scenario, strategy, &sim.runs[i], &check, measured);
         for t in report.thresholds.iter_mut().filter(|t| !t.ok) {
-            t.counterexample = Some(threshold_counterexample(t, &sim.workload, &truth, &check));
+            let answers =
+                crate::consumer::answers(&sim.runs[i].panes, strategy.pipeline.accumulation);
+            t.counterexample = Some(threshold_counterexample(
+                t,
+                &sim.workload,
+                truth,
+                &check,
+                &answers,
+            ));
         }
         out.push(report);
     }
@@ -360,6 +393,7 @@ fn strategy_report(
     strategy: &ResolvedStrategy,
     run: &StrategyRun,
     check: &invariants::StrategyCheck,
+    accuracy: f64,
 ) -> StrategyReport {
     let count = |timing| {
         run.panes
@@ -379,7 +413,7 @@ fn strategy_report(
         });
     }
     if let Some(limit) = strategy.thresholds.accuracy_min {
-        let actual = check.accuracy;
+        let actual = accuracy;
         thresholds.push(ThresholdCheck {
             name: "accuracy_min",
             limit,
@@ -402,7 +436,7 @@ fn strategy_report(
         duplicates_dropped: run.duplicates_dropped,
         watermark_regressions: run.watermark_regressions,
         windows: check.finals.values.len() as u64,
-        accuracy: check.accuracy,
+        accuracy,
         verdicts: check
             .verdicts
             .iter()
@@ -457,10 +491,10 @@ fn threshold_counterexample(
     workload: &Workload,
     truth: &oracle::Results,
     check: &invariants::StrategyCheck,
+    answers: &crate::consumer::Rows,
 ) -> Counterexample {
     if t.name == "accuracy_min" {
-        let mut c = invariants::first_difference_in(workload, truth, &check.finals.values)
-            .unwrap_or_default();
+        let mut c = invariants::first_difference_in(workload, truth, answers).unwrap_or_default();
         c.what = format!(
             "accuracy {:.4} below {}; first window whose final value is not the truth",
             t.actual, t.limit

@@ -98,7 +98,24 @@ pub fn run(paths: &[PathBuf], seeds: Range<u64>, out: Option<&Path>) -> anyhow::
         seeds.end,
         out.join("README.md").display()
     );
-    Ok(ExitCode::SUCCESS)
+    // The reports are written either way (they show what failed); the exit
+    // code says whether every shipped expectation held on every seed.
+    let failed: Vec<String> = reports
+        .iter()
+        .flat_map(|r| {
+            r.failures
+                .iter()
+                .map(move |f| format!("{} seed {}: {}", r.name, f.seed, f.failure))
+        })
+        .collect();
+    if failed.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!("{} expected check(s) failed:", failed.len());
+    for f in &failed {
+        eprintln!("  {f}");
+    }
+    Ok(ExitCode::from(1))
 }
 
 /// `cargo run --release` with no arguments.

@@ -1,29 +1,23 @@
-//! Runs the simulations a report needs and measures them.
+//! Gathers what a report renders: per scenario, every seed of the range
+//! measured by [`crate::stage`] (fresh events per seed, as `run --seed`
+//! runs it), plus replays of the first seed's events through every other
+//! seed's network, for stability. The (scenario, seed) jobs spread over
+//! rayon and are regrouped in a fixed order, so the result never depends on
+//! which thread finished first.
 //!
-//! Per scenario: every seed of the range as `run --seed` would run it
-//! (fresh events per seed), plus replays of the first seed's events
-//! through every other seed's network, for stability. The (scenario, seed)
-//! jobs spread over rayon and are regrouped in a fixed order, so the result
-//! never depends on which thread finished first.
+//! Nothing here simulates, asks the oracle or computes a figure itself: it
+//! only aggregates what the stages returned and picks the seed to draw.
 
-use super::diagram::{self, Diagram, Panel};
-use super::view;
-use super::{ScenarioReport, StrategyInfo};
-use crate::final_panes::final_panes;
-use crate::metrics::{seed_metrics, summarize, SeedMetrics, Values};
-use crate::model::{StrategyRun, Trace, Workload};
-use crate::oracle::{self, Windowing};
+use super::{ScenarioReport, SeedFailure, StrategyInfo};
+use crate::metrics::{summarize, SeedMetrics};
 use crate::scenario::{Dur, ResolvedStrategy, Scenario, WatermarkSpec};
+use crate::scene::Scene;
+use crate::stage::{self, Options, Stage};
 use anyhow::Context;
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use std::ops::Range;
 use tidemark_engine::WindowFn;
-
-/// One seed's measurements: per strategy, in scenario order.
-struct Measured {
-    metrics: Vec<SeedMetrics>,
-}
 
 /// Which run a job is.
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +29,7 @@ enum Job {
 }
 
 /// Reports for every scenario, in the order given. `progress` advances
-/// once per simulated seed.
+/// once per measured seed.
 pub fn collect_all(
     scenarios: &[Scenario],
     seeds: Range<u64>,
@@ -54,16 +48,27 @@ pub fn collect_all(
             normal.chain(replays)
         })
         .collect();
-    progress.set_length(jobs.len() as u64 + scenarios.len() as u64);
-    let results: Vec<anyhow::Result<Measured>> = jobs
+    progress.set_length(jobs.len() as u64);
+    let results: Vec<anyhow::Result<Stage>> = jobs
         .par_iter()
         .map(|&(i, job)| {
-            let r = measure(&scenarios[i], seeds.start, job);
+            let (workload_seed, network_seed, scene) = match job {
+                Job::Seed(s) => (s, s, true),
+                Job::Replay(s) => (seeds.start, s, false),
+            };
+            let options = Options {
+                // Determinism is `run`'s and the tests' to check: a report
+                // would pay a second simulation per seed for it.
+                determinism: false,
+                scene,
+            };
+            let r = stage::stage(&scenarios[i], workload_seed, network_seed, options)
+                .map(|(stage, _)| stage);
             progress.inc(1);
             r
         })
         .collect();
-    let mut per_scenario: Vec<(Vec<Measured>, Vec<Measured>)> =
+    let mut per_scenario: Vec<(Vec<Stage>, Vec<Stage>)> =
         scenarios.iter().map(|_| (Vec::new(), Vec::new())).collect();
     for ((i, job), r) in jobs.iter().zip(results) {
         let m = r?;
@@ -73,13 +78,9 @@ pub fn collect_all(
         }
     }
     scenarios
-        .par_iter()
+        .iter()
         .zip(per_scenario)
-        .map(|(scenario, (normal, replays))| {
-            let r = assemble(scenario, seeds.clone(), &normal, &replays);
-            progress.inc(1);
-            r
-        })
+        .map(|(scenario, (normal, replays))| assemble(scenario, seeds.clone(), normal, &replays))
         .collect()
 }
 
@@ -93,65 +94,15 @@ pub fn collect(scenario: &Scenario, seeds: Range<u64>) -> anyhow::Result<Scenari
     all.pop().context("no report produced")
 }
 
-/// Shared by every strategy of a scenario: how the oracle windows.
-fn windowing(strategies: &[ResolvedStrategy]) -> anyhow::Result<Windowing> {
-    let first = strategies
-        .first()
-        .context("the scenario has no strategies")?;
-    Ok(Windowing {
-        window: first.pipeline.window,
-        aggregate: first.pipeline.aggregate,
-    })
-}
-
-/// Events, delivery and strategy runs for one job.
-fn simulate(
-    scenario: &Scenario,
-    workload_seed: u64,
-    network_seed: u64,
-) -> anyhow::Result<(Workload, Trace, Vec<StrategyRun>)> {
-    let sim = crate::run::simulate_with(scenario, workload_seed, network_seed)?;
-    Ok((sim.workload, sim.trace, sim.runs))
-}
-
-fn truth(workload: &Workload, windowing: Windowing) -> Values {
-    oracle::truth(workload, windowing)
-        .into_iter()
-        .map(|(kw, cell)| (kw, cell.value))
-        .collect()
-}
-
-fn measure(scenario: &Scenario, first_seed: u64, job: Job) -> anyhow::Result<Measured> {
-    let (workload_seed, network_seed) = match job {
-        Job::Seed(s) => (s, s),
-        Job::Replay(s) => (first_seed, s),
-    };
-    let (workload, trace, runs) = simulate(scenario, workload_seed, network_seed)?;
-    let resolved = scenario.strategies_resolved();
-    let windowing = windowing(&resolved)?;
-    let truth = truth(&workload, windowing);
-    let merging = windowing.window.is_merging();
-    let metrics = runs
-        .iter()
-        .zip(&resolved)
-        .map(|(run, s)| {
-            let mode = s.pipeline.accumulation;
-            let finals = final_panes(&run.panes, mode, merging).values;
-            seed_metrics(&workload, &trace, run, mode, &truth, &finals)
-        })
-        .collect();
-    Ok(Measured { metrics })
-}
-
 fn assemble(
     scenario: &Scenario,
     seeds: Range<u64>,
-    normal: &[Measured],
-    replays: &[Measured],
+    normal: Vec<Stage>,
+    replays: &[Stage],
 ) -> anyhow::Result<ScenarioReport> {
     let resolved = scenario.strategies_resolved();
     // The first seed's own run is replay number zero.
-    let replays: Vec<&Measured> = normal.iter().take(1).chain(replays).collect();
+    let replays: Vec<&Stage> = normal.iter().take(1).chain(replays).collect();
     let summaries = resolved
         .iter()
         .enumerate()
@@ -167,14 +118,22 @@ fn assemble(
         .filter_map(|m| m.metrics.first().map(|x| x.events))
         .collect();
     events.sort_unstable();
-    let seed = representative_seed(&seeds, normal);
-    let (diagram, diagram_caption) = draw_diagram(scenario, &resolved, seed)?;
     // The shipped form; `report::cli` replaces it with the file and
     // `--out` the user actually gave.
     let regenerate = format!(
         "scenarios/{}.yaml --seeds {}..{}",
         scenario.name, seeds.start, seeds.end
     );
+    let failures = normal
+        .iter()
+        .flat_map(|st| {
+            st.report.failures.iter().map(|f| SeedFailure {
+                seed: st.report.seed,
+                failure: f.to_string(),
+            })
+        })
+        .collect();
+    let scene = representative(normal);
     Ok(ScenarioReport {
         name: scenario.name.clone(),
         description: scenario.description.clone(),
@@ -183,99 +142,27 @@ fn assemble(
         events_median: events.get(events.len() / 2).copied().unwrap_or(0),
         strategies: resolved.iter().map(info).collect(),
         summaries,
-        diagram,
-        diagram_caption,
+        scene,
+        failures,
         regenerate,
     })
 }
 
-/// The seed whose dead-letter total (all strategies) is the median, so the
-/// picture is neither the best nor the worst case; ties go to the lower seed.
-fn representative_seed(seeds: &Range<u64>, normal: &[Measured]) -> u64 {
-    let mut totals: Vec<(u64, u64)> = seeds
-        .clone()
-        .zip(normal)
-        .map(|(s, m)| (m.metrics.iter().map(|x| x.dead_letters).sum(), s))
-        .collect();
-    totals.sort_unstable();
-    totals
-        .get((totals.len().saturating_sub(1)) / 2)
-        .map_or(seeds.start, |t| t.1)
-}
-
-fn draw_diagram(
-    scenario: &Scenario,
-    resolved: &[ResolvedStrategy],
-    seed: u64,
-) -> anyhow::Result<(String, String)> {
-    let (workload, trace, runs) = simulate(scenario, seed, seed)?;
-    let truth = truth(&workload, windowing(resolved)?);
-    let title = format!("{}: event time against processing time", scenario.name);
-    let Some(view) = view::choose(&workload, &trace, &runs, &truth) else {
-        let caption = format!("Seed {seed} produced no events to draw.");
-        return Ok((diagram_empty(&title, &caption), caption));
-    };
-    let key_name = usize::try_from(view.key.0)
-        .ok()
-        .and_then(|i| workload.keys.get(i))
-        .cloned()
-        .unwrap_or_else(|| view.key.0.to_string());
-    let keys = workload.keys.len();
-    let any_dead = runs
+/// The scene of the seed whose dead-letter total (all strategies) is the
+/// median, so the picture is neither the best nor the worst case; ties go
+/// to the lower seed.
+fn representative(normal: Vec<Stage>) -> Option<Scene> {
+    let mut totals: Vec<(u64, u64, usize)> = normal
         .iter()
-        .any(|r| r.dead_letters.iter().any(|d| d.record.key == view.key));
-    let why = if any_dead {
-        "the one with the most dead letters"
-    } else {
-        "the busiest"
-    };
-    let caption = format!(
-        "Seed {seed} (the median seed by dead letters), key `{key_name}` (of {keys}; {why}), {} window(s) from {}.",
-        view.windows.len(),
-        view.windows.first().map_or_else(String::new, |w| format!("event time {}", super::scale::human_ms(w.start.0 as f64))),
-    );
-    let panels = runs
-        .iter()
-        .zip(resolved)
-        .map(|(run, s)| Panel {
-            name: &s.name,
-            subtitle: format!(
-                "{} · {}",
-                crate::scenario::trigger_label(&s.pipeline.trigger),
-                s.pipeline.accumulation
-            ),
-            run,
-            watermark: view::watermark_steps(run, view.worker),
+        .enumerate()
+        .map(|(i, st)| {
+            let dead = st.metrics.iter().map(|x| x.dead_letters).sum();
+            (dead, st.report.seed, i)
         })
         .collect();
-    let d = Diagram {
-        title,
-        caption: caption.clone(),
-        arrivals: view::arrivals(&workload, &trace, &view),
-        perfect: crate::workers::perfect_curve(
-            &crate::network::NetConfig::from_scenario(scenario),
-            &workload,
-            &trace,
-            view.worker,
-        )?,
-        view: &view,
-        truth: &truth,
-        panels,
-    };
-    Ok((diagram::draw(&d), caption))
-}
-
-fn diagram_empty(title: &str, caption: &str) -> String {
-    let mut svg = super::svg::Svg::new(600.0, 80.0);
-    svg.text(
-        (14.0, 26.0),
-        16.0,
-        super::svg::Anchor::Start,
-        "font-weight:bold",
-        title,
-    );
-    svg.text((14.0, 50.0), 12.0, super::svg::Anchor::Start, "", caption);
-    svg.finish(title)
+    totals.sort_unstable();
+    let pick = totals.get(totals.len().saturating_sub(1) / 2)?.2;
+    normal.into_iter().nth(pick).and_then(|st| st.scene)
 }
 
 fn info(s: &ResolvedStrategy) -> StrategyInfo {
@@ -289,6 +176,10 @@ fn info(s: &ResolvedStrategy) -> StrategyInfo {
             WatermarkSpec::Punctuated(p) => format!("punctuated every {}", p.interval),
         },
         allowed_lateness: Dur(s.pipeline.allowed_lateness.0).to_string(),
+        dedup: if s.dedup { "on" } else { "off" }.to_string(),
+        idle_timeout: s
+            .idle_timeout
+            .map_or_else(|| "none".to_string(), |d| d.to_string()),
     }
 }
 

@@ -37,38 +37,56 @@ the window and produces a late pane; after that the window has expired and its s
 the element cannot be counted any more. Tidemark never drops it silently: it goes to the \
 dead-letter output. Allowed lateness trades memory (and the cost of late panes) for completeness.";
 
+/// The consumer.
+pub const CONSUMER: &str = "**The consumer.** Figures are taken from what a downstream sink holds, as each \
+accumulation mode's sink really works, without hindsight: a `discarding` pipeline feeds a *summing* sink that adds every pane; \
+an `accumulating` one feeds an *upsert* sink keyed by window, where a pane replaces its window's row; an \
+`accumulating_and_retracting` one feeds an upsert sink that also deletes a row when its retraction arrives. When a late element \
+merges two sessions, the accumulating sink keeps the two old rows beside the merged one, so a total per session counts their \
+elements twice; the retracting sink has deleted them.";
+
+/// Latency figures.
+pub const LATENCY: &str = "**Latency.** Measured from the window's end (event time) to when a pane fired \
+(processing time). *First result*: the window's first pane. *Known final*: when the consumer can *know* its value will not change \
+again, because a pane was marked last or the watermark passed the window's end plus the allowed lateness (the window expired). \
+*Last change (hindsight)*: the output after which the value in fact never changed; nobody can know that when it happens, so it is \
+a lower bound, not a latency anyone can act on.";
+
+/// Every term the pages use, once (in `reports/README.md`).
+pub const GLOSSARY: [&str; 6] = [
+    EVENT_TIME, WATERMARK, TRIGGERS, LATE_DATA, CONSUMER, LATENCY,
+];
+
 /// How to read the diagram.
 pub const READ_DIAGRAM: &str = "**Reading the diagram** (one panel per strategy, same data in \
-each). Across is event time, up is processing time. Each **dot** is one element: across, when it \
-happened; up, when the engine received it. A dot far above the others arrived long after the fact. \
-The grey **columns** are windows, headed by the *truth* — what a batch job over all the data \
-computes. The blue **staircase** is the watermark: climbing up the chart, it steps right each \
-time the engine's estimate of event-time progress advances. A dot to the *left* of the staircase \
-at its height arrived after the watermark had passed it: it is late. The dashed grey staircase is \
-the perfect watermark for comparison. Each coloured **bar** is a pane, drawn across its window at \
-the processing time it fired and labelled with its value and timing (orange early, green on time, \
-purple late). A **red cross** marks an element that arrived after its window expired: a dead \
-letter, counted nowhere.";
+each; more than two panels stack). Across is event time, up is processing time. Each **dot** is one element: across, when it \
+happened; up, when the engine received it. A **hollow dot drawn 5 px to the right** is a retried copy of an element. A \
+**purple ring** marks an element that was *late* for that panel's strategy: the watermark had already passed its event time \
+when it arrived (the header says how many, and by how much). A **cross** is a dead letter: an element refused because its \
+window had expired or closed (the header counts them by reason). The grey **columns** are windows, headed by the *truth*. \
+The blue **staircase** is the watermark, the dashed grey one the perfect watermark. Each coloured **bar** is a pane at the \
+processing time it fired, labelled with its value and timing (brown early, green on time, magenta late). A window's last \
+pane is crossed and labelled **≠ truth** when the consumer ends holding something other than the truth for it (\"stays in the \
+sink\" for a merged-away session that an upsert sink keeps). A dashed grey bar \
+is a **retraction**, labelled with what it withdraws; the element that caused it is circled and labelled **straggler**.";
 
 /// How to read the latency/cost table.
-pub const READ_LATENCY: &str = "*Panes per window* is the cost downstream pays: how many results \
-per window it must process. *First result* and *result that stays* are how long after the window's \
-end (in event time) the first pane, and the pane after which the value never changed again, were \
-emitted (negative: before the window even ended — an early pane). *Early error* is how far early \
-panes were from the truth, as a share of it: the price of speculation.";
+pub const READ_LATENCY: &str = "*Panes per window* and *outputs per window* (panes plus \
+retractions) are the cost downstream pays: how many results per window it must process. *First result*, *known final* and *last change (hindsight)* are defined in \
+the [glossary](README.md#glossary); only the first two are waits a consumer can act on. *Early error* is how far the \
+consumer's value after an early pane was from the truth, as a share of it: the price of speculation.";
 
 /// How to read the correctness table.
-pub const READ_CORRECTNESS: &str = "*Final accuracy* is the share of windows whose final value \
-equals the truth; *absolute error* adds up how far off the others are. *Dead letters* are elements \
-refused because their window had expired; *duplicates counted* are retried copies counted twice \
-(deduplication off); *events lost* counts events that reach no final value at all (lost in the \
-network, or dead-lettered). *Same final* and *same first pane* come from a separate experiment: \
-the first seed's events are replayed through every seed's network — same data, different delays \
-and faults — and we count the windows whose final value (or first pane) came out identical every \
-time. A result that changes with network timing is not reproducible.";
+pub const READ_CORRECTNESS: &str = "*Final accuracy* is the share of windows whose final value, \
+as the consumer holds it, equals the truth (over the truth's windows and any extra the consumer holds); *first-pane accuracy* \
+is the same for the first pane; *absolute error* adds up how far off the others are. *Dead letters* are elements refused \
+because their window had expired; *duplicates counted* are retried copies counted twice (deduplication off); *events lost* \
+counts events that reach no final value at all. *Same final* and *same first pane* come from replaying the first seed's events \
+through every seed's network and counting the windows whose value came out identical every time.";
 
 /// How to read the trade-off chart.
-pub const READ_TRADEOFF: &str = "**Reading the trade-off chart.** One colour per strategy. The \
-hollow dot is its first pane: how soon after the window's end it appeared (across) and how often \
-it was already right (up). The filled dot is the result that stays. The dashed line between them \
-is what waiting buys. Up and to the left is better: right answers, soon.";
+pub const READ_TRADEOFF: &str = "**Reading the chart.** One number and colour per strategy, named \
+in the key underneath. Left: how often it is right (up) against how long after the window's end (across); the hollow dot is the \
+first pane, the filled dot the moment the consumer knows the value is final. Right: what it costs, in outputs (panes and retractions) per window, against \
+the same wait. Only measured points are drawn, on axes fitted to them. Up and left is better on the left; down and left on the \
+right.";

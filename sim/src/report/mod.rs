@@ -3,9 +3,9 @@
 //! an index across scenarios and a terminal summary.
 //!
 //! Two steps, kept apart so the writing is testable on hand-made values:
-//! [`collect`] runs the simulations (rayon over seeds) into
-//! [`ScenarioReport`]s; [`render`] turns those into files, a pure function
-//! of its input. Nothing here reads the wall clock or the git commit, so
+//! [`collect`] gathers each seed's [`crate::stage::Stage`] (rayon over
+//! seeds) into [`ScenarioReport`]s; [`render`] turns those into files, a
+//! pure function of its input that never simulates or measures. Nothing here reads the wall clock or the git commit, so
 //! the same scenarios and seeds give the same bytes (the staleness test in
 //! `sim/tests/reports.rs` relies on that).
 
@@ -13,14 +13,15 @@ pub mod cli;
 mod collect;
 mod diagram;
 mod format;
+mod html;
 mod index;
 mod lesson;
 mod notice;
 mod page;
 mod scale;
+mod settings;
 mod svg;
 mod tradeoff;
-mod view;
 
 pub use collect::{collect, collect_all};
 pub use index::summary_table;
@@ -47,6 +48,19 @@ pub struct StrategyInfo {
     pub watermark: String,
     /// Its allowed lateness.
     pub allowed_lateness: String,
+    /// Deduplication by event id, "on" or "off".
+    pub dedup: String,
+    /// Idle timeout of its input channels.
+    pub idle_timeout: String,
+}
+
+/// A check that failed on one seed of the report's range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedFailure {
+    /// The seed.
+    pub seed: u64,
+    /// What failed, one line.
+    pub failure: String,
 }
 
 /// Everything written about one scenario.
@@ -66,10 +80,10 @@ pub struct ScenarioReport {
     pub strategies: Vec<StrategyInfo>,
     /// Their figures over the seeds, same order.
     pub summaries: Vec<StrategySummary>,
-    /// The diagram (SVG document).
-    pub diagram: String,
-    /// What the diagram shows (seed, key, windows), one sentence.
-    pub diagram_caption: String,
+    /// The drawn seed's picture data (None: nothing to draw).
+    pub scene: Option<crate::scene::Scene>,
+    /// Every expected check that failed, over the seeds.
+    pub failures: Vec<SeedFailure>,
     /// The `tidemark report` arguments that regenerate this page (scenario
     /// file, seeds, `--out` when not the default), as the user wrote them.
     pub regenerate: String,
@@ -84,8 +98,9 @@ pub fn render(reports: &[ScenarioReport]) -> Files {
     let mut files = Files::new();
     for r in reports {
         files.insert(format!("{}.md", r.name), page::page(r));
-        files.insert(format!("{}.svg", r.name), r.diagram.clone());
+        files.insert(format!("{}.svg", r.name), diagram::draw_report(r));
         files.insert(format!("{}-tradeoff.svg", r.name), page::tradeoff_chart(r));
+        files.insert(format!("{}.html", r.name), html::page(r));
     }
     files.insert("README.md".to_string(), index::readme(reports));
     files

@@ -131,6 +131,12 @@ impl Axis {
         self.pieces[self.pieces.len() - 1].p1
     }
 
+    /// The domain's ends.
+    #[must_use]
+    pub fn domain(&self) -> (f64, f64) {
+        (self.pieces[0].d0, self.pieces[self.pieces.len() - 1].d1)
+    }
+
     /// True when `d` lies inside the axis range.
     #[must_use]
     pub fn contains(&self, d: f64) -> bool {

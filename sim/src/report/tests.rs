@@ -2,14 +2,14 @@
 //! early pane, an on-time pane, late data and a dead letter. Checks that
 //! every SVG is well-formed and the pages say what they should.
 
-use super::diagram::{self, Diagram, Panel};
-use super::view;
 use super::*;
-use crate::metrics::{seed_metrics, summarize, Values};
+use crate::metrics::{seed_metrics, summarize, Reading, Values};
 use crate::model::{Delivery, Event, StrategyRun, Trace, Workload};
+use crate::scenario::{Dur, ResolvedStrategy, Thresholds, WatermarkSpec};
 use tidemark_engine::{
-    Accumulation, AggValue, DeadLetter, DeadLetterReason, EventTime, Key, Pane, PaneInfo, ProcTime,
-    Record, Timing, Window,
+    Accumulation, AggValue, Aggregate, DeadLetter, DeadLetterReason, Duration, EventTime, Key,
+    OnTimeBehavior, Pane, PaneInfo, Pipeline, ProcTime, Record, TimestampCombiner, Timing, Trigger,
+    Window, WindowFn,
 };
 
 fn w(s: i64, e: i64) -> Window {
@@ -146,12 +146,39 @@ pub(super) fn sample() -> ScenarioReport {
         Accumulation::Discarding,
         Accumulation::AccumulatingAndRetracting,
     ];
+    let strategies: Vec<ResolvedStrategy> = runs
+        .iter()
+        .zip(modes)
+        .map(|(r, accumulation)| ResolvedStrategy {
+            name: r.strategy.clone(),
+            pipeline: Pipeline {
+                window: WindowFn::Fixed {
+                    size: Duration(60_000),
+                    offset: Duration(0),
+                },
+                trigger: Trigger::Default,
+                accumulation,
+                allowed_lateness: Duration(120_000),
+                timestamp_combiner: TimestampCombiner::EndOfWindow,
+                aggregate: Aggregate::Sum,
+                on_time: OnTimeBehavior::Always,
+            },
+            watermark: WatermarkSpec::BoundedOutOfOrderness(Dur(5_000)),
+            watermark_interval: Dur(1_000),
+            idle_timeout: None,
+            dedup: false,
+            thresholds: Thresholds::default(),
+        })
+        .collect();
     let summaries = runs
         .iter()
         .zip(modes)
-        .map(|(run, mode)| {
-            let finals = crate::final_panes::final_panes(&run.panes, mode, false).values;
-            let m = seed_metrics(&workload, &trace, run, mode, &truth, &finals);
+        .map(|(run, accumulation)| {
+            let reading = Reading {
+                accumulation,
+                allowed_lateness_ms: 120_000,
+            };
+            let m = seed_metrics(&workload, &trace, run, reading, &truth);
             summarize(
                 &run.strategy,
                 std::slice::from_ref(&m),
@@ -159,31 +186,16 @@ pub(super) fn sample() -> ScenarioReport {
             )
         })
         .collect();
-    let view = view::choose(&workload, &trace, &runs, &truth).expect("events to draw");
-    let panels = runs
-        .iter()
-        .map(|run| Panel {
-            name: &run.strategy,
-            subtitle: "after_watermark · discarding".into(),
-            run,
-            watermark: view::watermark_steps(run, view.worker),
-        })
-        .collect();
-    let d = Diagram {
-        title: "sample: event time against processing time".into(),
-        caption: "Seed 0, key `even`.".into(),
-        arrivals: view::arrivals(&workload, &trace, &view),
-        perfect: crate::workers::perfect_curve(
+    let perfect = |worker| {
+        crate::workers::perfect_curve(
             &crate::network::NetConfig::lossless(1),
             &workload,
             &trace,
-            view.worker,
+            worker,
         )
-        .expect("one worker"),
-        view: &view,
-        truth: &truth,
-        panels,
     };
+    let scene = crate::scene::build(0, (&workload, &trace, &runs), &strategies, &truth, &perfect)
+        .expect("a scene");
     ScenarioReport {
         regenerate: "scenarios/sample.yaml --seeds 0..1".into(),
         name: "sample".into(),
@@ -199,11 +211,13 @@ pub(super) fn sample() -> ScenarioReport {
                 accumulation: "discarding".into(),
                 watermark: "max seen − 5s".into(),
                 allowed_lateness: "2m".into(),
+                dedup: "off".into(),
+                idle_timeout: "none".into(),
             })
             .collect(),
         summaries,
-        diagram: diagram::draw(&d),
-        diagram_caption: "Seed 0, key `even`.".into(),
+        scene,
+        failures: Vec::new(),
     }
 }
 
@@ -231,6 +245,7 @@ fn rendered_files_are_well_formed_and_complete() {
         [
             "README.md",
             "sample-tradeoff.svg",
+            "sample.html",
             "sample.md",
             "sample.svg"
         ]
@@ -243,7 +258,13 @@ fn rendered_files_are_well_formed_and_complete() {
     let page = &files["sample.md"];
     assert!(page.contains("## What to notice"), "{page}");
     assert!(page.contains("![Event time against processing time"));
+    assert!(page.contains("## Which to choose"), "{page}");
+    assert!(page.contains("README.md#glossary"));
     assert!(files["README.md"].contains("[sample](sample.md)"));
+    assert!(files["README.md"].contains("## Glossary"));
+    let html = &files["sample.html"];
+    assert!(html.contains("const DATA = {"), "data inlined");
+    assert!(!html.contains("__DATA__"));
     if let Some(dir) = std::env::var_os("TIDEMARK_SAMPLE_OUT") {
         write(std::path::Path::new(&dir), &files).expect("writing the sample");
     }
@@ -256,9 +277,29 @@ fn rendering_is_deterministic() {
 
 #[test]
 fn dead_letters_and_panes_are_drawn() {
-    let svg = sample().diagram;
+    let svg = diagram::draw_report(&sample());
     assert!(svg.contains("24 on time"), "on-time pane label");
     assert!(svg.contains("10 early"), "early pane label");
     assert!(svg.contains("<path d="), "a dead-letter cross");
     assert!(svg.contains("truth "), "column truth labels");
+    assert!(
+        svg.contains("1 dead letter(s): window expired"),
+        "dead letters by reason"
+    );
+    assert!(svg.contains("retracts 10"), "the retraction labelled");
+    assert!(svg.contains("late element(s)"), "late elements counted");
+}
+
+#[test]
+fn no_text_below_twelve_px_in_an_880_px_wide_diagram() {
+    let svg = diagram::draw_report(&sample());
+    assert!(svg.contains(r#"width="880.0""#));
+    for size in svg.split("font-size=\"").skip(1) {
+        let px: f64 = size
+            .split('"')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("a font size");
+        assert!(px >= 12.0, "text at {px}px");
+    }
 }

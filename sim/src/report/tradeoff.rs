@@ -1,6 +1,13 @@
-//! The trade-off chart: for each strategy, how long you wait for a result
-//! against how often it is right. A hollow dot is the first pane (fast,
-//! maybe wrong); the filled dot, joined to it, is the result that stays.
+//! The trade-off chart, two plots sharing one latency axis:
+//! - left, how often a strategy is right against how long you wait: a
+//!   hollow dot for its first pane, a filled one for the moment the
+//!   consumer can know the value is final;
+//! - right, what it costs downstream (outputs per window: panes and
+//!   retractions) against the same wait.
+//!
+//! Only measured points are drawn: no line joins them (nothing was measured
+//! in between). Both axes are scaled to the data, and points are numbered,
+//! with the names in a key underneath, so no label or leader crosses another.
 
 use super::scale::{human_ms, Axis};
 use super::svg::{num, Anchor, Svg};
@@ -12,86 +19,160 @@ pub struct Point {
     pub name: String,
     /// First-pane latency (ms) and share of windows whose first pane was right.
     pub first: Option<(f64, f64)>,
-    /// Latency (ms) of the result that stays, and final accuracy.
+    /// Latency (ms) until the value is known final, and final accuracy.
     pub last: Option<(f64, f64)>,
+    /// Outputs (panes and retractions) per window.
+    pub outputs_per_window: f64,
 }
 
-const W: f64 = 760.0;
-const H: f64 = 460.0;
-const LEFT: f64 = 74.0;
-const RIGHT: f64 = 200.0;
-const TOP: f64 = 58.0;
-const BOTTOM: f64 = 64.0;
+const W: f64 = 880.0;
+const PLOT_H: f64 = 300.0;
+const TOP: f64 = 64.0;
+const LEFT: f64 = 70.0;
+const GAP: f64 = 80.0;
+const RIGHT: f64 = 20.0;
+const PLOT_W: f64 = (W - LEFT - GAP - RIGHT) / 2.0;
+const KEY_ROW: f64 = 20.0;
+const SMALL: f64 = 12.0;
+// Colour-blind-safe and at least 4.5:1 on white (WCAG AA), for text too.
 const COLORS: [&str; 6] = [
-    "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",
+    "#005a8c", "#a83c00", "#006b4f", "#9b2f74", "#8a5a00", "#4b4b9b",
 ];
 
 /// Draws the chart; `title` and `caption` head it.
 #[must_use]
 pub fn draw(title: &str, caption: &str, points: &[Point]) -> String {
-    let mut svg = Svg::new(W, H);
+    let bottom = TOP + PLOT_H;
+    let h = bottom + 56.0 + KEY_ROW * key_rows(points) as f64 + 10.0;
+    let mut svg = Svg::new(W, h);
     svg.text((14.0, 24.0), 17.0, Anchor::Start, "font-weight:bold", title);
-    svg.text((14.0, 42.0), 11.0, Anchor::Start, "fill:#444", caption);
+    svg.text((14.0, 44.0), SMALL, Anchor::Start, "fill:#444444", caption);
     let xs: Vec<f64> = points
         .iter()
         .flat_map(|p| p.first.iter().chain(p.last.iter()).map(|(x, _)| *x))
         .collect();
-    let lo = xs.iter().copied().fold(0.0, f64::min);
-    let hi = xs.iter().copied().fold(1.0, f64::max);
-    let pad = (hi - lo) * 0.06;
-    let x = Axis::linear(lo - pad, hi + pad, LEFT, W - RIGHT);
-    let y = Axis::linear(0.0, 100.0, H - BOTTOM, TOP);
-    frame(&mut svg, &x, &y);
-    let mut labels: Vec<f64> = Vec::new();
+    let (x_lo, x_hi) = padded(&xs, 0.08, 1000.0);
+    let accs: Vec<f64> = points
+        .iter()
+        .flat_map(|p| p.first.iter().chain(p.last.iter()).map(|(_, y)| *y * 100.0))
+        .collect();
+    let (a_lo, a_hi) = padded(&accs, 0.1, 10.0);
+    // Room above 100% so a perfect point is not cut by the frame; ticks
+    // stop at 100%.
+    let (a_lo, a_hi) = (a_lo.max(0.0), a_hi.min(104.0).max(a_lo.max(0.0) + 1.0));
+    let costs: Vec<f64> = points.iter().map(|p| p.outputs_per_window).collect();
+    let c_hi = costs.iter().copied().fold(0.0, f64::max) * 1.15 + 0.1;
+    let left_plot = (LEFT, LEFT + PLOT_W);
+    let right_plot = (LEFT + PLOT_W + GAP, W - RIGHT);
+    let x1 = Axis::linear(x_lo, x_hi, left_plot.0, left_plot.1);
+    let x2 = Axis::linear(x_lo, x_hi, right_plot.0, right_plot.1);
+    let y1 = Axis::linear(a_lo, a_hi, bottom, TOP);
+    let y2 = Axis::linear(0.0, c_hi, bottom, TOP);
+    frame(
+        &mut svg,
+        &x1,
+        left_plot,
+        &y1,
+        "windows equal to the truth",
+        |v| format!("{}%", num(v).trim_end_matches(".0")),
+    );
+    frame(
+        &mut svg,
+        &x2,
+        right_plot,
+        &y2,
+        "outputs per window (cost)",
+        |v| format!("{v:.1}"),
+    );
+    let mut placed: Vec<(f64, f64)> = Vec::new();
     for (i, p) in points.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
-        let at = |(lat, acc): (f64, f64)| (x.map(lat), y.map(acc * 100.0));
-        if let (Some(f), Some(l)) = (p.first, p.last) {
-            svg.line(
-                at(f),
-                at(l),
-                &format!("stroke:{color};stroke-width:1.5;stroke-dasharray:4,3"),
-            );
-        }
-        if let Some(f) = p.first {
+        let label = (i + 1).to_string();
+        if let Some((lat, acc)) = p.first {
+            let at = (x1.map(lat), y1.map(acc * 100.0));
             svg.circle(
-                at(f),
-                5.0,
+                at,
+                5.5,
                 &format!("fill:#ffffff;stroke:{color};stroke-width:2"),
             );
+            number(&mut svg, &mut placed, at, &label, color);
         }
-        if let Some(l) = p.last {
-            let (px, py) = at(l);
-            svg.circle((px, py), 6.0, &format!("fill:{color}"));
-            // Labels go in a column right of the plot, joined to their
-            // point, so coinciding points never hide each other's names.
-            let mut ly = py + 4.0;
-            while labels.iter().any(|o| (o - ly).abs() < 14.0) {
-                ly += 14.0;
-            }
-            labels.push(ly);
-            let lx = W - RIGHT + 14.0;
-            svg.line(
-                (px + 6.0, py),
-                (lx - 4.0, ly - 4.0),
-                &format!("stroke:{color};stroke-width:0.7"),
-            );
-            let text = format!("{} ({}, {}%)", p.name, human_ms(l.0), num(l.1 * 100.0));
-            svg.text(
-                (lx, ly),
-                11.0,
-                Anchor::Start,
-                &format!("fill:{color};font-weight:bold"),
-                &text,
-            );
+        if let Some((lat, acc)) = p.last {
+            let at = (x1.map(lat), y1.map(acc * 100.0));
+            svg.circle(at, 6.0, &format!("fill:{color}"));
+            number(&mut svg, &mut placed, at, &label, color);
+            let at = (x2.map(lat), y2.map(p.outputs_per_window));
+            svg.circle(at, 6.0, &format!("fill:{color}"));
+            number(&mut svg, &mut placed, at, &label, color);
         }
     }
-    legend(&mut svg);
+    key(&mut svg, points, bottom + 56.0);
     svg.finish(title)
 }
 
-fn frame(svg: &mut Svg, x: &Axis, y: &Axis) {
-    let (l, r, t, b) = (LEFT, W - RIGHT, TOP, H - BOTTOM);
+/// The data's range widened by `share` of itself (at least `min_span`).
+fn padded(xs: &[f64], share: f64, min_span: f64) -> (f64, f64) {
+    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !lo.is_finite() {
+        return (0.0, min_span);
+    }
+    let span = (hi - lo).max(min_span);
+    let mid = (lo + hi) / 2.0;
+    let half = span * (0.5 + share);
+    (mid - half, mid + half)
+}
+
+/// A point's number beside it: above right, then the other corners, then
+/// further out, whichever first clears the numbers already placed.
+fn number(
+    svg: &mut Svg,
+    placed: &mut Vec<(f64, f64)>,
+    (x, y): (f64, f64),
+    text: &str,
+    color: &str,
+) {
+    let free = |at: (f64, f64)| {
+        !placed
+            .iter()
+            .any(|p| (p.0 - at.0).abs() < 14.0 && (p.1 - at.1).abs() < 13.0)
+    };
+    let mut candidates = Vec::new();
+    for ring in 0..6 {
+        let d = 13.0 * f64::from(ring);
+        candidates.extend([
+            (x + 9.0 + d, y - 7.0),
+            (x + 9.0 + d, y + 17.0),
+            (x - 18.0 - d, y - 7.0),
+            (x - 18.0 - d, y + 17.0),
+        ]);
+    }
+    let at = candidates
+        .into_iter()
+        .find(|c| free(*c))
+        .unwrap_or((x + 9.0, y - 7.0));
+    placed.push(at);
+    svg.text(
+        at,
+        SMALL,
+        Anchor::Start,
+        &format!(
+            "fill:{color};font-weight:bold;paint-order:stroke;stroke:#ffffff;stroke-width:3px"
+        ),
+        text,
+    );
+}
+
+fn frame(
+    svg: &mut Svg,
+    x: &Axis,
+    (l, r): (f64, f64),
+    y: &Axis,
+    y_title: &str,
+    y_fmt: impl Fn(f64) -> String,
+) {
+    let is_pct = y_title.contains("truth");
+    let (t, b) = (TOP, TOP + PLOT_H);
     svg.rect(
         l,
         t,
@@ -99,65 +180,124 @@ fn frame(svg: &mut Svg, x: &Axis, y: &Axis) {
         b - t,
         "fill:#fafafa;stroke:#222;stroke-width:1",
     );
-    for v in [0.0, 25.0, 50.0, 75.0, 100.0] {
+    let ticks = nice_ticks(y, 5);
+    for v in ticks.into_iter().filter(|v| !is_pct || *v <= 100.0) {
         let py = y.map(v);
-        svg.line((l, py), (r, py), "stroke:#ddd");
-        svg.text(
-            (l - 6.0, py + 3.5),
-            10.0,
-            Anchor::End,
-            "",
-            &format!("{v:.0}%"),
-        );
+        svg.line((l, py), (r, py), "stroke:#dddddd");
+        svg.text((l - 6.0, py + 4.0), SMALL, Anchor::End, "", &y_fmt(v));
     }
-    for v in x.ticks(80.0) {
+    for v in x.ticks(90.0) {
         let px = x.map(v);
         svg.line((px, b), (px, b + 4.0), "stroke:#222");
-        svg.text((px, b + 16.0), 10.0, Anchor::Middle, "", &x.unit.format(v));
+        svg.text((px, b + 17.0), SMALL, Anchor::Middle, "", &x.unit.format(v));
     }
     if x.contains(0.0) {
         let px = x.map(0.0);
-        svg.line((px, t), (px, b), "stroke:#888;stroke-dasharray:2,3");
+        svg.line((px, t), (px, b), "stroke:#767676;stroke-dasharray:2,3");
+        // Above the frame, where no point or number can sit.
         svg.text(
-            (px + 3.0, t + 12.0),
-            9.0,
-            Anchor::Start,
-            "fill:#777",
+            (px, t - 4.0),
+            SMALL,
+            Anchor::Middle,
+            "fill:#555555",
             "window end",
         );
     }
-    let x_title = format!(
-        "latency after the window's end ({}, median over seeds) — lower is sooner",
-        x.unit.symbol()
-    );
     svg.text(
         ((l + r) / 2.0, b + 36.0),
-        11.0,
+        SMALL,
         Anchor::Middle,
         "",
-        &x_title,
+        &format!("wait after the window's end ({})", x.unit.symbol()),
     );
-    svg.text_vertical(
-        (22.0, (t + b) / 2.0),
-        11.0,
-        "windows equal to the truth (%)",
-    );
+    svg.text_vertical((l - 48.0, (t + b) / 2.0), SMALL, y_title);
 }
 
-fn legend(svg: &mut Svg) {
-    let y = H - 12.0;
-    svg.circle(
-        (LEFT + 6.0, y - 4.0),
-        5.0,
-        "fill:#ffffff;stroke:#333;stroke-width:2",
-    );
-    svg.text((LEFT + 16.0, y), 11.0, Anchor::Start, "", "first pane");
-    svg.circle((LEFT + 106.0, y - 4.0), 6.0, "fill:#333");
-    svg.text(
-        (LEFT + 116.0, y),
-        11.0,
-        Anchor::Start,
-        "",
-        "result that stays (final pane)",
-    );
+/// About `n` round values inside the axis's domain.
+fn nice_ticks(axis: &Axis, n: usize) -> Vec<f64> {
+    let (lo, hi) = (axis.domain().0, axis.domain().1);
+    let raw = (hi - lo) / n as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(raw);
+    let mut v = (lo / step).ceil() * step;
+    let mut out = Vec::new();
+    while v <= hi + step * 1e-9 {
+        out.push(v);
+        v += step;
+    }
+    out
+}
+
+fn key(svg: &mut Svg, points: &[Point], y: f64) {
+    let mut row = y;
+    for (i, p) in points.iter().enumerate() {
+        let color = COLORS[i % COLORS.len()];
+        svg.circle((LEFT + 6.0, row - 4.0), 6.0, &format!("fill:{color}"));
+        for (j, line) in key_lines(i, p).iter().enumerate() {
+            let x = if j == 0 { LEFT + 18.0 } else { LEFT + 32.0 };
+            svg.text(
+                (x, row),
+                SMALL,
+                Anchor::Start,
+                &format!("fill:{color}"),
+                line,
+            );
+            row += KEY_ROW;
+        }
+    }
+}
+
+/// A strategy's line in the key, or two when one would not fit the width.
+fn key_lines(i: usize, p: &Point) -> Vec<String> {
+    let (Some(f), Some(l)) = (p.first, p.last) else {
+        return vec![format!(
+            "{} {} — no pane for a window with an end",
+            i + 1,
+            p.name
+        )];
+    };
+    let lines = [
+        format!(
+            "{} {} — first pane {}, right in {}%",
+            i + 1,
+            p.name,
+            when(f.0),
+            num(f.1 * 100.0)
+        ),
+        format!(
+            "known final {}, right in {}%; {} outputs per window",
+            when(l.0),
+            num(l.1 * 100.0),
+            num(p.outputs_per_window)
+        ),
+    ];
+    let joined = lines.join("; ");
+    // About 6.7 px per character at 12 px.
+    if joined.chars().count() as f64 * 6.7 < W - LEFT - 30.0 {
+        vec![joined]
+    } else {
+        lines.to_vec()
+    }
+}
+
+/// Rows the key takes.
+fn key_rows(points: &[Point]) -> usize {
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| key_lines(i, p).len())
+        .sum()
+}
+
+/// "5s after the end", "12.5s before the end".
+fn when(ms: f64) -> String {
+    if ms < 0.0 {
+        format!("{} before the end", human_ms(-ms))
+    } else {
+        format!("{} after the end", human_ms(ms))
+    }
 }
