@@ -111,7 +111,15 @@ pub async fn run(ctx: Rc<Ctx>, faults: Vec<LocalFault>) -> turmoil::Result {
             }
             return Ok(());
         }
-        ctx::wait(&sock, ctx::wake_in(now, log.timers.next())).await?;
+        // Sources that finish without sending anything (no events) wake
+        // nobody: with nothing queued, look again next tick until they are
+        // all done, instead of waiting on the socket until the horizon
+        // (found by the fuzz: a log with zero events never settled).
+        let next = log
+            .timers
+            .next()
+            .or_else(|| (!sources_done).then_some(now + 1));
+        ctx::wait(&sock, ctx::wake_in(now, next)).await?;
     }
 }
 
