@@ -158,6 +158,7 @@ pub fn render(path: &Path, results: &[SeedResult]) -> (String, usize) {
             replay_command(path, *seed)
         );
     }
+    out.push_str(&recovery_totals(results));
     let total = results.len();
     if failed == 0 {
         let _ = writeln!(out, "all {total} seeds passed");
@@ -165,6 +166,44 @@ pub fn render(path: &Path, results: &[SeedResult]) -> (String, usize) {
         let _ = writeln!(out, "{failed} of {total} seeds failed");
     }
     (out, failed)
+}
+
+/// Per strategy, the processing phase's figures over every seed that ran:
+/// crashes, restarts, worst lag, duplicates downstream, retention loss.
+/// Empty when no seed had any.
+fn recovery_totals(results: &[SeedResult]) -> String {
+    // (crashes, restarts, lag max, duplicates, retention lost, seeds)
+    let mut per: Vec<(String, [u64; 6])> = Vec::new();
+    for (_, result) in results {
+        let Ok(report) = result else { continue };
+        for st in &report.strategies {
+            let r = &st.recovery;
+            let i = match per.iter().position(|(n, _)| *n == st.name) {
+                Some(i) => i,
+                None => {
+                    per.push((st.name.clone(), [0; 6]));
+                    per.len() - 1
+                }
+            };
+            let t = &mut per[i].1;
+            t[0] += r.crashes;
+            t[1] += r.restarts;
+            t[2] = t[2].max(r.lag_max);
+            t[3] += r.downstream_duplicates;
+            t[4] += r.retention_lost;
+            t[5] += 1;
+        }
+    }
+    let mut out = String::new();
+    for (name, t) in per.iter().filter(|(_, t)| t[..5].iter().any(|&x| x > 0)) {
+        let _ = writeln!(
+            out,
+            "{name}: over {} seeds {} crash(es), {} restart(s), lag max {} entries, \
+             {} duplicate pane(s) downstream, {} event(s) lost to retention",
+            t[5], t[0], t[1], t[2], t[3], t[4]
+        );
+    }
+    out
 }
 
 #[cfg(test)]
