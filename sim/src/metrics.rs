@@ -12,7 +12,7 @@
 
 use crate::model::{Delivery, StrategyRun, Trace, Workload};
 use std::collections::{BTreeMap, BTreeSet};
-use tidemark_engine::{Accumulation, AggValue, EventTime, Key, Pane, Timing, Window};
+use tidemark_engine::{Accumulation, AggValue, EventTime, Key, Timing, Window};
 
 /// Values per key and window (the truth, or a strategy's final values).
 pub type Values = BTreeMap<(Key, Window), AggValue>;
@@ -46,6 +46,14 @@ pub struct SeedMetrics {
     pub events_lost: u64,
     /// Generated events.
     pub events: u64,
+    /// Worker crashes.
+    pub crashes: u64,
+    /// Panes downstream saw more than once.
+    pub downstream_duplicates: u64,
+    /// Events whose log entries retention dropped before they were read.
+    pub retention_lost: u64,
+    /// Most entries a worker was behind the log.
+    pub lag_max: u64,
     /// Final value per truth window, for the stability comparison.
     pub finals: BTreeMap<(Key, Window), Option<AggValue>>,
     /// The value of the earliest pane per truth window, likewise.
@@ -66,7 +74,7 @@ pub fn seed_metrics(
 ) -> SeedMetrics {
     let windows = truth.len() as u64;
     let panes = run.panes.iter().filter(|p| !p.retraction).count() as u64;
-    let timelines = timelines(&run.panes, accumulation);
+    let timelines = timelines(run, accumulation);
     let mut first_latencies = Vec::new();
     let mut final_latencies = Vec::new();
     let mut spec_errors = Vec::new();
@@ -127,6 +135,21 @@ pub fn seed_metrics(
         duplicates_counted: run.duplicates_counted,
         events_lost: events_lost(trace, run),
         events: workload.events.len() as u64,
+        crashes: run.recovery.crashes,
+        downstream_duplicates: run.recovery.downstream_duplicates,
+        retention_lost: {
+            let lost: BTreeSet<u64> = run
+                .recovery
+                .retention_missed
+                .iter()
+                .filter_map(|&(d, _)| match trace.deliveries.get(d) {
+                    Some(crate::model::Delivery::Record { event, .. }) => Some(*event),
+                    _ => None,
+                })
+                .collect();
+            lost.len() as u64
+        },
+        lag_max: run.recovery.lag_max,
         finals: truth
             .keys()
             .map(|kw| (*kw, finals.get(kw).cloned()))
@@ -148,9 +171,12 @@ struct Step {
 }
 
 /// Per key and pane window, the consumer's value after each pane.
-fn timelines(panes: &[Pane], accumulation: Accumulation) -> BTreeMap<(Key, Window), Vec<Step>> {
+/// Times are when each pane became visible downstream (an exactly-once
+/// sink shows a pane at its checkpoint's commit), not when it fired.
+fn timelines(run: &StrategyRun, accumulation: Accumulation) -> BTreeMap<(Key, Window), Vec<Step>> {
     let mut out: BTreeMap<(Key, Window), Vec<Step>> = BTreeMap::new();
-    for pane in panes.iter().filter(|p| !p.retraction) {
+    for (i, pane) in run.panes.iter().enumerate().filter(|(_, p)| !p.retraction) {
+        let seen_at = run.visible_at.get(i).map_or(pane.fired_at.0, |v| v.0);
         let steps = out.entry((pane.key, pane.window)).or_default();
         let view = match (accumulation, steps.last()) {
             (Accumulation::Discarding, Some(prev)) => {
@@ -161,7 +187,7 @@ fn timelines(panes: &[Pane], accumulation: Accumulation) -> BTreeMap<(Key, Windo
             _ => pane.value.clone(),
         };
         steps.push(Step {
-            fired_at: pane.fired_at.0,
+            fired_at: seen_at,
             timing: pane.info.timing,
             view,
         });
@@ -332,6 +358,14 @@ pub struct StrategySummary {
     pub stability: f64,
     /// Likewise for the first pane.
     pub stability_first: f64,
+    /// Worker crashes per seed.
+    pub crashes: Agg,
+    /// Panes downstream saw more than once.
+    pub downstream_duplicates: Agg,
+    /// Events lost to retention.
+    pub retention_lost: Agg,
+    /// Most entries a worker was behind the log.
+    pub lag_max: Agg,
 }
 
 /// Aggregates one strategy's per-seed metrics (one entry per seed, at
@@ -366,6 +400,10 @@ pub fn summarize(name: &str, seeds: &[SeedMetrics], replays: &[SeedMetrics]) -> 
         ),
         stability: stability(replays, |m| &m.finals),
         stability_first: stability(replays, |m| &m.firsts),
+        crashes: agg(|m| m.crashes as f64, Worse::Higher),
+        downstream_duplicates: agg(|m| m.downstream_duplicates as f64, Worse::Higher),
+        retention_lost: agg(|m| m.retention_lost as f64, Worse::Higher),
+        lag_max: agg(|m| m.lag_max as f64, Worse::Higher),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Metrics on hand-made runs: two windows, a few panes, known answers.
 
 use super::*;
+use tidemark_engine::Pane;
 use crate::model::Event;
 use tidemark_engine::{DeadLetter, DeadLetterReason, PaneInfo, ProcTime, Record};
 

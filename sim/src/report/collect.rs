@@ -175,7 +175,11 @@ fn assemble(
         pipeline: pipeline_text(&resolved),
         seeds,
         events_median: events.get(events.len() / 2).copied().unwrap_or(0),
-        strategies: resolved.iter().map(info).collect(),
+        strategies: resolved
+            .iter()
+            .zip(&scenario.strategies)
+            .map(|(r, spec)| info(r, spec.sink.unwrap_or(scenario.processing.sink)))
+            .collect(),
         summaries,
         diagram,
         diagram_caption,
@@ -271,7 +275,7 @@ fn diagram_empty(title: &str, caption: &str) -> String {
     svg.finish(title)
 }
 
-fn info(s: &ResolvedStrategy) -> StrategyInfo {
+fn info(s: &ResolvedStrategy, sink: crate::scenario::SinkSpec) -> StrategyInfo {
     StrategyInfo {
         name: s.name.clone(),
         trigger: crate::scenario::trigger_label(&s.pipeline.trigger),
@@ -282,6 +286,7 @@ fn info(s: &ResolvedStrategy) -> StrategyInfo {
             WatermarkSpec::Punctuated(p) => format!("punctuated every {}", p.interval),
         },
         allowed_lateness: Dur(s.pipeline.allowed_lateness.0).to_string(),
+        sink: sink.name().to_string(),
     }
 }
 

@@ -47,6 +47,8 @@ pub struct StrategyInfo {
     pub watermark: String,
     /// Its allowed lateness.
     pub allowed_lateness: String,
+    /// Its sink's delivery guarantee.
+    pub sink: String,
 }
 
 /// Everything written about one scenario.

@@ -198,6 +198,7 @@ pub(super) fn sample() -> ScenarioReport {
                 accumulation: "discarding".into(),
                 watermark: "max seen − 5s".into(),
                 allowed_lateness: "2m".into(),
+                sink: "at_least_once".into(),
             })
             .collect(),
         summaries,
