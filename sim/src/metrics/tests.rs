@@ -1,8 +1,8 @@
 //! Metrics on hand-made runs: two windows, a few panes, known answers.
 
 use super::*;
-use tidemark_engine::Pane;
 use crate::model::Event;
+use tidemark_engine::Pane;
 use tidemark_engine::{DeadLetter, DeadLetterReason, PaneInfo, ProcTime, Record};
 
 fn w(s: i64, e: i64) -> Window {
