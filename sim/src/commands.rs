@@ -109,6 +109,7 @@ pub fn sweep(
         None
     };
     let (mut failed, mut total) = (0u64, 0u64);
+    let mut recovery = sweep::RecoveryTotals::default();
     let mut error: Option<String> = None;
     let mut printed = Ok(());
     sweep::sweep_batches(
@@ -126,6 +127,7 @@ pub fn sweep(
                     result.add(*seed, r);
                 }
             }
+            recovery.add(batch);
             let mut text = String::new();
             failed += sweep::render_failures(path, batch, &mut text);
             total += batch.len() as u64;
@@ -145,7 +147,11 @@ pub fn sweep(
     }
     match (format, &result) {
         (Format::Json, Some(result)) => emit(&result.to_json()?)?,
-        _ => emit(&sweep::render_total(failed, total))?,
+        _ => emit(&format!(
+            "{}{}",
+            recovery.render(),
+            sweep::render_total(failed, total)
+        ))?,
     }
     Ok(code(failed == 0))
 }

@@ -25,7 +25,7 @@
 
 use crate::oracle::combine;
 use std::collections::BTreeMap;
-use tidemark_engine::{Accumulation, AggValue, EventTime, Key, Pane, Timing, Window};
+use tidemark_engine::{Accumulation, AggValue, EventTime, Key, Pane, ProcTime, Timing, Window};
 
 /// Values per key and window.
 pub type Rows = BTreeMap<(Key, Window), AggValue>;
@@ -163,16 +163,29 @@ pub fn timelines(
     mode: Accumulation,
     windows: &[(Key, Window)],
 ) -> BTreeMap<(Key, Window), Vec<Change>> {
+    timelines_seen(panes, &[], mode, windows)
+}
+
+/// [`timelines`], timed by when each output became visible downstream
+/// (`visible_at[i]` for `panes[i]`: an exactly-once sink shows a pane at its
+/// checkpoint's commit); an output without one is timed by its firing.
+#[must_use]
+pub fn timelines_seen(
+    panes: &[Pane],
+    visible_at: &[ProcTime],
+    mode: Accumulation,
+    windows: &[(Key, Window)],
+) -> BTreeMap<(Key, Window), Vec<Change>> {
     let mut sink = Sink::new(mode);
     let mut out: BTreeMap<(Key, Window), Vec<Change>> = BTreeMap::new();
-    for p in panes {
+    for (i, p) in panes.iter().enumerate() {
         sink.apply(p);
         let Some(kw) = containing(windows, p.key, p.window) else {
             continue;
         };
         let value = sink.value_in(kw.0, kw.1);
         out.entry(kw).or_default().push(Change {
-            at: p.fired_at.0,
+            at: visible_at.get(i).map_or(p.fired_at.0, |v| v.0),
             value,
             retraction: p.retraction,
             timing: p.info.timing,

@@ -7,6 +7,7 @@
 //! engine's windowing, so each property is computed twice, independently.
 
 use crate::final_panes::{final_panes, FinalPanes, Finals};
+use crate::log::Log;
 use crate::model::{Delivery, StrategyRun, Trace, Workload};
 use crate::oracle::{self, combine, element_count, Cell, Results, Windowing};
 use std::collections::BTreeMap;
@@ -27,6 +28,10 @@ pub fn name(invariant: Invariant) -> &'static str {
         Invariant::WatermarkMonotone => "watermark_monotone",
         Invariant::AccumulationConsistent => "accumulation_consistent",
         Invariant::Deterministic => "deterministic",
+        Invariant::ExactlyOnceEqualsCrashFree => "exactly_once_equals_crash_free",
+        Invariant::AtLeastOnceCoversCrashFree => "at_least_once_covers_crash_free",
+        Invariant::NothingLostButRetention => "nothing_lost_but_retention",
+        Invariant::StateBoundedAfterRestore => "state_bounded_after_restore",
     }
 }
 
@@ -120,6 +125,29 @@ pub struct Subject<'a> {
     /// Runs of the same trigger over the same trace in other accumulation
     /// modes (for the accumulation check); may be empty.
     pub siblings: &'a [(Accumulation, &'a StrategyRun)],
+    /// The log the run read.
+    pub log: &'a Log,
+    /// The same strategy on the same log without crashes, when the run had any.
+    pub crash_free: Option<&'a StrategyRun>,
+    /// Whether the strategy's outputs depend on processing time (a
+    /// processing-time trigger or an idle timeout): then a run that
+    /// replays at other times may legitimately differ from the crash-free one.
+    pub processing_time_dependent: bool,
+}
+
+impl Subject<'_> {
+    /// (partition, offset) of trace delivery `d` in the log.
+    #[must_use]
+    pub fn log_place(&self, d: usize) -> Option<(u32, u64)> {
+        let channel = match self.trace.deliveries.get(d)? {
+            Delivery::Record { channel, .. } | Delivery::Punctuation { channel, .. } => *channel,
+        };
+        self.log
+            .entries(channel)
+            .iter()
+            .find(|e| e.delivery == d)
+            .map(|e| (channel, e.offset))
+    }
 }
 
 /// A strategy's final values, the oracle's answers and the verdicts.
@@ -143,24 +171,71 @@ pub fn check_strategy(s: &Subject<'_>) -> StrategyCheck {
     let merging = matches!(s.windowing.window, WindowFn::Sessions { .. });
     let finals = final_panes(&s.run.panes, s.accumulation, merging);
     let admitted = oracle::admitted_truth(s.workload, s.trace, s.run, s.dedup, s.windowing);
+    // The invariants check the engine's surviving history: panes an
+    // at-least-once sink showed from work a crash threw away are counted
+    // as duplicates and checked by at_least_once_covers_crash_free.
+    // Accuracy (and the finals reports show) is what downstream saw.
+    let first = crate::recovery_checks::surviving(s.run);
+    let sibling_firsts: Vec<(Accumulation, std::borrow::Cow<'_, StrategyRun>)> = s
+        .siblings
+        .iter()
+        .map(|(m, r)| (*m, crate::recovery_checks::surviving(r)))
+        .collect();
+    let sibling_refs: Vec<(Accumulation, &StrategyRun)> = sibling_firsts
+        .iter()
+        .map(|(m, r)| (*m, r.as_ref()))
+        .collect();
+    let engine_view = Subject {
+        run: &first,
+        siblings: &sibling_refs,
+        ..*s
+    };
+    let first_finals = final_panes(&first.panes, s.accumulation, merging);
     let verdicts = vec![
         verdict(
             Invariant::Conservation,
-            conservation(s, &admitted, &finals.values),
+            conservation(&engine_view, &admitted, &first_finals.values),
         ),
         verdict(
             Invariant::FinalEqualsAdmittedTruth,
-            compare(s, &admitted, &finals.values, "the admitted truth"),
+            compare(
+                &engine_view,
+                &admitted,
+                &first_finals.values,
+                "the admitted truth",
+            ),
         ),
         verdict(
             Invariant::FinalEqualsTruthWhenNothingLate,
-            truth_when_complete(s, &finals.values),
+            truth_when_complete(&engine_view, &first_finals.values),
         ),
-        verdict(Invariant::NoEarlyOnTimePane, on_time(s, &admitted)),
-        verdict(Invariant::WatermarkMonotone, watermark_monotone(s)),
+        verdict(
+            Invariant::NoEarlyOnTimePane,
+            on_time(&engine_view, &admitted),
+        ),
+        verdict(
+            Invariant::WatermarkMonotone,
+            watermark_monotone(&engine_view),
+        ),
         verdict(
             Invariant::AccumulationConsistent,
-            accumulation(s, &finals, merging),
+            accumulation(&engine_view, &first_finals, merging),
+        ),
+        verdict(
+            Invariant::ExactlyOnceEqualsCrashFree,
+            crate::recovery_checks::exactly_once(s),
+        ),
+        verdict(
+            Invariant::AtLeastOnceCoversCrashFree,
+            crate::recovery_checks::at_least_once(s),
+        ),
+        verdict(
+            Invariant::NothingLostButRetention,
+            crate::recovery_checks::nothing_lost(s),
+        ),
+        verdict(
+            Invariant::StateBoundedAfterRestore,
+            crate::recovery_checks::state_bounded(s),
         ),
     ];
     StrategyCheck {
@@ -314,10 +389,29 @@ fn dead_letters_are_delivered(s: &Subject<'_>) -> Result<(), Box<Counterexample>
 /// delivered copy otherwise; the duplicate counters agree with the trace.
 fn copies_seen(s: &Subject<'_>) -> Result<(), Box<Counterexample>> {
     let (mut copies, mut duplicates) = (0u64, 0u64);
-    for d in &s.trace.deliveries {
-        if let Delivery::Record { duplicate, .. } = *d {
+    let missed = crate::oracle::missed_set(s.run);
+    // Copies read, and of them the repeats of an event read before (the
+    // trace's duplicates, unless retention dropped the first copy).
+    let mut read = vec![
+        false;
+        s.workload
+            .events
+            .iter()
+            .map(|e| e.id as usize + 1)
+            .max()
+            .unwrap_or(0)
+    ];
+    for (i, d) in s.trace.deliveries.iter().enumerate() {
+        if let Delivery::Record { event, .. } = *d {
+            if missed.contains(&i) {
+                continue;
+            }
             copies += 1;
-            duplicates += u64::from(duplicate);
+            let repeat = usize::try_from(event)
+                .ok()
+                .and_then(|i| read.get_mut(i))
+                .is_some_and(|r| std::mem::replace(r, true));
+            duplicates += u64::from(repeat);
         }
     }
     let r = s.run;
@@ -415,6 +509,11 @@ fn truth_when_complete(s: &Subject<'_>, finals: &Finals) -> Outcome {
     if !s.watermark_perfect && !nothing_late {
         return Outcome::NotApplicable("the watermark was not perfect and some data was late");
     }
+    if !s.run.recovery.retention_missed.is_empty() {
+        // Counted against the truth in `accuracy`, and checked by
+        // nothing_lost_but_retention.
+        return Outcome::NotApplicable("retention dropped log entries before they were read");
+    }
     let delivered = oracle::delivered_truth(s.workload, s.trace, s.dedup, s.windowing);
     compare(
         s,
@@ -496,7 +595,15 @@ fn watermark_monotone(s: &Subject<'_>) -> Outcome {
         per_worker.insert(worker, w);
     }
     let mut per_window: BTreeMap<(Key, Window), tidemark_engine::EventTime> = BTreeMap::new();
+    let mut newest: BTreeMap<(Key, Window, bool), u64> = BTreeMap::new();
     for p in &s.run.panes {
+        // A pane replayed after a restore (an at-least-once duplicate)
+        // reports the watermark of its first firing: skip it.
+        let n = newest.entry((p.key, p.window, p.retraction)).or_insert(0);
+        if p.info.index < *n {
+            continue;
+        }
+        *n = p.info.index + 1;
         let prev = per_window.entry((p.key, p.window)).or_insert(p.watermark);
         if p.watermark < *prev {
             return fail(Counterexample {
@@ -884,6 +991,9 @@ mod engine_agreement {
                             dedup,
                             watermark_perfect: false,
                             siblings: &siblings,
+                            log: &crate::log::Log::from_trace(&t, Default::default()),
+                            crash_free: None,
+                            processing_time_dependent: false,
                         };
                         let check = check_strategy(&s);
                         seen.0 += r.dead_letters.len();
@@ -943,6 +1053,9 @@ mod engine_agreement {
             dedup: true,
             watermark_perfect: false,
             siblings: &[],
+            log: &crate::log::Log::from_trace(&t, Default::default()),
+            crash_free: None,
+            processing_time_dependent: false,
         };
         let check = check_strategy(&s);
         let failed: Vec<&str> = check

@@ -61,6 +61,14 @@ pub struct SeedMetrics {
     pub events_lost: u64,
     /// Generated events.
     pub events: u64,
+    /// Worker crashes.
+    pub crashes: u64,
+    /// Panes downstream saw more than once.
+    pub downstream_duplicates: u64,
+    /// Events whose log entries retention dropped before they were read.
+    pub retention_lost: u64,
+    /// Most entries a worker was behind the log.
+    pub lag_max: u64,
     /// Final value per truth window, for the stability comparison.
     pub finals: BTreeMap<(Key, Window), Option<AggValue>>,
     /// The value of the earliest pane per truth window, likewise.
@@ -107,7 +115,12 @@ pub fn seed_metrics(
     let panes = run.panes.iter().filter(|p| !p.retraction).count() as u64;
     let answers = consumer::answers(&run.panes, reading.accumulation);
     let truth_windows: Vec<(Key, Window)> = truth.keys().copied().collect();
-    let timelines = consumer::timelines(&run.panes, reading.accumulation, &truth_windows);
+    let timelines = consumer::timelines_seen(
+        &run.panes,
+        &run.visible_at,
+        reading.accumulation,
+        &truth_windows,
+    );
     let expiry = Expiry::new(workload, trace, run);
     let mut first_latencies = Vec::new();
     let mut known_latencies = Vec::new();
@@ -175,6 +188,21 @@ pub fn seed_metrics(
         duplicates_counted: run.duplicates_counted,
         events_lost: events_lost(trace, run),
         events: workload.events.len() as u64,
+        crashes: run.recovery.crashes,
+        downstream_duplicates: run.recovery.downstream_duplicates,
+        retention_lost: {
+            let lost: BTreeSet<u64> = run
+                .recovery
+                .retention_missed
+                .iter()
+                .filter_map(|&(d, _)| match trace.deliveries.get(d) {
+                    Some(crate::model::Delivery::Record { event, .. }) => Some(*event),
+                    _ => None,
+                })
+                .collect();
+            lost.len() as u64
+        },
+        lag_max: run.recovery.lag_max,
         finals: truth
             .keys()
             .map(|kw| (*kw, answers.get(kw).cloned()))
@@ -399,6 +427,14 @@ pub struct StrategySummary {
     pub stability: f64,
     /// Likewise for the first pane.
     pub stability_first: f64,
+    /// Worker crashes per seed.
+    pub crashes: Agg,
+    /// Panes downstream saw more than once.
+    pub downstream_duplicates: Agg,
+    /// Events lost to retention.
+    pub retention_lost: Agg,
+    /// Most entries a worker was behind the log.
+    pub lag_max: Agg,
 }
 
 /// Aggregates one strategy's per-seed metrics (one entry per seed, at
@@ -436,6 +472,10 @@ pub fn summarize(name: &str, seeds: &[SeedMetrics], replays: &[SeedMetrics]) -> 
         ),
         stability: stability(replays, |m| &m.finals),
         stability_first: stability(replays, |m| &m.firsts),
+        crashes: agg(|m| m.crashes as f64, Worse::Higher),
+        downstream_duplicates: agg(|m| m.downstream_duplicates as f64, Worse::Higher),
+        retention_lost: agg(|m| m.retention_lost as f64, Worse::Higher),
+        lag_max: agg(|m| m.lag_max as f64, Worse::Higher),
     }
 }
 

@@ -158,6 +158,10 @@ pub struct Recovery {
     pub lag: Vec<(ProcTime, u32, u64)>,
     /// Panes a consumer of the sink saw more than once.
     pub downstream_duplicates: u64,
+    /// Per visible pane (empty when there was no restart): fired by a worker
+    /// incarnation whose work after its last checkpoint was lost in a
+    /// crash, so the restored worker fired it (or its replacement) again.
+    pub replayed: Vec<bool>,
     /// Panes an idempotent sink overwrote with a replayed copy.
     pub overwrites: u64,
     /// Log entries a reader needed after retention dropped them, as

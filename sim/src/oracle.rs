@@ -66,7 +66,7 @@ pub fn delivered_truth(
     windowing: Windowing,
 ) -> Results {
     compute(
-        engine_copies(workload, trace, dedup),
+        engine_copies(workload, trace, dedup, &std::collections::BTreeSet::new()),
         &BTreeMap::new(),
         windowing,
     )
@@ -95,22 +95,57 @@ pub fn admitted_truth(
             }
         }
     }
-    compute(engine_copies(workload, trace, dedup), &refused, windowing)
+    compute(
+        engine_copies(workload, trace, dedup, &missed_set(run)),
+        &refused,
+        windowing,
+    )
+}
+
+/// The trace deliveries the run never read because retention had
+/// dropped them: not admitted, so not in the admitted truth (the truth
+/// still counts them).
+#[must_use]
+pub fn missed_set(run: &StrategyRun) -> std::collections::BTreeSet<usize> {
+    run.recovery
+        .retention_missed
+        .iter()
+        .map(|&(d, _)| d)
+        .collect()
 }
 
 /// The copies of events that reach an engine: delivered records, without
 /// the repeats when deduplicating. Ids unknown to the workload are skipped
 /// here; conservation reports them.
-fn engine_copies(workload: &Workload, trace: &Trace, dedup: bool) -> Vec<Element> {
+fn engine_copies(
+    workload: &Workload,
+    trace: &Trace,
+    dedup: bool,
+    missed: &std::collections::BTreeSet<usize>,
+) -> Vec<Element> {
     let mut out = Vec::new();
-    for d in &trace.deliveries {
-        let Delivery::Record {
-            event, duplicate, ..
-        } = *d
-        else {
+    // A duplicate whose first copy was missed is the first copy read.
+    let mut read = vec![
+        false;
+        workload
+            .events
+            .iter()
+            .map(|e| e.id as usize + 1)
+            .max()
+            .unwrap_or(0)
+    ];
+    for (i, d) in trace.deliveries.iter().enumerate() {
+        if missed.contains(&i) {
+            continue;
+        }
+        let Delivery::Record { event, .. } = *d else {
             continue;
         };
-        if dedup && duplicate {
+        let repeat = usize::try_from(event)
+            .ok()
+            .and_then(|i| read.get_mut(i))
+            .is_some_and(|r| std::mem::replace(r, true));
+        if dedup && repeat {
             continue;
         }
         let Some(e) = usize::try_from(event)

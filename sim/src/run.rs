@@ -118,10 +118,91 @@ pub struct StrategyReport {
     /// Share of windows whose consumer's final answer equals the truth
     /// ([`crate::metrics::accuracy`]).
     pub accuracy: f64,
+    /// Checkpoints, crashes, lag, the sink and retention.
+    pub recovery: RecoverySummary,
     /// Every per-strategy invariant, with whether the scenario checks it.
     pub verdicts: Vec<(Verdict, bool)>,
     /// The scenario's thresholds for this strategy.
     pub thresholds: Vec<ThresholdCheck>,
+}
+
+/// What the processing phase did for one strategy, as `run` and `sweep`
+/// print it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RecoverySummary {
+    /// The sink's guarantee.
+    pub sink: &'static str,
+    /// Worker crashes.
+    pub crashes: u64,
+    /// Restarts.
+    pub restarts: u64,
+    /// Restarts that restored a checkpoint (the others re-read from the
+    /// earliest retained offset).
+    pub restores: u64,
+    /// Checkpoints completed.
+    pub checkpoints: u64,
+    /// Largest checkpoint, estimated bytes.
+    pub checkpoint_bytes_max: u64,
+    /// Most entries a worker was behind the log.
+    pub lag_max: u64,
+    /// Panes downstream saw more than once.
+    pub downstream_duplicates: u64,
+    /// Events whose log entries retention dropped before they were read.
+    pub retention_lost: u64,
+    /// Restores whose engine watermark was behind one already sent.
+    pub watermark_rewinds: u64,
+    /// Mean time from a pane's firing to its visibility downstream, ms
+    /// (the commit delay of an exactly-once sink).
+    pub visible_delay_ms_mean: f64,
+    /// Mean processing time at which panes became visible downstream, ms.
+    pub visible_at_ms_mean: f64,
+}
+
+impl RecoverySummary {
+    /// The figures of `run`.
+    #[must_use]
+    pub fn of(run: &StrategyRun, trace: &Trace) -> RecoverySummary {
+        let r = &run.recovery;
+        let n = run.visible_at.len().min(run.panes.len());
+        let (mut delay, mut at) = (0f64, 0f64);
+        for (p, v) in run.panes.iter().zip(&run.visible_at) {
+            delay += (v.0 - p.fired_at.0) as f64;
+            at += v.0 as f64;
+        }
+        let mean = |x: f64| if n == 0 { 0.0 } else { x / n as f64 };
+        let lost: std::collections::BTreeSet<u64> = r
+            .retention_missed
+            .iter()
+            .filter_map(|&(d, _)| match trace.deliveries.get(d) {
+                Some(Delivery::Record { event, .. }) => Some(*event),
+                _ => None,
+            })
+            .collect();
+        RecoverySummary {
+            sink: r.sink,
+            crashes: r.crashes,
+            restarts: r.restarts,
+            restores: r.restores,
+            checkpoints: r.checkpoints,
+            checkpoint_bytes_max: r.checkpoint_bytes_max,
+            lag_max: r.lag_max,
+            downstream_duplicates: r.downstream_duplicates,
+            retention_lost: lost.len() as u64,
+            watermark_rewinds: r.watermark_rewinds,
+            visible_delay_ms_mean: mean(delay),
+            visible_at_ms_mean: mean(at),
+        }
+    }
+
+    /// True when the run had nothing beyond the defaults worth a line.
+    #[must_use]
+    pub fn is_quiet(&self) -> bool {
+        self.crashes == 0
+            && self.checkpoints == 0
+            && self.lag_max == 0
+            && self.retention_lost == 0
+            && self.downstream_duplicates == 0
+    }
 }
 
 /// Why a seed fails.
@@ -302,6 +383,7 @@ fn check_strategies(
                 siblings.push((other.pipeline.accumulation, &sim.runs[j]));
             }
         }
+        let crash_free = crash_free_run(scenario, sim, i)?;
         let subject = Subject {
             workload: &sim.workload,
             trace: &sim.trace,
@@ -311,10 +393,15 @@ fn check_strategies(
             dedup: strategy.dedup,
             watermark_perfect: strategy.watermark == WatermarkSpec::Perfect,
             siblings: &siblings,
+            log: &sim.log,
+            crash_free: crash_free.as_ref(),
+            processing_time_dependent: strategy.pipeline.trigger.uses_processing_time()
+                || strategy.idle_timeout.is_some(),
         };
         let check = check_strategy(&subject);
         let measured = accuracy.get(i).copied().unwrap_or(0.0);
         let mut report = strategy_report(scenario, strategy, &sim.runs[i], &check, measured);
+        report.recovery = RecoverySummary::of(&sim.runs[i], &sim.trace);
         for t in report.thresholds.iter_mut().filter(|t| !t.ok) {
             let answers =
                 crate::consumer::answers(&sim.runs[i].panes, strategy.pipeline.accumulation);
@@ -329,6 +416,30 @@ fn check_strategies(
         out.push(report);
     }
     Ok(out)
+}
+
+/// Strategy `i` on the same log with the same processing but no crash,
+/// when its run had any: what the recovery invariants compare against.
+fn crash_free_run(
+    scenario: &Scenario,
+    sim: &Simulation,
+    i: usize,
+) -> anyhow::Result<Option<StrategyRun>> {
+    if sim.runs[i].recovery.crashes == 0 {
+        return Ok(None);
+    }
+    let spec = &scenario.strategies[i];
+    let proc = crate::workers::processing_of(scenario, spec, &sim.trace, sim.fault_seed);
+    crate::workers::run_strategy_with(
+        scenario,
+        &sim.workload,
+        &sim.trace,
+        &sim.log,
+        spec,
+        &proc.crash_free(),
+    )
+    .map(Some)
+    .with_context(|| format!("strategy {} without crashes", spec.name))
 }
 
 /// True when two strategies differ only in name, accumulation and thresholds,
@@ -437,6 +548,7 @@ fn strategy_report(
         watermark_regressions: run.watermark_regressions,
         windows: check.finals.values.len() as u64,
         accuracy,
+        recovery: RecoverySummary::default(),
         verdicts: check
             .verdicts
             .iter()

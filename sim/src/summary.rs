@@ -6,7 +6,7 @@
 //! field, so the JSON shape is written down in one place.
 
 use crate::invariants::{name, Counterexample, Outcome};
-use crate::run::{SeedReport, StrategyReport};
+use crate::run::{RecoverySummary, SeedReport, StrategyReport};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 use tabled::settings::Style;
@@ -74,9 +74,46 @@ fn strategy_json(s: &StrategyReport) -> Value {
         "watermark_regressions": s.watermark_regressions,
         "windows": s.windows,
         "accuracy": round4(s.accuracy),
+        "recovery": recovery_json(&s.recovery),
         "invariants": invariants,
         "thresholds": thresholds,
     })
+}
+
+fn recovery_json(r: &RecoverySummary) -> Value {
+    json!({
+        "sink": r.sink,
+        "crashes": r.crashes,
+        "restarts": r.restarts,
+        "restores": r.restores,
+        "checkpoints": r.checkpoints,
+        "checkpoint_bytes_max": r.checkpoint_bytes_max,
+        "lag_max": r.lag_max,
+        "downstream_duplicates": r.downstream_duplicates,
+        "retention_lost": r.retention_lost,
+        "watermark_rewinds": r.watermark_rewinds,
+        "visible_delay_ms_mean": round4(r.visible_delay_ms_mean),
+    })
+}
+
+/// One line per strategy whose processing phase did something: crashes,
+/// checkpoints, lag, duplicates downstream, retention loss.
+fn recovery_line(name: &str, r: &RecoverySummary) -> String {
+    format!(
+        "{name}: sink {}; {} crash(es), {} restart(s) ({} from a checkpoint); {} checkpoint(s), largest {} B; \
+         lag max {} entries; {} duplicate pane(s) downstream; {} event(s) lost to retention; \
+         visible {:.0}ms after firing on average",
+        r.sink,
+        r.crashes,
+        r.restarts,
+        r.restores,
+        r.checkpoints,
+        r.checkpoint_bytes_max,
+        r.lag_max,
+        r.downstream_duplicates,
+        r.retention_lost,
+        r.visible_delay_ms_mean
+    )
 }
 
 /// The stable, machine-readable summary of one seed. Keys are sorted (a
@@ -188,6 +225,9 @@ pub fn report_table(r: &SeedReport) -> String {
     let mut table = Table::new(r.strategies.iter().map(row));
     table.with(Style::sharp());
     let _ = writeln!(out, "{table}");
+    for s in r.strategies.iter().filter(|s| !s.recovery.is_quiet()) {
+        let _ = writeln!(out, "{}", recovery_line(&s.name, &s.recovery));
+    }
     if let Outcome::Failed(c) = &r.determinism {
         let _ = writeln!(out, "determinism FAILED: {c}");
     }

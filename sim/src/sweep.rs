@@ -239,8 +239,66 @@ pub fn render_total(failed: u64, total: u64) -> String {
 pub fn render(path: &Path, results: &[SeedResult]) -> (String, u64) {
     let mut out = String::new();
     let failed = render_failures(path, results, &mut out);
+    let mut totals = RecoveryTotals::default();
+    totals.add(results);
+    out.push_str(&totals.render());
     out.push_str(&render_total(failed, results.len() as u64));
     (out, failed)
+}
+
+/// Per strategy, what recovery cost over the seeds seen so far: crashes,
+/// restarts, the largest lag, duplicate panes downstream and events lost
+/// to retention. Accumulated batch by batch, so a streamed sweep can print
+/// it at the end without keeping the results.
+#[derive(Debug, Clone, Default)]
+pub struct RecoveryTotals {
+    // (crashes, restarts, lag max, duplicates, retention lost, seeds)
+    per: Vec<(String, [u64; 6])>,
+}
+
+impl RecoveryTotals {
+    /// Adds the strategies of every seed in `results` that ran.
+    pub fn add(&mut self, results: &[SeedResult]) {
+        for (_, result) in results {
+            let Ok(report) = result else { continue };
+            for st in &report.strategies {
+                let r = &st.recovery;
+                let i = match self.per.iter().position(|(n, _)| *n == st.name) {
+                    Some(i) => i,
+                    None => {
+                        self.per.push((st.name.clone(), [0; 6]));
+                        self.per.len() - 1
+                    }
+                };
+                let t = &mut self.per[i].1;
+                t[0] += r.crashes;
+                t[1] += r.restarts;
+                t[2] = t[2].max(r.lag_max);
+                t[3] += r.downstream_duplicates;
+                t[4] += r.retention_lost;
+                t[5] += 1;
+            }
+        }
+    }
+
+    /// A line per strategy that had anything to recover from.
+    #[must_use]
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (name, t) in self
+            .per
+            .iter()
+            .filter(|(_, t)| t[..5].iter().any(|&x| x > 0))
+        {
+            let _ = writeln!(
+                out,
+                "{name}: over {} seeds {} crash(es), {} restart(s), lag max {} entries, \
+                 {} duplicate pane(s) downstream, {} event(s) lost to retention",
+                t[5], t[0], t[1], t[2], t[3], t[4]
+            );
+        }
+        out
+    }
 }
 
 #[cfg(test)]

@@ -28,8 +28,6 @@ pub struct Ctx {
     /// `links_from_source[s][d]`: link parameters from source `s` to
     /// destination `d` (workers by index, then the log last).
     pub links_from_source: Vec<Vec<LinkParams>>,
-    /// `links_from_log[w]`: the log's link to worker `w`.
-    pub links_from_log: Vec<LinkParams>,
     /// Whether sources (and the log) send punctuations, and how often.
     pub punctuation_interval_ms: Option<i64>,
     /// The turmoil tick ([`NetConfig::tick`]).

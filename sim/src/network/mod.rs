@@ -1,12 +1,15 @@
 //! The simulated network: sources, an optional durable log and engine
 //! workers as turmoil hosts exchanging UDP datagrams with application-level
-//! acknowledgements, timeouts and retries.
+//! acknowledgements, timeouts and retries. It ends where entries are
+//! appended to the log (the log host, or without one the engine host, where
+//! sources append to one partition each); consumers read the log in the
+//! processing phase (`crate::workers`).
 //!
 //! What it never does: read the wall clock, draw from an unseeded RNG, or
 //! let hash-map order reach the trace. Every message attempt's fate (lost
 //! or not, its latency, its ack's loss and latency) comes from its own
-//! labelled stream, `net/msg/{event}/{attempt}` (`net/log/{event}/{copy}/
-//! {attempt}` out of the log, `net/punct/...` for punctuations), so
+//! labelled stream, `net/msg/{event}/{attempt}` (`net/punct/...` for
+//! punctuations), so
 //! removing one message never changes another's fate. Latency is simulated
 //! by the sender holding the datagram back; turmoil's links themselves are
 //! instant and lossless, except for scheduled partitions (datagrams

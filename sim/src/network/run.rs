@@ -63,7 +63,6 @@ pub fn run(cfg: &NetConfig, workload: &Workload, seed: u64) -> Result<Trace> {
         changes,
         records,
         sources: mut local,
-        log: log_faults,
     } = schedule(cfg, &names, &hosts, topo, tick_ms)?;
 
     // The run must settle within `settle_ms_max` of the last send and of
@@ -108,7 +107,7 @@ pub fn run(cfg: &NetConfig, workload: &Workload, seed: u64) -> Result<Trace> {
     }
     if topo.log_partitions.is_some() {
         let c = ctx.clone();
-        sim.client(Endpoint::Log.host(&hosts), log::run(c, log_faults));
+        sim.client(Endpoint::Log.host(&hosts), log::run(c));
     }
     let mut events = split_by_host(workload, &hosts);
     for (h, members) in hosts.members.iter().enumerate() {
@@ -232,15 +231,11 @@ fn build_ctx(
                 .collect()
         })
         .collect();
-    let links_from_log = (0..topo.workers)
-        .map(|w| link(Endpoint::Log, Endpoint::Worker(w)))
-        .collect();
     Ok(Ctx {
         seed,
         cfg: cfg.clone(),
         topo,
         links_from_source,
-        links_from_log,
         punctuation_interval_ms: cfg.punctuation_interval_ms,
         tick_ms,
         rec: RefCell::new(Recorder {
@@ -308,7 +303,6 @@ fn schedule(
     let mut out = Vec::new();
     let mut records = Vec::new();
     let mut local: Vec<Vec<LocalFault>> = vec![Vec::new(); topo.sources as usize];
-    let mut log_faults = Vec::new();
     let dest_index = |e: Endpoint| match e {
         Endpoint::Worker(w) => Some(w),
         Endpoint::Log => Some(topo.workers),
@@ -347,20 +341,8 @@ fn schedule(
                     }
                     (Side::Peer(p), Side::Peer(q)) if p != q => {
                         pairs.push((p.host(hosts), q.host(hosts)));
-                        // The log applies its links' faults itself too.
-                        let worker = match (p, q) {
-                            (Endpoint::Log, Endpoint::Worker(w))
-                            | (Endpoint::Worker(w), Endpoint::Log) => Some(*w),
-                            _ => None,
-                        };
-                        if let Some(dest) = worker {
-                            log_faults.push(LocalFault {
-                                dest,
-                                kind: f.kind,
-                                from: f.at_ms,
-                                until: end,
-                            });
-                        }
+                        // Nothing travels between the log and the workers:
+                        // consumers read the log in the processing phase.
                     }
                     // Sources never talk to each other, nor workers.
                     _ => {}
@@ -404,7 +386,6 @@ fn schedule(
         changes: out,
         records,
         sources: local,
-        log: log_faults,
     })
 }
 
@@ -416,8 +397,6 @@ struct Faults {
     records: Vec<Record>,
     /// Each source's faults towards its destinations.
     sources: Vec<Vec<LocalFault>>,
-    /// The log's faults towards the workers.
-    log: Vec<LocalFault>,
 }
 
 fn exists(e: Endpoint, topo: Topology) -> bool {

@@ -140,7 +140,11 @@ fn assemble(
         pipeline: pipeline_text(&resolved),
         seeds,
         events_median: events.get(events.len() / 2).copied().unwrap_or(0),
-        strategies: resolved.iter().map(info).collect(),
+        strategies: resolved
+            .iter()
+            .zip(&scenario.strategies)
+            .map(|(r, spec)| info(r, spec.sink.unwrap_or(scenario.processing.sink)))
+            .collect(),
         summaries,
         scene,
         failures,
@@ -165,7 +169,7 @@ fn representative(normal: Vec<Stage>) -> Option<Scene> {
     normal.into_iter().nth(pick).and_then(|st| st.scene)
 }
 
-fn info(s: &ResolvedStrategy) -> StrategyInfo {
+fn info(s: &ResolvedStrategy, sink: crate::scenario::SinkSpec) -> StrategyInfo {
     StrategyInfo {
         name: s.name.clone(),
         trigger: crate::scenario::trigger_label(&s.pipeline.trigger),
@@ -180,6 +184,7 @@ fn info(s: &ResolvedStrategy) -> StrategyInfo {
         idle_timeout: s
             .idle_timeout
             .map_or_else(|| "none".to_string(), |d| d.to_string()),
+        sink: sink.name().to_string(),
     }
 }
 

@@ -52,6 +52,8 @@ pub struct StrategyInfo {
     pub dedup: String,
     /// Idle timeout of its input channels.
     pub idle_timeout: String,
+    /// Its sink's delivery guarantee.
+    pub sink: String,
 }
 
 /// A check that failed on one seed of the report's range.

@@ -78,6 +78,17 @@ step through the run in [{}.html]({}.html).*\n",
         caption,
         lesson::READ_DIAGRAM
     );
+    if r.summaries
+        .iter()
+        .any(|s| s.crashes.worst > 0.0 || s.lag_max.worst > 0.0 || s.retention_lost.worst > 0.0)
+    {
+        out.push_str("## Crashes, lag and recovery\n\n");
+        out.push_str(&recovery_table(r));
+        out.push_str(
+            "\n\nLatencies below are measured to when a pane became visible downstream: \
+             an exactly-once sink shows a pane when the checkpoint that covers it completes.\n\n",
+        );
+    }
     out.push_str("## Latency and cost\n\n");
     out.push_str(&latency_table(r));
     let _ = write!(out, "\n\n{}\n\n", lesson::READ_LATENCY);
@@ -160,6 +171,35 @@ fn latency_table(r: &ScenarioReport) -> String {
             "known final",
             "last change (hindsight)",
             "early error",
+        ],
+        rows,
+    )
+}
+
+fn recovery_table(r: &ScenarioReport) -> String {
+    let rows = r
+        .summaries
+        .iter()
+        .zip(&r.strategies)
+        .map(|(s, info)| {
+            vec![
+                format!("`{}`", s.name),
+                info.sink.to_string(),
+                number(s.crashes, 0),
+                number(s.lag_max, 0),
+                number(s.downstream_duplicates, 0),
+                number(s.retention_lost, 0),
+            ]
+        })
+        .collect();
+    markdown_table(
+        &[
+            "strategy",
+            "sink",
+            "crashes",
+            "most entries behind the log",
+            "duplicate panes downstream",
+            "events lost to retention",
         ],
         rows,
     )

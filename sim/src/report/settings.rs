@@ -83,6 +83,7 @@ mod tests {
             allowed_lateness: "0s".into(),
             dedup: "off".into(),
             idle_timeout: "none".into(),
+            sink: "at_least_once".into(),
         }
     }
 

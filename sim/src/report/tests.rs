@@ -213,6 +213,7 @@ pub(super) fn sample() -> ScenarioReport {
                 allowed_lateness: "2m".into(),
                 dedup: "off".into(),
                 idle_timeout: "none".into(),
+                sink: "at_least_once".into(),
             })
             .collect(),
         summaries,

@@ -57,11 +57,23 @@ pub enum Invariant {
     AccumulationConsistent,
     /// The same seed twice gives the same trace hash.
     Deterministic,
+    /// With an exactly-once sink, what downstream sees after crashes equals,
+    /// pane for pane, the same strategy's crash-free run on the same log.
+    ExactlyOnceEqualsCrashFree,
+    /// With an at-least-once or idempotent sink, every pane of the
+    /// crash-free run is seen downstream at least once.
+    AtLeastOnceCoversCrashFree,
+    /// Every entry the network appended is read in the surviving history,
+    /// unless retention had dropped it when the reader needed it.
+    NothingLostButRetention,
+    /// Restored engines hold no more state at the end of input than
+    /// never-crashed ones.
+    StateBoundedAfterRestore,
 }
 
 impl Invariant {
     /// Every invariant, in a fixed order.
-    pub const ALL: [Invariant; 7] = [
+    pub const ALL: [Invariant; 11] = [
         Invariant::Conservation,
         Invariant::FinalEqualsAdmittedTruth,
         Invariant::FinalEqualsTruthWhenNothingLate,
@@ -69,6 +81,10 @@ impl Invariant {
         Invariant::WatermarkMonotone,
         Invariant::AccumulationConsistent,
         Invariant::Deterministic,
+        Invariant::ExactlyOnceEqualsCrashFree,
+        Invariant::AtLeastOnceCoversCrashFree,
+        Invariant::NothingLostButRetention,
+        Invariant::StateBoundedAfterRestore,
     ];
 }
 

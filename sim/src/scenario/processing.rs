@@ -136,6 +136,34 @@ impl SinkSpec {
 /// Longest crash rate a scenario may ask for (one crash a minute per worker).
 pub const CRASHES_PER_HOUR_MAX: f64 = 60.0;
 
+/// Checks one crash at `base`.
+pub(crate) fn check_crash(base: Vec<Seg>, c: &CrashSpec, workers: u32) -> Check {
+    let at = |f: &str| -> Vec<Seg> {
+        let mut v = base.clone();
+        v.push(Seg::from(f));
+        v
+    };
+    if c.at.ms() < 0 {
+        return fail_at(at("at"), format!("at must not be negative, got {}", c.at));
+    }
+    if c.worker >= workers {
+        return fail_at(
+            at("worker"),
+            format!(
+                "the pipeline has {workers} worker(s), numbered from 0; got worker {}",
+                c.worker
+            ),
+        );
+    }
+    if c.restart.ms() < 0 {
+        return fail_at(
+            at("restart"),
+            format!("restart must not be negative, got {}", c.restart),
+        );
+    }
+    Ok(())
+}
+
 /// Checks the `log:` and `processing:` sections; `workers` is the
 /// pipeline's worker count. `sink_overrides` are the strategies' own sinks.
 pub(crate) fn check(
@@ -199,29 +227,7 @@ pub(crate) fn check(
         }
     }
     for (i, c) in p.crashes.iter().enumerate() {
-        let base = |f: &str| -> Vec<Seg> {
-            let mut v = yaml_path!["processing", "crashes", i];
-            v.push(Seg::from(f));
-            v
-        };
-        if c.at.ms() < 0 {
-            return fail_at(base("at"), format!("at must not be negative, got {}", c.at));
-        }
-        if c.worker >= workers {
-            return fail_at(
-                base("worker"),
-                format!(
-                    "the pipeline has {workers} worker(s), numbered from 0; got worker {}",
-                    c.worker
-                ),
-            );
-        }
-        if c.restart.ms() < 0 {
-            return fail_at(
-                base("restart"),
-                format!("restart must not be negative, got {}", c.restart),
-            );
-        }
+        check_crash(yaml_path!["processing", "crashes", i], c, workers)?;
     }
     if let Some(r) = p.crash_rate {
         if !r.per_hour.is_finite() || r.per_hour < 0.0 || r.per_hour > CRASHES_PER_HOUR_MAX {

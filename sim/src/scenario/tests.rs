@@ -541,3 +541,64 @@ fn committed_schema_is_fresh() {
         path.display()
     );
 }
+
+#[test]
+fn processing_and_log_sections_parse_and_refuse_bad_values_where_they_are() {
+    let ok = with(
+        "pipeline:\n",
+        "log: {retention: 2h, retention_entries: 1000}\nprocessing:\n  service_rate: 50\n  inbox: 100\n  checkpoints: {interval: 10s, duration: 1s}\n  crashes: [{at: 1m, worker: 1, restart: 5s, lose_last_checkpoint: true}]\n  crash_rate: {per_hour: 2, restart: 3s}\n  sink: exactly_once\npipeline:\n",
+    );
+    let s = parse_str(&ok).unwrap();
+    assert_eq!(s.log.retention, Some(Dur(7_200_000)));
+    assert_eq!(s.processing.sink, SinkSpec::ExactlyOnce);
+    assert_eq!(s.processing.crashes[0].worker, 1);
+    let e = error(&ok.replace("inbox: 100", "inbox: 100\n  fetch: 1s"));
+    assert!(
+        e.starts_with("s.yaml:23:3: processing: unknown field `fetch`"),
+        "{e}"
+    );
+    let e = error(&ok.replace("worker: 1,", "worker: 2,"));
+    assert!(
+        e.starts_with("s.yaml:24:30:")
+            && e.contains("processing.crashes[0].worker: the pipeline has 2 worker(s)"),
+        "{e}"
+    );
+    let e = error(&ok.replace("duration: 1s}", "duration: 10s}"));
+    assert!(
+        e.contains(
+            "processing.checkpoints.duration: checkpoint duration must be at least 0 and shorter"
+        ),
+        "{e}"
+    );
+    let e = error(&ok.replace("retention: 2h", "retention: 0s"));
+    assert!(
+        e.starts_with("s.yaml:19:18:") && e.contains("log.retention: retention must be positive"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_exactly_once_sink_without_checkpoints_is_refused_at_the_strategy() {
+    let text = with(
+        "  - {name: default, trigger: default, accumulation: discarding}",
+        "  - {name: default, trigger: default, accumulation: discarding, sink: exactly_once}",
+    );
+    let e = error(&text);
+    assert!(
+        e.contains("strategies[0].sink: an exactly_once sink commits at checkpoints: set processing.checkpoints"),
+        "{e}"
+    );
+}
+
+#[test]
+fn strategies_with_different_punctuation_intervals_are_refused() {
+    let text = with(
+        "  - {name: default, trigger: default, accumulation: discarding}",
+        "  - {name: default, trigger: default, accumulation: discarding, watermark: {punctuated: {interval: 1s}}}\n  - {name: p2, trigger: default, accumulation: discarding, watermark: {punctuated: {interval: 2s}}}",
+    );
+    let e = error(&text);
+    assert!(
+        e.contains("punctuated watermarks need one interval for every strategy"),
+        "{e}"
+    );
+}

@@ -71,6 +71,15 @@ pub(crate) fn check(s: &Scenario) -> Check {
         .filter_map(|(i, st)| st.sink.map(|k| (i, k)))
         .collect();
     super::processing::check(&s.log, &s.processing, s.pipeline.workers, &sinks)?;
+    for (i, st) in s.strategies.iter().enumerate() {
+        for (j, c) in st.crashes.iter().flatten().enumerate() {
+            super::processing::check_crash(
+                yaml_path!["strategies", i, "crashes", j],
+                c,
+                s.pipeline.workers,
+            )?;
+        }
+    }
     thresholds(&[Seg::from("expect")], &s.expect.thresholds())?;
     super::cost::check(s)
 }

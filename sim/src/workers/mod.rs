@@ -17,6 +17,8 @@ mod replay;
 mod sink;
 
 #[cfg(test)]
+mod recovery_tests;
+#[cfg(test)]
 mod tests;
 
 pub use processing::{Bugs, Crash, Processing};

@@ -341,6 +341,7 @@ impl<'a> Replay<'a> {
         self.run.recovery.retention_missed.sort_unstable();
         self.run.recovery.downstream_duplicates = self.sink.duplicates;
         self.run.recovery.overwrites = self.sink.overwrites;
+        self.run.recovery.replayed = std::mem::take(&mut self.sink.replayed);
         self.run.panes = std::mem::take(&mut self.sink.visible);
         self.run.visible_at = std::mem::take(&mut self.sink.visible_at);
         Ok(self.run)
@@ -558,9 +559,11 @@ impl<'a> Replay<'a> {
     fn sample_lag(&mut self, w: usize, t: i64) {
         let trace = self.trace;
         let worker = &mut self.workers[w];
+        // Appended before this instant: entries of the same millisecond
+        // still being handed over are not lag.
         let appended = worker
             .view
-            .partition_point(|&i| trace.deliveries[i].at().0 <= t);
+            .partition_point(|&i| trace.deliveries[i].at().0 < t);
         let lag = appended.saturating_sub(worker.pos) as u64;
         let r = &mut self.run.recovery;
         r.lag_max = r.lag_max.max(lag);
@@ -637,6 +640,10 @@ impl<'a> Replay<'a> {
     fn restart(&mut self, w: usize, t: i64) {
         let skip = usize::from(self.proc.bugs.restore_skips_an_entry);
         let worker = &mut self.workers[w];
+        let restored_epoch = worker.completed.last().map(|ck| ck.epoch);
+        self.sink.rewound(w, restored_epoch);
+        // The new incarnation's panes belong to epochs of their own.
+        worker.epoch += 1;
         let from = match worker.completed.last() {
             Some(ck) => {
                 worker.engine = Engine::restore(&ck.engine);
@@ -644,7 +651,7 @@ impl<'a> Replay<'a> {
                 worker.counters = ck.counters;
                 worker.clock = ck.clock;
                 self.run.recovery.restores += 1;
-                (ck.pos + skip).min(worker.view.len())
+                ck.pos
             }
             None => {
                 worker.engine = worker.fresh.0.clone();
@@ -657,6 +664,11 @@ impl<'a> Replay<'a> {
         for &d in &worker.view[from..] {
             self.run.recovery.read[d] = false;
         }
+        let from = if from > 0 {
+            (from + skip).min(worker.view.len())
+        } else {
+            from
+        };
         worker.pos = from;
         worker.position = from.checked_sub(1).map_or(0, |p| worker.view[p] + 1);
         worker.perfect = worker.perfect_fresh.clone();
