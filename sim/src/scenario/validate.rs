@@ -421,6 +421,7 @@ fn network(s: &Scenario) -> Check {
         let base = yaml_path!["network", "links", i];
         host(join(&base, yaml_path!["from"]), &l.from, s)?;
         host(join(&base, yaml_path!["to"]), &l.to, s)?;
+        log_to_engine(&base, &l.from, &l.to)?;
         if let Some(lat) = &l.latency {
             latency(join(&base, yaml_path!["latency"]), lat)?;
         }
@@ -434,6 +435,7 @@ fn network(s: &Scenario) -> Check {
             period(&base, f.at, f.for_)?;
             host(join(&base, yaml_path!["from"]), &f.from, s)?;
             host(join(&base, yaml_path!["to"]), &f.to, s)?;
+            log_to_engine(&base, &f.from, &f.to)?;
         }
     }
     if let Some(log) = n.log {
@@ -442,6 +444,25 @@ fn network(s: &Scenario) -> Check {
             "log partitions",
             log.partitions,
         )?;
+    }
+    Ok(())
+}
+
+/// Nothing travels between the log and the engine: the network phase ends
+/// at the log, and workers read it in the processing phase (`processing:`
+/// sets their fetch latency). A link or fault there would silently do
+/// nothing, so it is refused.
+fn log_to_engine(base: &[Seg], from: &str, to: &str) -> Check {
+    let pair = |a: &str, b: &str| (from == a && to == b) || (from == b && to == a);
+    if pair(LOG_HOST, ENGINE_HOST) {
+        return fail(
+            join(base, yaml_path!["to"]),
+            format!(
+                "nothing travels between `{LOG_HOST}` and `{ENGINE_HOST}`: workers read the \
+                 durable log directly; set `processing.fetch_latency` for the read delay and \
+                 `processing.crashes` for worker faults"
+            ),
+        );
     }
     Ok(())
 }
