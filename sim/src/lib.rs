@@ -4,13 +4,14 @@
 //! Everything random here derives from one seed per run; nothing reads the
 //! wall clock except progress bars, which never reach an output.
 
+pub mod arch;
 pub mod cli;
 pub mod commands;
 pub mod final_panes;
 pub mod invariants;
 pub mod jsonl;
-pub mod merge;
 pub mod log;
+pub mod merge;
 pub mod metrics;
 pub mod model;
 pub mod network;

@@ -96,7 +96,7 @@ pub fn report_json(r: &SeedReport) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut out = json!({
         "scenario": r.scenario,
         "seed": r.seed,
         "trace_hash": r.hash,
@@ -108,7 +108,13 @@ pub fn report_json(r: &SeedReport) -> Value {
         "determinism": outcome_json(&r.determinism, r.determinism_checked),
         "strategies": r.strategies.iter().map(strategy_json).collect::<Vec<_>>(),
         "failures": failures,
-    })
+    });
+    // Only scenarios with an architecture section carry the key, so the
+    // others' summaries are unchanged.
+    if let (Some(a), Some(map)) = (&r.architecture, out.as_object_mut()) {
+        map.insert("architecture".into(), crate::arch::figures::to_json(a));
+    }
+    out
 }
 
 #[derive(Tabled)]
@@ -188,6 +194,9 @@ pub fn report_table(r: &SeedReport) -> String {
     let mut table = Table::new(r.strategies.iter().map(row));
     table.with(Style::sharp());
     let _ = writeln!(out, "{table}");
+    if let Some(a) = &r.architecture {
+        out.push_str(&crate::arch::figures::to_text(a));
+    }
     if let Outcome::Failed(c) = &r.determinism {
         let _ = writeln!(out, "determinism FAILED: {c}");
     }
