@@ -169,6 +169,7 @@ fn assemble(
     events.sort_unstable();
     let seed = representative_seed(&seeds, normal);
     let (diagram, diagram_caption) = draw_diagram(scenario, &resolved, seed)?;
+    let arch_seeds = seeds.clone();
     Ok(ScenarioReport {
         name: scenario.name.clone(),
         description: scenario.description.clone(),
@@ -179,6 +180,7 @@ fn assemble(
         summaries,
         diagram,
         diagram_caption,
+        architecture: super::architecture::section(scenario, arch_seeds, seed)?,
     })
 }
 

@@ -203,6 +203,7 @@ pub(super) fn sample() -> ScenarioReport {
         summaries,
         diagram: diagram::draw(&d),
         diagram_caption: "Seed 0, key `even`.".into(),
+        architecture: None,
     }
 }
 
