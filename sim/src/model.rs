@@ -182,4 +182,7 @@ pub struct Recovery {
     /// Most windows (open and closed) one worker's engine held, sampled
     /// once per worker and second of processing, summed over workers.
     pub state_peak_windows: u64,
+    /// Windows (open and closed) each worker's engine held, as (processing
+    /// time, worker, windows), at most one per worker and second.
+    pub state_windows: Vec<(ProcTime, u32, u64)>,
 }

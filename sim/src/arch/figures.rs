@@ -28,6 +28,7 @@ pub fn to_json(a: &ArchReport) -> Value {
             "replayed_entries": k.replayed,
             "state_peak_windows_v1": k.state_peak_v1,
             "state_peak_windows_v2": k.state_peak_v2,
+            "state_peak_windows_during_replay": k.state_peak_during_replay,
             "retention_lost_records": k.retention_lost,
             "windows_hit_by_retention": k.windows_hit_by_retention,
             "wrong_windows_at_end": k.wrong_at_end,
@@ -117,13 +118,14 @@ pub fn to_text(a: &ArchReport) -> String {
         );
         let _ = writeln!(
             out,
-            "       records {} (v1 {} + v2 {}, {} log entries replayed); peak windows v1 {}, v2 {}; lost to retention {} records ({} windows)",
+            "       records {} (v1 {} + v2 {}, {} log entries replayed); peak windows v1 {}, v2 {}, both during the replay {}; lost to retention {} records ({} windows)",
             k.records_v1 + k.records_v2,
             k.records_v1,
             k.records_v2,
             k.replayed,
             k.state_peak_v1,
             k.state_peak_v2,
+            k.state_peak_during_replay,
             k.retention_lost,
             k.windows_hit_by_retention
         );

@@ -40,8 +40,11 @@ pub struct KappaFigures {
     pub replayed: u64,
     /// Most windows v1's workers held (summed peaks).
     pub state_peak_v1: u64,
-    /// Most windows v2's workers held while replaying and after.
+    /// Most windows v2's workers held over its whole run.
     pub state_peak_v2: u64,
+    /// Most windows v1 and v2 held together while v2 replayed (from the
+    /// deployment to the switch): the state the replay adds to production.
+    pub state_peak_during_replay: u64,
     /// Records v2 could not reprocess: retention had dropped them.
     pub retention_lost: u64,
     /// Windows of the truth missing some of those records.
@@ -178,6 +181,8 @@ pub(super) fn run(
         replayed,
         state_peak_v1: v1_run.recovery.state_peak_windows,
         state_peak_v2: v2_run.recovery.state_peak_windows,
+        state_peak_during_replay: peak_between(v1_run, deploy, switch_at.unwrap_or(horizon))
+            + peak_between(&v2_run, deploy, switch_at.unwrap_or(horizon)),
         retention_lost: missed.len() as u64,
         windows_hit_by_retention: hit,
         stale_ms: switch_at.unwrap_or(horizon) - deploy,
@@ -195,6 +200,18 @@ pub(super) fn run(
         v2_windowing,
         served: samples,
     })
+}
+
+/// The sum over workers of each one's most windows sampled in `[from, to]`.
+fn peak_between(run: &StrategyRun, from: i64, to: i64) -> u64 {
+    let mut per_worker: std::collections::BTreeMap<u32, u64> = std::collections::BTreeMap::new();
+    for &(at, w, n) in &run.recovery.state_windows {
+        if (from..=to).contains(&at.0) {
+            let peak = per_worker.entry(w).or_default();
+            *peak = (*peak).max(n);
+        }
+    }
+    per_worker.values().sum()
 }
 
 fn mode(scenario: &Scenario, s: &StrategySpec) -> Accumulation {

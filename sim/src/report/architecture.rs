@@ -55,7 +55,10 @@ pub fn section(
                     k.records_v1,
                     k.records_v2
                 ),
-                format!("{} / {}", k.state_peak_v1, k.state_peak_v2),
+                format!(
+                    "{} / {} / {}",
+                    k.state_peak_v1, k.state_peak_v2, k.state_peak_during_replay
+                ),
                 format!(
                     "{} ({} windows)",
                     k.retention_lost, k.windows_hit_by_retention
@@ -121,7 +124,7 @@ time; records are what the engines and batches read (the cost).\n\n",
                 "wrong after deploy",
                 "wrong in all",
                 "records",
-                "peak windows v1 / v2",
+                "peak windows v1 / v2 / both during replay",
                 "lost to retention",
                 "wrong at end",
             ],

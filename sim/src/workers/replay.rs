@@ -581,9 +581,9 @@ impl<'a> Replay<'a> {
             worker.lag_second = second;
             r.lag.push((ProcTime(t), w as u32, lag));
             let size = worker.engine.state_size();
-            worker.state_peak = worker
-                .state_peak
-                .max(size.windows_open + size.windows_closed);
+            let windows = size.windows_open + size.windows_closed;
+            worker.state_peak = worker.state_peak.max(windows);
+            r.state_windows.push((ProcTime(t), w as u32, windows));
         }
     }
 
