@@ -4,6 +4,7 @@
 //! Everything random here derives from one seed per run; nothing reads the
 //! wall clock except progress bars, which never reach an output.
 
+pub mod arch;
 pub mod cli;
 pub mod commands;
 pub mod consumer;

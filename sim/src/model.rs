@@ -178,4 +178,15 @@ pub struct Recovery {
     /// Each worker's engine state once all input was processed, before the
     /// final watermark.
     pub state_at_end: Vec<StateSize>,
+    /// Per worker: the first processing time, after it started, at which
+    /// it had processed everything appended for it so far (lag 0 after an
+    /// entry); `None` if it never was. A late-joining consumer (Kappa
+    /// reprocessing) has caught up then.
+    pub caught_up_at: Vec<Option<ProcTime>>,
+    /// Most windows (open and closed) one worker's engine held, sampled
+    /// once per worker and second of processing, summed over workers.
+    pub state_peak_windows: u64,
+    /// Windows (open and closed) each worker's engine held, as (processing
+    /// time, worker, windows), at most one per worker and second.
+    pub state_windows: Vec<(ProcTime, u32, u64)>,
 }

@@ -259,6 +259,8 @@ pub struct SeedReport {
     pub determinism_checked: bool,
     /// Per strategy, in scenario order.
     pub strategies: Vec<StrategyReport>,
+    /// Lambda and Kappa figures and invariants (scenario's `architecture`).
+    pub architecture: Option<crate::arch::ArchReport>,
     /// Why the seed fails, first first; empty when it passes.
     pub failures: Vec<Failure>,
 }
@@ -329,6 +331,7 @@ pub fn judge(
         Outcome::NotApplicable("not checked in this run")
     };
     let strategies = check_strategies(scenario, sim, truth, accuracy)?;
+    let architecture = crate::arch::evaluate(scenario, sim, &crate::arch::ArchBugs::default())?;
     let mut report = SeedReport {
         scenario: scenario.name.clone(),
         seed,
@@ -353,6 +356,7 @@ pub fn judge(
         determinism,
         determinism_checked,
         strategies,
+        architecture,
         failures: Vec::new(),
     };
     report.failures = failures(&report);
@@ -565,6 +569,17 @@ fn strategy_report(
 /// invariants then its thresholds, then determinism.
 fn failures(report: &SeedReport) -> Vec<Failure> {
     let mut out = Vec::new();
+    // The architecture section's invariants hold on every run that has one.
+    for (inv, arch, c) in report.architecture.iter().flat_map(|a| &a.verdicts) {
+        if let Some(c) = c {
+            out.push(Failure {
+                strategy: Some((*arch).to_string()),
+                check: inv.name().to_string(),
+                detail: c.to_string(),
+                counterexample: Some(c.clone()),
+            });
+        }
+    }
     for s in &report.strategies {
         for (v, checked) in &s.verdicts {
             if let (Outcome::Failed(c), true) = (&v.outcome, checked) {

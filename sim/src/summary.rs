@@ -133,7 +133,7 @@ pub fn report_json(r: &SeedReport) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut out = json!({
         "scenario": r.scenario,
         "seed": r.seed,
         "trace_hash": r.hash,
@@ -145,7 +145,13 @@ pub fn report_json(r: &SeedReport) -> Value {
         "determinism": outcome_json(&r.determinism, r.determinism_checked),
         "strategies": r.strategies.iter().map(strategy_json).collect::<Vec<_>>(),
         "failures": failures,
-    })
+    });
+    // Only scenarios with an architecture section carry the key, so the
+    // others' summaries are unchanged.
+    if let (Some(a), Some(map)) = (&r.architecture, out.as_object_mut()) {
+        map.insert("architecture".into(), crate::arch::figures::to_json(a));
+    }
+    out
 }
 
 #[derive(Tabled)]
@@ -227,6 +233,9 @@ pub fn report_table(r: &SeedReport) -> String {
     let _ = writeln!(out, "{table}");
     for s in r.strategies.iter().filter(|s| !s.recovery.is_quiet()) {
         let _ = writeln!(out, "{}", recovery_line(&s.name, &s.recovery));
+    }
+    if let Some(a) = &r.architecture {
+        out.push_str(&crate::arch::figures::to_text(a));
     }
     if let Outcome::Failed(c) = &r.determinism {
         let _ = writeln!(out, "determinism FAILED: {c}");

@@ -133,6 +133,14 @@ fn assemble(
             })
         })
         .collect();
+    let per_seed: Vec<(u64, &crate::arch::ArchReport)> = normal
+        .iter()
+        .filter_map(|st| st.report.architecture.as_ref().map(|a| (st.report.seed, a)))
+        .collect();
+    let chart_seed = per_seed
+        .get(per_seed.len().saturating_sub(1) / 2)
+        .map_or(seeds.start, |p| p.0);
+    let architecture = super::architecture::section(scenario, &per_seed, chart_seed);
     let scene = representative(normal);
     Ok(ScenarioReport {
         name: scenario.name.clone(),
@@ -149,6 +157,7 @@ fn assemble(
         scene,
         failures,
         regenerate,
+        architecture,
     })
 }
 

@@ -9,6 +9,7 @@
 //! the same scenarios and seeds give the same bytes (the staleness test in
 //! `sim/tests/reports.rs` relies on that).
 
+mod architecture;
 pub mod cli;
 mod collect;
 mod diagram;
@@ -89,6 +90,8 @@ pub struct ScenarioReport {
     /// The `tidemark report` arguments that regenerate this page (scenario
     /// file, seeds, `--out` when not the default), as the user wrote them.
     pub regenerate: String,
+    /// The Lambda/Kappa comparison, for scenarios with an architecture section.
+    pub architecture: Option<architecture::ArchPage>,
 }
 
 /// The files of a report set, by path relative to the output directory.
@@ -99,7 +102,12 @@ pub type Files = BTreeMap<String, String>;
 pub fn render(reports: &[ScenarioReport]) -> Files {
     let mut files = Files::new();
     for r in reports {
-        files.insert(format!("{}.md", r.name), page::page(r));
+        let mut text = page::page(r);
+        if let Some(a) = &r.architecture {
+            text.push_str(&a.markdown);
+            files.insert(format!("{}-architecture.svg", r.name), a.chart.clone());
+        }
+        files.insert(format!("{}.md", r.name), text);
         files.insert(format!("{}.svg", r.name), diagram::draw_report(r));
         files.insert(format!("{}-tradeoff.svg", r.name), page::tradeoff_chart(r));
         files.insert(format!("{}.html", r.name), html::page(r));

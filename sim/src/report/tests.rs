@@ -219,6 +219,7 @@ pub(super) fn sample() -> ScenarioReport {
         summaries,
         scene,
         failures: Vec::new(),
+        architecture: None,
     }
 }
 

@@ -11,6 +11,7 @@
 //! This module does not generate events ([`crate::workload`] does) or give
 //! the network section meaning (the network module does).
 
+mod architecture;
 pub mod cost;
 mod expect;
 pub mod names;
@@ -26,6 +27,7 @@ use tidemark_spec::{duration, grammar, locate, short_form};
 
 pub mod schema;
 
+pub use architecture::{ArchitectureSpec, DeploySpec, Divergence, KappaSpec, LambdaSpec};
 pub use expect::{Expectations, Invariant, InvariantSelection};
 pub use network::{
     ExponentialLatency, FaultWindow, LatencyRange, LatencySpec, LinkSpec, LogSpec, NetworkSpec,
@@ -95,6 +97,9 @@ pub struct Scenario {
     /// (default: instant, unlimited, no crashes, at-least-once sink).
     #[serde(default, skip_serializing_if = "is_default")]
     pub processing: ProcessingSpec,
+    /// Lambda and Kappa over this ingest (default: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<ArchitectureSpec>,
     /// What all strategies share.
     pub pipeline: PipelineSpec,
     /// Trigger + accumulation combinations compared on the same trace.

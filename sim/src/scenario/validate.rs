@@ -80,6 +80,7 @@ pub(crate) fn check(s: &Scenario) -> Check {
             )?;
         }
     }
+    super::architecture::check(s)?;
     thresholds(&[Seg::from("expect")], &s.expect.thresholds())?;
     super::cost::check(s)
 }
@@ -588,4 +589,32 @@ fn thresholds(base: &[Seg], t: &Thresholds) -> Check {
 
 fn trigger(p: Vec<Seg>, t: &TriggerSpec) -> Check {
     grammar(&p, grammar::check_trigger(t))
+}
+
+/// A new version's overrides at `base` (`architecture.deploy`), each checked
+/// as its `pipeline` or strategy counterpart is.
+pub(crate) fn version_parts(
+    base: &[Seg],
+    w: Option<&WindowSpec>,
+    t: Option<&TriggerSpec>,
+    wm: Option<&WatermarkSpec>,
+    idle: Option<Dur>,
+    lateness: Option<Dur>,
+) -> Check {
+    if let Some(w) = w {
+        window(join(base, yaml_path!["window"]), w)?;
+    }
+    if let Some(t) = t {
+        trigger(join(base, yaml_path!["trigger"]), t)?;
+    }
+    if let Some(wm) = wm {
+        watermark(join(base, yaml_path!["watermark"]), wm)?;
+    }
+    if let Some(i) = idle {
+        positive(join(base, yaml_path!["idle_timeout"]), "idle_timeout", i)?;
+    }
+    if let Some(l) = lateness {
+        allowed_lateness(join(base, yaml_path!["allowed_lateness"]), l)?;
+    }
+    Ok(())
 }

@@ -37,6 +37,9 @@ pub struct Bugs {
     pub restore_leaks_state: bool,
     /// The exactly-once sink shows panes when fired, not at commit.
     pub exactly_once_commits_early: bool,
+    /// A late-joining consumer (`start_at`) starts at the latest offset
+    /// instead of the earliest retained one, silently.
+    pub start_at_latest: bool,
 }
 
 /// How one strategy's workers consume the log.

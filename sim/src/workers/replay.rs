@@ -96,6 +96,8 @@ struct Worker {
     /// Highest watermark sent downstream (downstream state: survives crashes).
     sent: EventTime,
     lag_second: i64,
+    /// Most windows this worker's engine held at a lag sample.
+    state_peak: u64,
 }
 
 /// What happens next in the loop, with its time and tie-breakers.
@@ -177,6 +179,12 @@ impl<'a> Replay<'a> {
             let engine = Engine::new(strategy.pipeline.clone(), EngineConfig::DEFAULT)?;
             let tracker = WatermarkTracker::new(strategy.watermark_config(n))?;
             let p = perfect.as_ref().map(|p| p[w].clone());
+            let pos = match proc.start_at {
+                Some(at) if proc.bugs.start_at_latest => {
+                    view.partition_point(|&i| trace.deliveries[i].at().0 < at)
+                }
+                _ => 0,
+            };
             workers.push(Worker {
                 fresh: (engine.clone(), tracker.clone()),
                 engine,
@@ -185,9 +193,9 @@ impl<'a> Replay<'a> {
                 perfect_fresh: p.clone(),
                 perfect: p,
                 clock: i64::MIN,
+                position: view.get(pos.wrapping_sub(1)).map_or(0, |&i| i + 1),
                 view,
-                pos: 0,
-                position: 0,
+                pos,
                 up: true,
                 since: start,
                 restart_at: 0,
@@ -199,6 +207,7 @@ impl<'a> Replay<'a> {
                 in_flight: None,
                 sent: EventTime::MIN,
                 lag_second: i64::MIN,
+                state_peak: 0,
             });
         }
         let sink_kind = if proc.bugs.exactly_once_commits_early {
@@ -231,6 +240,7 @@ impl<'a> Replay<'a> {
                 recovery: Recovery {
                     sink: proc.sink.name(),
                     read: vec![false; trace.deliveries.len()],
+                    caught_up_at: vec![None; topo.workers as usize],
                     ..Recovery::default()
                 },
             },
@@ -337,6 +347,7 @@ impl<'a> Replay<'a> {
             self.run.records_in += worker.counters.records_in;
             self.run.duplicates_dropped += worker.counters.duplicates_dropped;
             self.run.duplicates_counted += worker.counters.duplicates_counted;
+            self.run.recovery.state_peak_windows += worker.state_peak;
         }
         self.run.recovery.retention_missed.sort_unstable();
         self.run.recovery.downstream_duplicates = self.sink.duplicates;
@@ -567,10 +578,19 @@ impl<'a> Replay<'a> {
         let lag = appended.saturating_sub(worker.pos) as u64;
         let r = &mut self.run.recovery;
         r.lag_max = r.lag_max.max(lag);
+        if lag == 0 {
+            if let Some(slot @ None) = r.caught_up_at.get_mut(w) {
+                *slot = Some(ProcTime(t));
+            }
+        }
         let second = t.div_euclid(1000);
         if second != worker.lag_second {
             worker.lag_second = second;
             r.lag.push((ProcTime(t), w as u32, lag));
+            let size = worker.engine.state_size();
+            let windows = size.windows_open + size.windows_closed;
+            worker.state_peak = worker.state_peak.max(windows);
+            r.state_windows.push((ProcTime(t), w as u32, windows));
         }
     }
 
