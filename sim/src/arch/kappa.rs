@@ -251,9 +251,12 @@ fn missed_records(v2: &StrategyRun, trace: &Trace) -> BTreeSet<u64> {
         .collect()
 }
 
-/// v2's truth restricted to retained data: every delivered copy except the
-/// entries v2 reported missed, with duplicate flags recomputed over what
-/// is left, minus v2's dead letters.
+/// v2's truth restricted to retained data: the admitted truth of v2's run,
+/// which leaves out the entries v2 reported missed (a repeat whose first
+/// copy was missed counts as the first copy read) and v2's dead letters.
+/// One definition, the oracle's: an earlier copy here filtered the misses
+/// out of the trace and then handed the shorter trace to the oracle, which
+/// removed the misses again by their old positions.
 #[must_use]
 pub fn retained_truth(
     workload: &Workload,
@@ -262,35 +265,7 @@ pub fn retained_truth(
     dedup: bool,
     windowing: Windowing,
 ) -> Results {
-    let missed: BTreeSet<usize> = v2.recovery.retention_missed.iter().map(|m| m.0).collect();
-    let mut seen = BTreeSet::new();
-    let deliveries = trace
-        .deliveries
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !missed.contains(i))
-        .map(|(_, d)| match *d {
-            Delivery::Record {
-                at,
-                worker,
-                channel,
-                event,
-                ..
-            } => Delivery::Record {
-                at,
-                worker,
-                channel,
-                event,
-                duplicate: !seen.insert(event),
-            },
-            p => p,
-        })
-        .collect();
-    let kept = Trace {
-        deliveries,
-        ..trace.clone()
-    };
-    oracle::admitted_truth(workload, &kept, v2, dedup, windowing)
+    oracle::admitted_truth(workload, trace, v2, dedup, windowing)
 }
 
 /// The processing-time trap: one strategy, live and replayed unchanged.
