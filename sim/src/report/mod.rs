@@ -9,7 +9,6 @@
 //! the same scenarios and seeds give the same bytes (the staleness test in
 //! `sim/tests/reports.rs` relies on that).
 
-pub mod cli;
 mod collect;
 mod diagram;
 mod format;
@@ -20,6 +19,7 @@ mod notice;
 mod page;
 mod scale;
 mod settings;
+pub mod shipped;
 mod svg;
 mod tradeoff;
 
