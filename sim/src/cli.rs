@@ -38,6 +38,7 @@ pub struct FormatArg {
 pub enum Command {
     /// Run one seed of a scenario: a summary per strategy, every invariant
     /// checked; exit 1 if an expected invariant or threshold failed.
+    ///
     /// `--format json` prints a stable machine-readable summary.
     Run {
         /// The scenario YAML file.
@@ -52,9 +53,10 @@ pub enum Command {
         out: Option<PathBuf>,
     },
     /// Run many seeds in parallel; print each failing seed with the exact
-    /// `replay` command; exit 1 if any seed failed. `--format json` prints
-    /// the machine-readable result that `merge` reads (failing seeds, their
-    /// checks and replay commands).
+    /// `replay` command; exit 1 if any seed failed.
+    ///
+    /// `--format json` prints the machine-readable result that `merge`
+    /// reads (failing seeds, their checks and replay commands).
     Sweep {
         /// The scenario YAML file.
         scenario: PathBuf,
@@ -77,7 +79,9 @@ pub enum Command {
     /// Merge the JSON results of a sharded sweep (`sweep --shard K/N --out
     /// FILE`, one file per shard) into the summary of the whole sweep; exit 1
     /// if any seed failed, 2 if the files are not every shard of one sweep.
-    /// `table` prints what the unsharded sweep prints; `json` its result.
+    ///
+    /// `--format table` prints what the unsharded sweep prints; `json` its
+    /// result.
     Merge {
         /// The shards' result files, in any order.
         #[arg(required = true)]
@@ -117,9 +121,10 @@ pub enum Command {
     },
     /// Print the JSON Schema of the scenario format, for editors.
     Schema,
-    /// Run scripted engine transcripts; exit 1 if any fails. `table` prints
-    /// a line per transcript; `json` prints one JSON object per transcript
-    /// with every step's outputs.
+    /// Run scripted engine transcripts; exit 1 if any fails.
+    ///
+    /// `--format table` prints a line per transcript; `json` prints one JSON
+    /// object per transcript with every step's outputs.
     Transcript {
         /// Transcript YAML files (several documents per file, separated by `---`).
         #[arg(required = true)]
