@@ -1,37 +1,62 @@
-//! The command line, in one place. Each variant's doc comment is its help.
+//! The command line's shape: clap types only. Each variant's doc comment is
+//! its help; the bodies are in [`crate::commands`], one file per subcommand.
 
-use clap::{Parser, Subcommand};
+use crate::output::Format;
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 /// Tidemark: a deterministic simulation and correctness harness for
 /// event-time stream processing.
 #[derive(Debug, Parser)]
 #[command(name = "tidemark", version, about)]
 pub struct Cli {
+    /// None: the main job (the report over every shipped scenario).
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// A scenario file and the one seed to run (`replay`, `shrink`).
+#[derive(Debug, Args)]
+pub struct ScenarioSeed {
+    /// The scenario YAML file.
+    pub scenario: PathBuf,
+    /// The seed (as a failing `sweep` prints it).
+    #[arg(long, env = "TIDEMARK_SEED")]
+    pub seed: u64,
+}
+
+/// `--format`, shared by every subcommand that has two outputs.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct FormatArg {
+    /// `table` for people; `json` for machines (the subcommand's help says
+    /// what its JSON holds).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run one seed of a scenario: a summary per strategy, every invariant
     /// checked; exit 1 if an expected invariant or threshold failed.
+    ///
+    /// `--format json` prints a stable machine-readable summary.
     Run {
         /// The scenario YAML file.
         scenario: PathBuf,
         /// Master seed (default: the scenario's `seed`).
         #[arg(long, env = "TIDEMARK_SEED")]
         seed: Option<u64>,
-        /// `table` for people; `json` for a stable machine-readable summary.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[command(flatten)]
+        format: FormatArg,
         /// Also write trace.jsonl, panes.jsonl and dead_letters.jsonl here.
         #[arg(long)]
         out: Option<PathBuf>,
     },
     /// Run many seeds in parallel; print each failing seed with the exact
     /// `replay` command; exit 1 if any seed failed.
+    ///
+    /// `--format json` prints the machine-readable result that `merge`
+    /// reads (failing seeds, their checks and replay commands).
     Sweep {
         /// The scenario YAML file.
         scenario: PathBuf,
@@ -45,10 +70,8 @@ pub enum Command {
         /// `K/N`), to split a sweep across machines.
         #[arg(long)]
         shard: Option<String>,
-        /// `table` for people; `json` for the machine-readable result that
-        /// `merge` reads (failing seeds, their checks and replay commands).
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[command(flatten)]
+        format: FormatArg,
         /// Also write the JSON result to this file (for `merge`).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -56,38 +79,32 @@ pub enum Command {
     /// Merge the JSON results of a sharded sweep (`sweep --shard K/N --out
     /// FILE`, one file per shard) into the summary of the whole sweep; exit 1
     /// if any seed failed, 2 if the files are not every shard of one sweep.
+    ///
+    /// `--format table` prints what the unsharded sweep prints; `json` its
+    /// result.
     Merge {
         /// The shards' result files, in any order.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// `table` prints what the unsharded sweep prints; `json` its result.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Re-run one seed verbosely: the network's fault decisions, each
     /// strategy's verdicts, and the first broken check's counterexample.
-    Replay {
-        /// The scenario YAML file.
-        scenario: PathBuf,
-        /// The seed to replay.
-        #[arg(long, env = "TIDEMARK_SEED")]
-        seed: u64,
-    },
+    Replay(ScenarioSeed),
     /// Minimise a failing seed to a small scenario that still fails the same
     /// check, and write it as a regression scenario.
     Shrink {
-        /// The scenario YAML file.
-        scenario: PathBuf,
-        /// The failing seed.
-        #[arg(long, env = "TIDEMARK_SEED")]
-        seed: u64,
+        #[command(flatten)]
+        seeded: ScenarioSeed,
         /// Where to write the regression scenario.
         #[arg(long, default_value = "scenarios/regressions")]
         out: PathBuf,
     },
     /// Compare trigger strategies: per scenario a Markdown page with tables,
     /// the event-time/processing-time diagram and an accuracy-against-latency
-    /// chart, plus an index (README.md); prints the summary table.
+    /// chart (SVG), and an interactive HTML page, plus an index (README.md);
+    /// prints the summary table; exit 1 if a shipped expectation failed.
     Report {
         /// Scenario YAML files (default: every `scenarios/*.yaml`).
         scenarios: Vec<PathBuf>,
@@ -105,73 +122,14 @@ pub enum Command {
     /// Print the JSON Schema of the scenario format, for editors.
     Schema,
     /// Run scripted engine transcripts; exit 1 if any fails.
+    ///
+    /// `--format table` prints a line per transcript; `json` prints one JSON
+    /// object per transcript with every step's outputs.
     Transcript {
         /// Transcript YAML files (several documents per file, separated by `---`).
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// `table` prints a line per transcript; `json` prints one JSON object
-        /// per transcript with every step's outputs.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
+        #[command(flatten)]
+        format: FormatArg,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-}
-
-/// Parses the command line and runs it: 0 ok, 1 a check failed, 2 bad input.
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Some(Command::Transcript { files, format }) => crate::transcript::cli(&files, format),
-        Some(Command::Schema) => {
-            print!("{}", crate::scenario::schema::json());
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Command::Report {
-            scenarios,
-            seeds,
-            out,
-        }) => crate::report::cli::run(&scenarios, seeds, out.as_deref()),
-        // The main job: every shipped scenario on the default seeds.
-        Some(Command::Run {
-            scenario,
-            seed,
-            format,
-            out,
-        }) => crate::commands::run(&scenario, seed, format, out.as_deref()),
-        Some(Command::Sweep {
-            scenario,
-            seeds,
-            jobs,
-            shard,
-            format,
-            out,
-        }) => crate::commands::sweep(
-            &scenario,
-            &seeds,
-            jobs,
-            shard.as_deref(),
-            format,
-            out.as_deref(),
-        ),
-        Some(Command::Merge { files, format }) => crate::commands::merge(&files, format),
-        Some(Command::Replay { scenario, seed }) => crate::commands::replay(&scenario, seed),
-        Some(Command::Shrink {
-            scenario,
-            seed,
-            out,
-        }) => crate::commands::shrink(&scenario, seed, &out),
-        None => crate::report::cli::main_job(),
-    };
-    match result {
-        Ok(code) => code,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::from(2)
-        }
-    }
 }

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod model;
 pub mod network;
 pub mod oracle;
+pub mod output;
 pub mod recovery_checks;
 pub mod report;
 pub mod rng;

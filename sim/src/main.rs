@@ -2,5 +2,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    tidemark_sim::cli::main()
+    tidemark_sim::commands::main()
 }

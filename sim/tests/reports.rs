@@ -5,7 +5,7 @@
 //! To refresh after a change: `cargo run --release` (writes `reports/`).
 
 use std::path::{Path, PathBuf};
-use tidemark_sim::report::{self, cli::shipped_scenarios, DEFAULT_SEEDS};
+use tidemark_sim::report::{self, shipped::shipped_scenarios, DEFAULT_SEEDS};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -118,7 +118,7 @@ fn assemble(
         .filter_map(|m| m.metrics.first().map(|x| x.events))
         .collect();
     events.sort_unstable();
-    // The shipped form; `report::cli` replaces it with the file and
+    // The shipped form; `commands::report` replaces it with the file and
     // `--out` the user actually gave.
     let regenerate = format!(
         "scenarios/{}.yaml --seeds {}..{}",

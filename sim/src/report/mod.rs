@@ -1,6 +1,7 @@
 //! Trigger-strategy comparison reports: per scenario a Markdown page with
-//! tables, the Streaming Systems diagram and a latency/accuracy chart, plus
-//! an index across scenarios and a terminal summary.
+//! tables, the Streaming Systems diagram and a latency/accuracy chart (SVG)
+//! and an interactive HTML page, plus an index across scenarios and a
+//! terminal summary.
 //!
 //! Two steps, kept apart so the writing is testable on hand-made values:
 //! [`collect`] gathers each seed's [`crate::stage::Stage`] (rayon over
@@ -10,7 +11,6 @@
 //! `sim/tests/reports.rs` relies on that).
 
 mod architecture;
-pub mod cli;
 mod collect;
 mod diagram;
 mod format;
@@ -21,6 +21,7 @@ mod notice;
 mod page;
 mod scale;
 mod settings;
+pub mod shipped;
 mod svg;
 mod tradeoff;
 

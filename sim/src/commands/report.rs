@@ -1,57 +1,27 @@
-//! `tidemark report` and the no-argument main job: load scenarios, collect,
-//! render, write, print the summary table.
+//! `tidemark report [SCENARIO…] [--seeds A..B] [--out DIR]`: load
+//! scenarios, collect their stages, render, write, print the summary table.
 
-use super::{collect_all, render, summary_table, write, DEFAULT_SEEDS};
-use anyhow::Context;
+use crate::output::Output;
+use crate::report::shipped::{
+    shipped_scenarios, REPORT_DIR, REPORT_SEEDS_MAX, SCENARIO_DIR, USER_REPORT_DIR,
+};
+use crate::report::{collect_all, render, summary_table, write};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Where the main job looks for scenarios and writes reports, relative to
-/// the working directory (the repository root under `cargo run`).
-pub const SCENARIO_DIR: &str = "scenarios";
-/// See [`SCENARIO_DIR`].
-pub const REPORT_DIR: &str = "reports";
-
-/// The shipped scenarios: `scenarios/*.yaml`, sorted by name (regression
-/// scenarios in subdirectories are for tests, not reports).
-pub fn shipped_scenarios(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let entries = std::fs::read_dir(dir).with_context(|| {
-        format!(
-            "no {} directory here: run from the repository root, or name scenario files: tidemark report SCENARIO…",
-            dir.display()
-        )
-    })?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml") && p.is_file())
-        .collect();
-    paths.sort();
-    anyhow::ensure!(
-        !paths.is_empty(),
-        "no *.yaml scenarios in {}",
-        dir.display()
-    );
-    Ok(paths)
-}
-
-/// Where `tidemark report SCENARIO…` writes without `--out`: never the
-/// shipped `reports/`, whose index lists exactly the shipped scenarios
-/// (a user's report written there would drop them from the index and fail
-/// the staleness test).
-pub const USER_REPORT_DIR: &str = "tidemark-reports";
-
-/// The most seeds one report aggregates: its figures are medians over
-/// seeds kept in memory, unlike `sweep`, which streams.
-pub const REPORT_SEEDS_MAX: u64 = 10_000;
-
 /// Runs the reports for `paths` (all shipped scenarios when empty) over
 /// `seeds`, writes them to `out` and prints the summary table. Without
 /// `out`: [`REPORT_DIR`] for the shipped set, [`USER_REPORT_DIR`] for
 /// named scenarios.
-pub fn run(paths: &[PathBuf], seeds: Range<u64>, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+pub fn run(
+    paths: &[PathBuf],
+    seeds: Range<u64>,
+    out: Option<&Path>,
+    stdout: &mut Output,
+) -> anyhow::Result<ExitCode> {
     let (paths, default_out) = if paths.is_empty() {
         (shipped_scenarios(Path::new(SCENARIO_DIR))?, REPORT_DIR)
     } else {
@@ -88,7 +58,7 @@ pub fn run(paths: &[PathBuf], seeds: Range<u64>, out: Option<&Path>) -> anyhow::
     }
     let files = render(&reports);
     write(out, &files)?;
-    println!("{}", summary_table(&reports));
+    stdout.line(&summary_table(&reports))?;
     eprintln!(
         "wrote {} files to {} ({} scenarios, seeds {}..{}); start with {}",
         files.len(),
@@ -116,11 +86,6 @@ pub fn run(paths: &[PathBuf], seeds: Range<u64>, out: Option<&Path>) -> anyhow::
         eprintln!("  {f}");
     }
     Ok(ExitCode::from(1))
-}
-
-/// `cargo run --release` with no arguments.
-pub fn main_job() -> anyhow::Result<ExitCode> {
-    run(&[], DEFAULT_SEEDS, None)
 }
 
 /// `text` quoted for a POSIX shell when it needs to be.

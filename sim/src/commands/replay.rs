@@ -1,0 +1,16 @@
+//! `tidemark replay SCENARIO --seed N`.
+
+use super::{code, load, run_error};
+use crate::output::Output;
+use crate::{run, summary};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Re-runs one seed verbosely; exit 1 if a check failed.
+pub fn run(path: &Path, seed: u64, stdout: &mut Output) -> anyhow::Result<ExitCode> {
+    let scenario = load(path)?;
+    let (report, _) = run::run_seed(&scenario, seed)
+        .map_err(|e| anyhow::anyhow!(run_error(path, &format!("{e:#}"))))?;
+    stdout.text(&summary::replay_text(&report, &path.display().to_string()))?;
+    Ok(code(report.ok()))
+}
