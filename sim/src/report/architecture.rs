@@ -175,11 +175,11 @@ due windows served wrong (or not at all) against processing time.*\n",
 }
 
 const W: f64 = 760.0;
-const H: f64 = 340.0;
+const H: f64 = 370.0;
 const LEFT: f64 = 60.0;
 const RIGHT: f64 = 20.0;
 const TOP: f64 = 40.0;
-const BOTTOM: f64 = 50.0;
+const BOTTOM: f64 = 80.0;
 const KAPPA: &str = "stroke:#1f77b4;stroke-width:2;fill:none";
 const LAMBDA: &str = "stroke:#ff7f0e;stroke-width:2;fill:none";
 
@@ -200,15 +200,18 @@ fn draw(scenario: &Scenario, r: &ArchReport) -> String {
     let axis = "stroke:#333;stroke-width:1";
     svg.line((LEFT, H - BOTTOM), (W - RIGHT, H - BOTTOM), axis);
     svg.line((LEFT, TOP), (LEFT, H - BOTTOM), axis);
-    for i in 0..=4 {
-        let t = (horizon * f64::from(i) / 4.0) as i64;
+    // Round times (the shared axis's steps), about every 110 px.
+    let time_axis = super::scale::Axis::linear(0.0, horizon, LEFT, W - RIGHT);
+    for t in time_axis.ticks(110.0) {
         svg.text(
-            (x(t), H - BOTTOM + 16.0),
+            (x(t as i64), H - BOTTOM + 16.0),
             11.0,
             Anchor::Middle,
             "",
-            &secs(t),
+            &super::scale::human_ms(t),
         );
+    }
+    for i in 0..=4 {
         let v = (y_max * f64::from(i) / 4.0).round() as u64;
         svg.text(
             (LEFT - 6.0, y(v) + 4.0),
@@ -219,7 +222,7 @@ fn draw(scenario: &Scenario, r: &ArchReport) -> String {
         );
     }
     svg.text(
-        ((LEFT + W - RIGHT) / 2.0, H - 12.0),
+        ((LEFT + W - RIGHT) / 2.0, H - BOTTOM + 36.0),
         12.0,
         Anchor::Middle,
         "",
@@ -280,11 +283,12 @@ fn draw(scenario: &Scenario, r: &ArchReport) -> String {
         svg.polyline(&step(&k.points), KAPPA);
         legend.push((format!("Kappa ({} → {})", k.v1, k.v2), KAPPA));
     }
+    // The key sits under the plot, in a row, so it hides no line.
+    let ly = H - 14.0;
     for (i, (label, style)) in legend.iter().enumerate() {
-        let ly = TOP + 14.0 + 16.0 * i as f64;
-        let lx = W - RIGHT - 220.0;
+        let lx = LEFT + 340.0 * i as f64;
         svg.line((lx, ly - 4.0), (lx + 24.0, ly - 4.0), style);
-        svg.text((lx + 30.0, ly), 11.0, Anchor::Start, "", label);
+        svg.text((lx + 30.0, ly), 12.0, Anchor::Start, "", label);
     }
     svg.finish(&format!(
         "{}: served error against processing time",
