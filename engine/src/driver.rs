@@ -56,6 +56,8 @@ pub struct Engine {
     /// Reused buffers, so the per-record path doesn't allocate.
     scratch: Vec<Window>,
     touched: Vec<Window>,
+    /// The event timers being activated, reused across watermark steps.
+    due: Vec<crate::window_state::WindowKey>,
 }
 
 impl Engine {
@@ -75,6 +77,7 @@ impl Engine {
             step: 0,
             scratch: Vec::new(),
             touched: Vec::new(),
+            due: Vec::new(),
         })
     }
 
@@ -198,11 +201,14 @@ impl Engine {
         }
         self.watermark = watermark;
         self.step += 1;
-        while let Some(due) = self.table.pop_due(watermark) {
-            for (key, window) in due {
+        let mut due = std::mem::take(&mut self.due);
+        while self.table.pop_due(watermark, &mut due) {
+            for &(key, window) in &due {
                 self.activate(key, window);
             }
         }
+        due.clear();
+        self.due = due;
         self.holds.end_step(watermark, &self.table.states);
         self.assert_invariants();
     }

@@ -8,7 +8,7 @@ use crate::trigger::Trigger;
 use crate::window::Window;
 use crate::window_state::{Slot, WindowKey, WindowState};
 use rustc_hash::FxHashMap;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{btree_map, BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct WindowTable {
@@ -28,7 +28,7 @@ pub(crate) struct Book {
     /// lazily: a timer whose window was merged away, closed or re-installed
     /// is recognised as stale when it fires, which keeps the per-record path
     /// free of tree deletions.
-    event_timers: BTreeMap<EventTime, Vec<WindowKey>>,
+    event_timers: BTreeMap<EventTime, Bucket>,
     event_timer_entries: u64,
     /// Processing-time timers: the first time at which each window's trigger
     /// could be ready.
@@ -66,8 +66,31 @@ impl Book {
     }
 
     fn add_event_timer(&mut self, at: EventTime, key: Key, window: Window) {
-        self.event_timers.entry(at).or_default().push((key, window));
+        match self.event_timers.entry(at) {
+            btree_map::Entry::Vacant(v) => {
+                v.insert(Bucket::One((key, window)));
+            }
+            btree_map::Entry::Occupied(mut o) => o.get_mut().push((key, window)),
+        }
         self.event_timer_entries += 1;
+    }
+}
+
+/// The event timers due at one time. Most times have one timer (a session
+/// moves its end, so its expiry, with every element), and those need no
+/// vector: the one-element `Vec` per timer was an allocation per merge.
+#[derive(Debug, Clone)]
+enum Bucket {
+    One(WindowKey),
+    Many(Vec<WindowKey>),
+}
+
+impl Bucket {
+    fn push(&mut self, wk: WindowKey) {
+        match self {
+            Bucket::One(first) => *self = Bucket::Many(vec![*first, wk]),
+            Bucket::Many(v) => v.push(wk),
+        }
     }
 }
 
@@ -146,17 +169,31 @@ impl WindowTable {
         Some(slot)
     }
 
-    /// Pops the earliest bucket of event timers due at `watermark`, sorted
-    /// by key and window: timer order, canonical whatever the arrival order.
-    pub(crate) fn pop_due(&mut self, watermark: EventTime) -> Option<Vec<WindowKey>> {
-        let entry = self.book.event_timers.first_entry()?;
+    /// Pops the earliest bucket of event timers due at `watermark` into
+    /// `out` (replacing its contents), sorted by key and window: timer
+    /// order, canonical whatever the arrival order. False when none is due.
+    pub(crate) fn pop_due(&mut self, watermark: EventTime, out: &mut Vec<WindowKey>) -> bool {
+        let Some(entry) = self.book.event_timers.first_entry() else {
+            return false;
+        };
         if *entry.key() > watermark {
-            return None;
+            return false;
         }
-        let mut bucket = entry.remove();
-        self.book.event_timer_entries -= bucket.len() as u64;
-        bucket.sort_unstable();
-        Some(bucket)
+        match entry.remove() {
+            Bucket::One(wk) => {
+                out.clear();
+                out.push(wk);
+            }
+            Bucket::Many(mut bucket) => {
+                // Timers pushed in order need no sort (checking is one pass).
+                if !bucket.is_sorted() {
+                    bucket.sort_unstable();
+                }
+                *out = bucket;
+            }
+        }
+        self.book.event_timer_entries -= out.len() as u64;
+        true
     }
 
     /// Re-registers the window's processing-time timer after its trigger
