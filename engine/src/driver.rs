@@ -58,6 +58,7 @@ pub struct Engine {
     touched: Vec<Window>,
     /// The event timers being activated, reused across watermark steps.
     due: Vec<crate::window_state::WindowKey>,
+    pub(crate) merge_scratch: crate::sessions::MergeScratch,
 }
 
 impl Engine {
@@ -78,6 +79,7 @@ impl Engine {
             scratch: Vec::new(),
             touched: Vec::new(),
             due: Vec::new(),
+            merge_scratch: Default::default(),
         })
     }
 

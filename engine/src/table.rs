@@ -149,6 +149,16 @@ impl WindowTable {
     /// its processing-time timer and session index entry. Its event timers
     /// go stale.
     pub(crate) fn remove(&mut self, key: Key, window: Window) -> Option<Slot> {
+        let slot = self.remove_for_merge(key, window)?;
+        if self.book.sessions.get(&key).is_some_and(Vec::is_empty) {
+            self.book.sessions.remove(&key);
+        }
+        Some(slot)
+    }
+
+    /// `remove`, for a window a merge replaces: the key's session index
+    /// keeps its (possibly empty) vector, since `install` refills it at once.
+    pub(crate) fn remove_for_merge(&mut self, key: Key, window: Window) -> Option<Slot> {
         let slot = self.states.remove(&(key, window))?;
         let book = &mut self.book;
         match &slot {
@@ -161,9 +171,8 @@ impl WindowTable {
             Slot::Closed => book.windows_closed -= 1,
         }
         if let Some(ws) = book.sessions.get_mut(&key) {
-            ws.retain(|w| *w != window);
-            if ws.is_empty() {
-                book.sessions.remove(&key);
+            if let Ok(i) = ws.binary_search(&window) {
+                ws.remove(i);
             }
         }
         Some(slot)
