@@ -205,7 +205,7 @@ impl Engine {
                 // `first` is merged below like the rest.
                 let mut st = st;
                 if let Some((m, other)) = first {
-                    self.absorb(key, &mut st, m, other, retracting);
+                    self.absorb(key, &mut st, m, *other, retracting);
                 }
                 st
             }
@@ -226,7 +226,7 @@ impl Engine {
             (None, None) => Box::new(WindowState::new(&self.pipeline)),
         };
         for (m, other) in sources {
-            self.absorb(key, &mut st, m, other, retracting);
+            self.absorb(key, &mut st, m, *other, retracting);
         }
         st.deadline = None;
         st.trigger = merged_trigger;
@@ -255,7 +255,7 @@ impl Engine {
         key: Key,
         st: &mut WindowState,
         m: Window,
-        other: Box<WindowState>,
+        other: WindowState,
         retracting: bool,
     ) {
         st.acc.merge(&other.acc);
