@@ -433,10 +433,11 @@ impl Engine {
     /// its last pane (`is_last`, if there is anything to say), then every
     /// trace of the window, open or closed, is freed.
     fn expire(&mut self, key: Key, window: Window) {
-        if self.table.open_mut(key, window).is_some() {
-            self.on_trigger(key, window, true);
+        // Taken out first, then the last pane built from it: one hash
+        // probe instead of three (with 1M windows expiring, each a miss).
+        if let Some(Slot::Open(mut st)) = self.table.remove(key, window) {
+            self.on_trigger_last(key, window, &mut st);
         }
-        self.table.remove(key, window);
     }
 
     /// One dead letter per reason, each listing its windows.
