@@ -178,27 +178,39 @@ impl WindowTable {
         Some(slot)
     }
 
-    /// Pops the earliest bucket of event timers due at `watermark` into
-    /// `out` (replacing its contents), sorted by key and window: timer
-    /// order, canonical whatever the arrival order. False when none is due.
+    /// Takes every event timer due at `watermark` into `out` (replacing its
+    /// contents), bucket by bucket in time order, each bucket sorted by key
+    /// and window: timer order, canonical whatever the arrival order. False
+    /// when none is due. The due part of the tree is split off at once:
+    /// popping its first entry one bucket at a time rebalanced the tree on
+    /// every pop (a session's expiry makes a bucket per element).
     pub(crate) fn pop_due(&mut self, watermark: EventTime, out: &mut Vec<WindowKey>) -> bool {
-        let Some(entry) = self.book.event_timers.first_entry() else {
-            return false;
-        };
-        if *entry.key() > watermark {
-            return false;
+        out.clear();
+        match self.book.event_timers.first_key_value() {
+            Some((&at, _)) if at <= watermark => {}
+            _ => return false,
         }
-        match entry.remove() {
-            Bucket::One(wk) => {
-                out.clear();
-                out.push(wk);
+        let due = match watermark.0.checked_add(1) {
+            Some(next) => {
+                let later = self.book.event_timers.split_off(&EventTime(next));
+                std::mem::replace(&mut self.book.event_timers, later)
             }
-            Bucket::Many(mut bucket) => {
-                // Timers pushed in order need no sort (checking is one pass).
-                if !bucket.is_sorted() {
-                    bucket.sort_unstable();
+            None => std::mem::take(&mut self.book.event_timers),
+        };
+        for bucket in due.into_values() {
+            match bucket {
+                Bucket::One(wk) => out.push(wk),
+                Bucket::Many(mut bucket) => {
+                    // Timers pushed in order need no sort (checking is one pass).
+                    if !bucket.is_sorted() {
+                        bucket.sort_unstable();
+                    }
+                    if out.is_empty() {
+                        *out = bucket;
+                    } else {
+                        out.extend_from_slice(&bucket);
+                    }
                 }
-                *out = bucket;
             }
         }
         self.book.event_timer_entries -= out.len() as u64;
