@@ -190,7 +190,13 @@ impl WindowFn {
 #[inline]
 fn align_down(t: i64, size: i64, offset: i64) -> i64 {
     debug_assert!(size > 0);
-    let offset = offset.rem_euclid(size);
+    // Offsets are usually already reduced (often 0): a compare, not a
+    // second divide per element.
+    let offset = if (0..size).contains(&offset) {
+        offset
+    } else {
+        offset.rem_euclid(size)
+    };
     let fast = t.checked_sub(offset).and_then(|shifted| {
         shifted
             .div_euclid(size)
