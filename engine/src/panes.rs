@@ -4,10 +4,12 @@
 use crate::aggregate::AggValue;
 use crate::driver::Engine;
 use crate::output::{Key, Output, Pane, PaneInfo, Timing};
-use crate::pipeline::{Accumulation, OnTimeBehavior};
+use crate::pipeline::{Accumulation, OnTimeBehavior, Pipeline};
+use crate::stats::EngineStats;
 use crate::time::{EventTime, ProcTime};
 use crate::window::Window;
-use crate::window_state::{LastPane, PanePhase};
+use crate::window_state::{LastPane, PanePhase, WindowState};
+use std::collections::VecDeque;
 
 /// Beam Java's `PaneInfoTracker.describePane`. With `W` the input watermark
 /// and `O` the key's output watermark as of the last watermark step:
@@ -123,38 +125,96 @@ impl Engine {
     /// accumulation mode discards.
     pub(crate) fn on_trigger(&mut self, key: Key, window: Window, is_last: bool) {
         let output_watermark = self.holds.of(key);
-        let (watermark, now) = (self.watermark, self.now);
-        let accumulation = self.pipeline.accumulation;
         let Some(st) = self.table.open_mut(key, window) else {
             return;
         };
-        let timestamp = st.hold.take().unwrap_or_else(|| window.max_timestamp());
-        let info = describe_pane(st.phase, &window, watermark, output_watermark, is_last);
-        let empty_wanted =
-            info.timing == Timing::OnTime && self.pipeline.on_time == OnTimeBehavior::Always;
-        if st.dirty || empty_wanted {
-            let value = st.acc.finish();
-            if accumulation == Accumulation::AccumulatingAndRetracting {
-                if let Some(last) = st.last.take() {
-                    self.stats.retractions += 1;
-                    self.outputs
-                        .push_back(retraction(key, window, *last, now, watermark));
-                }
-                st.last = Some(Box::new(LastPane {
-                    value: value.clone(),
-                    timestamp,
-                    info,
-                }));
+        emit(
+            &self.pipeline,
+            Emission {
+                key,
+                window,
+                is_last,
+                watermark: self.watermark,
+                output_watermark,
+                now: self.now,
+            },
+            st,
+            &mut self.outputs,
+            &mut self.stats,
+        );
+    }
+
+    /// `on_trigger` for the last pane of a window already taken out of the
+    /// table (expiry): no lookup needed.
+    pub(crate) fn on_trigger_last(&mut self, key: Key, window: Window, st: &mut WindowState) {
+        let output_watermark = self.holds.of(key);
+        emit(
+            &self.pipeline,
+            Emission {
+                key,
+                window,
+                is_last: true,
+                watermark: self.watermark,
+                output_watermark,
+                now: self.now,
+            },
+            st,
+            &mut self.outputs,
+            &mut self.stats,
+        );
+    }
+}
+
+/// What a firing is about, for `emit`.
+struct Emission {
+    key: Key,
+    window: Window,
+    is_last: bool,
+    watermark: EventTime,
+    output_watermark: EventTime,
+    now: ProcTime,
+}
+
+/// The body of `on_trigger`, on a window's state wherever it is.
+fn emit(
+    pipeline: &Pipeline,
+    e: Emission,
+    st: &mut WindowState,
+    outputs: &mut VecDeque<Output>,
+    stats: &mut EngineStats,
+) {
+    let Emission {
+        key,
+        window,
+        is_last,
+        watermark,
+        output_watermark,
+        now,
+    } = e;
+    let accumulation = pipeline.accumulation;
+    let timestamp = st.hold.take().unwrap_or_else(|| window.max_timestamp());
+    let info = describe_pane(st.phase, &window, watermark, output_watermark, is_last);
+    let empty_wanted = info.timing == Timing::OnTime && pipeline.on_time == OnTimeBehavior::Always;
+    if st.dirty || empty_wanted {
+        let value = st.acc.finish();
+        if accumulation == Accumulation::AccumulatingAndRetracting {
+            if let Some(last) = st.last.take() {
+                stats.retractions += 1;
+                outputs.push_back(retraction(key, window, *last, now, watermark));
             }
-            st.phase = PanePhase::after(&info);
-            self.stats.panes += 1;
-            self.outputs
-                .push_back(pane(key, window, value, timestamp, info, now, watermark));
+            st.last = Some(Box::new(LastPane {
+                value: value.clone(),
+                timestamp,
+                info,
+            }));
         }
-        st.dirty = false;
-        if accumulation == Accumulation::Discarding {
-            st.acc = self.pipeline.aggregate.empty();
-        }
+        st.phase = PanePhase::after(&info);
+        stats.panes += 1;
+        outputs.push_back(pane(key, window, value, timestamp, info, now, watermark));
+    }
+    st.dirty = false;
+    if accumulation == Accumulation::Discarding {
+        st.acc = pipeline.aggregate.empty();
     }
 }
 

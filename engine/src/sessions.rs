@@ -20,7 +20,24 @@ use crate::pipeline::{Accumulation, TimestampCombiner};
 use crate::time::EventTime;
 use crate::triggers::Node;
 use crate::window::{Window, WindowFn};
-use crate::window_state::{Slot, WindowState};
+use crate::window_state::{PanePhase, Slot, WindowState};
+
+/// Buffers every merge reuses, so extending a session allocates nothing of
+/// its own (they were five vectors per element).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MergeScratch {
+    /// The bundle's elements for this key that are not expired, with their
+    /// own windows.
+    admitted: Vec<(Window, Record)>,
+    /// The key's open sessions (`true`) and the new windows, sorted.
+    all: Vec<(Window, bool)>,
+    /// Each merged window that involves a new window, with its existing
+    /// members as the range `members[lo..hi]`.
+    groups: Vec<(Window, usize, usize)>,
+    members: Vec<Window>,
+    /// The merged-away states of one merge.
+    absorbed: Vec<(Window, Box<WindowState>)>,
+}
 
 impl Engine {
     /// Adds a key's elements to sessions: refuses those whose own session
@@ -31,7 +48,8 @@ impl Engine {
             unreachable!("only sessions merge");
         };
         let lateness = self.pipeline.allowed_lateness;
-        let mut admitted: Vec<(Window, Record)> = Vec::new();
+        let mut sc = std::mem::take(&mut self.merge_scratch);
+        sc.admitted.clear();
         for r in records {
             // Expiry is judged on the element's own window, before merging
             // (Beam's LateDataDroppingDoFnRunner).
@@ -39,24 +57,25 @@ impl Engine {
             if own.expiry(lateness) <= self.watermark {
                 self.dead_letter(r, vec![(DeadLetterReason::WindowExpired, own)]);
             } else {
-                admitted.push((own, *r));
+                sc.admitted.push((own, *r));
             }
         }
-        if admitted.is_empty() {
-            return;
-        }
-        let groups = self.merge_groups(key, admitted.iter().map(|(w, _)| *w));
-        for (result, members) in groups {
-            self.merge_into(key, result, &members);
-            for (own, r) in &admitted {
-                if result.intersects(own) || result == *own {
-                    self.add_to(key, result, r);
+        if !sc.admitted.is_empty() {
+            self.merge_groups(key, &mut sc);
+            for g in 0..sc.groups.len() {
+                let (result, lo, hi) = sc.groups[g];
+                self.merge_into(key, result, &sc.members[lo..hi], &mut sc.absorbed);
+                for (own, r) in &sc.admitted {
+                    if result.intersects(own) || result == *own {
+                        self.add_to(key, result, r);
+                    }
+                }
+                if !touched.contains(&result) {
+                    touched.push(result);
                 }
             }
-            if !touched.contains(&result) {
-                touched.push(result);
-            }
         }
+        self.merge_scratch = sc;
     }
 
     /// Admits `r` to `window` and adds it, or dead-letters it.
@@ -85,69 +104,76 @@ impl Engine {
     }
 
     /// Beam's `MergeOverlappingIntervalWindows` over the key's open sessions
-    /// plus the new windows: returns each merged window that involves a new
-    /// window, with the existing open sessions it absorbs.
-    fn merge_groups(
-        &self,
-        key: Key,
-        new: impl Iterator<Item = Window>,
-    ) -> Vec<(Window, Vec<Window>)> {
-        let existing: Vec<Window> = self
-            .table
-            .book
-            .sessions
-            .get(&key)
-            .map(|ws| {
+    /// plus the new windows (`sc.admitted`): fills `sc.groups` with each
+    /// merged window that involves a new window, and `sc.members` with the
+    /// existing open sessions each absorbs.
+    fn merge_groups(&self, key: Key, sc: &mut MergeScratch) {
+        sc.all.clear();
+        sc.groups.clear();
+        sc.members.clear();
+        if let Some(ws) = self.table.book.sessions.get(&key) {
+            sc.all.extend(
                 ws.iter()
-                    .copied()
-                    .filter(|w| matches!(self.table.states.get(&(key, *w)), Some(Slot::Open(_))))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut all: Vec<(Window, bool)> = existing.iter().map(|w| (*w, true)).collect();
-        all.extend(new.map(|w| (w, false)));
-        all.sort();
-        let mut groups: Vec<(Window, Vec<Window>, bool)> = Vec::new();
-        for (w, is_existing) in all {
-            match groups.last_mut() {
-                Some((span, members, has_new)) if span.intersects(&w) => {
+                    .filter(|w| matches!(self.table.states.get(&(key, **w)), Some(Slot::Open(_))))
+                    .map(|w| (*w, true)),
+            );
+        }
+        sc.all.extend(sc.admitted.iter().map(|(w, _)| (*w, false)));
+        sc.all.sort_unstable();
+        // The group being built: its span, where its members start, and
+        // whether a new window is in it.
+        let mut current: Option<(Window, usize, bool)> = None;
+        for &(w, is_existing) in &sc.all {
+            match &mut current {
+                Some((span, lo, has_new)) if span.intersects(&w) => {
                     *span = span.span(&w);
-                    if is_existing {
-                        members.push(w);
-                    } else {
+                    if !is_existing {
                         *has_new = true;
+                    } else if sc.members[*lo..].last() != Some(&w) {
+                        sc.members.push(w);
                     }
                 }
-                _ => groups.push((w, if is_existing { vec![w] } else { vec![] }, !is_existing)),
+                _ => {
+                    if let Some(done) = current.take() {
+                        finish_group(done, &mut sc.groups, &mut sc.members);
+                    }
+                    let lo = sc.members.len();
+                    if is_existing {
+                        sc.members.push(w);
+                    }
+                    current = Some((w, lo, !is_existing));
+                }
             }
         }
-        groups
-            .into_iter()
-            .filter(|(_, _, has_new)| *has_new)
-            .map(|(span, mut members, _)| {
-                members.dedup();
-                (span, members)
-            })
-            .collect()
+        if let Some(done) = current {
+            finish_group(done, &mut sc.groups, &mut sc.members);
+        }
     }
 
     /// Makes `result` the one open window standing for the open `members`:
     /// their accumulators, triggers and holds merge into it. With no
     /// members there is nothing to merge: admission opens the new window
-    /// (or refuses it, as closed or at the state limit).
-    fn merge_into(&mut self, key: Key, result: Window, members: &[Window]) {
+    /// (or refuses it, as closed or at the state limit). `absorbed` is a
+    /// reused buffer, empty between calls.
+    fn merge_into(
+        &mut self,
+        key: Key,
+        result: Window,
+        members: &[Window],
+        absorbed: &mut Vec<(Window, Box<WindowState>)>,
+    ) {
         if members.is_empty() || members == [result] {
             return;
         }
         // A closed window the open ones merge into: the merge overwrites its
         // finished bits, as Java's trigger-state merge does.
         if matches!(self.table.states.get(&(key, result)), Some(Slot::Closed)) {
-            self.table.remove(key, result);
+            self.table.remove_for_merge(key, result);
         }
         let mut base: Option<Box<WindowState>> = None;
-        let mut absorbed: Vec<(Window, Box<WindowState>)> = Vec::with_capacity(members.len());
+        absorbed.clear();
         for &m in members {
-            let Some(Slot::Open(st)) = self.table.remove(key, m) else {
+            let Some(Slot::Open(st)) = self.table.remove_for_merge(key, m) else {
                 continue;
             };
             if m == result {
@@ -156,32 +182,54 @@ impl Engine {
                 absorbed.push((m, st));
             }
         }
-        let had_base = base.is_some();
-        let mut st = base.unwrap_or_else(|| Box::new(WindowState::new(&self.pipeline)));
-        st.deadline = None;
         let ctx = self.ctx(result);
-        let mut triggers: Vec<&Node> = Vec::with_capacity(absorbed.len() + 1);
-        if had_base {
-            triggers.push(&st.trigger);
-        }
-        triggers.extend(absorbed.iter().map(|(_, other)| &other.trigger));
-        let merged_trigger = Node::merged(&self.pipeline.trigger, &triggers, &ctx);
-        st.trigger = merged_trigger;
+        let merged_trigger = match (&base, absorbed.as_slice()) {
+            // The usual merge (a session extended by an element): one
+            // source, no vector of nodes.
+            (Some(b), []) => Node::merged(&self.pipeline.trigger, &[&b.trigger], &ctx),
+            (None, [(_, one)]) => Node::merged(&self.pipeline.trigger, &[&one.trigger], &ctx),
+            _ => {
+                let mut triggers: Vec<&Node> = Vec::with_capacity(absorbed.len() + 1);
+                if let Some(b) = &base {
+                    triggers.push(&b.trigger);
+                }
+                triggers.extend(absorbed.iter().map(|(_, other)| &other.trigger));
+                Node::merged(&self.pipeline.trigger, &triggers, &ctx)
+            }
+        };
         let combiner = self.pipeline.timestamp_combiner;
         let retracting = self.pipeline.accumulation == Accumulation::AccumulatingAndRetracting;
-        for (m, other) in absorbed {
-            st.acc.merge(&other.acc);
-            st.dirty |= other.dirty;
-            st.hold = crate::holds::combine(combiner, st.hold, other.hold);
-            if let (true, Some(last)) = (retracting, other.last) {
-                self.stats.retractions += 1;
-                self.outputs
-                    .push_back(retraction(key, m, *last, self.now, self.watermark));
-                // What that pane said is withdrawn, so the merged window
-                // owes a pane even if nothing new arrives.
-                st.dirty = true;
+        let mut sources = absorbed.drain(..);
+        let mut st = match (base, sources.next()) {
+            (Some(st), first) => {
+                // `first` is merged below like the rest.
+                let mut st = st;
+                if let Some((m, other)) = first {
+                    self.absorb(key, &mut st, m, *other, retracting);
+                }
+                st
             }
+            (None, Some((m, mut st))) => {
+                // A new merged window starts fresh; a fresh state merged
+                // with its first source is that source's accumulator,
+                // pending flag and hold, with no pane history: so the
+                // source's box is reused instead of allocating one.
+                let last = st.last.take();
+                st.phase = PanePhase::NoPane;
+                st.activated = 0;
+                if let (true, Some(last)) = (retracting, last) {
+                    self.retract(key, m, *last);
+                    st.dirty = true;
+                }
+                st
+            }
+            (None, None) => Box::new(WindowState::new(&self.pipeline)),
+        };
+        for (m, other) in sources {
+            self.absorb(key, &mut st, m, *other, retracting);
         }
+        st.deadline = None;
+        st.trigger = merged_trigger;
         if combiner == TimestampCombiner::EndOfWindow {
             // The sources' holds are dropped; one goes at the merged max
             // timestamp unless too late.
@@ -199,5 +247,45 @@ impl Engine {
             self.watermark,
             self.pipeline.allowed_lateness,
         );
+    }
+
+    /// Folds the merged-away window `m`'s state into `st`.
+    fn absorb(
+        &mut self,
+        key: Key,
+        st: &mut WindowState,
+        m: Window,
+        other: WindowState,
+        retracting: bool,
+    ) {
+        st.acc.merge(&other.acc);
+        st.dirty |= other.dirty;
+        st.hold = crate::holds::combine(self.pipeline.timestamp_combiner, st.hold, other.hold);
+        if let (true, Some(last)) = (retracting, other.last) {
+            self.retract(key, m, *last);
+            // What that pane said is withdrawn, so the merged window owes a
+            // pane even if nothing new arrives.
+            st.dirty = true;
+        }
+    }
+
+    fn retract(&mut self, key: Key, m: Window, last: crate::window_state::LastPane) {
+        self.stats.retractions += 1;
+        self.outputs
+            .push_back(retraction(key, m, last, self.now, self.watermark));
+    }
+}
+
+/// Keeps a finished group if a new window is in it (deduplicated members
+/// are `members[lo..]`), else drops its members.
+fn finish_group(
+    (span, lo, has_new): (Window, usize, bool),
+    groups: &mut Vec<(Window, usize, usize)>,
+    members: &mut Vec<Window>,
+) {
+    if has_new {
+        groups.push((span, lo, members.len()));
+    } else {
+        members.truncate(lo);
     }
 }

@@ -8,7 +8,7 @@ use crate::trigger::Trigger;
 use crate::window::Window;
 use crate::window_state::{Slot, WindowKey, WindowState};
 use rustc_hash::FxHashMap;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{btree_map, BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct WindowTable {
@@ -28,7 +28,7 @@ pub(crate) struct Book {
     /// lazily: a timer whose window was merged away, closed or re-installed
     /// is recognised as stale when it fires, which keeps the per-record path
     /// free of tree deletions.
-    event_timers: BTreeMap<EventTime, Vec<WindowKey>>,
+    event_timers: BTreeMap<EventTime, Bucket>,
     event_timer_entries: u64,
     /// Processing-time timers: the first time at which each window's trigger
     /// could be ready.
@@ -66,8 +66,31 @@ impl Book {
     }
 
     fn add_event_timer(&mut self, at: EventTime, key: Key, window: Window) {
-        self.event_timers.entry(at).or_default().push((key, window));
+        match self.event_timers.entry(at) {
+            btree_map::Entry::Vacant(v) => {
+                v.insert(Bucket::One((key, window)));
+            }
+            btree_map::Entry::Occupied(mut o) => o.get_mut().push((key, window)),
+        }
         self.event_timer_entries += 1;
+    }
+}
+
+/// The event timers due at one time. Most times have one timer (a session
+/// moves its end, so its expiry, with every element), and those need no
+/// vector: the one-element `Vec` per timer was an allocation per merge.
+#[derive(Debug, Clone)]
+enum Bucket {
+    One(WindowKey),
+    Many(Vec<WindowKey>),
+}
+
+impl Bucket {
+    fn push(&mut self, wk: WindowKey) {
+        match self {
+            Bucket::One(first) => *self = Bucket::Many(vec![*first, wk]),
+            Bucket::Many(v) => v.push(wk),
+        }
     }
 }
 
@@ -126,6 +149,16 @@ impl WindowTable {
     /// its processing-time timer and session index entry. Its event timers
     /// go stale.
     pub(crate) fn remove(&mut self, key: Key, window: Window) -> Option<Slot> {
+        let slot = self.remove_for_merge(key, window)?;
+        if self.book.sessions.get(&key).is_some_and(Vec::is_empty) {
+            self.book.sessions.remove(&key);
+        }
+        Some(slot)
+    }
+
+    /// `remove`, for a window a merge replaces: the key's session index
+    /// keeps its (possibly empty) vector, since `install` refills it at once.
+    pub(crate) fn remove_for_merge(&mut self, key: Key, window: Window) -> Option<Slot> {
         let slot = self.states.remove(&(key, window))?;
         let book = &mut self.book;
         match &slot {
@@ -138,25 +171,50 @@ impl WindowTable {
             Slot::Closed => book.windows_closed -= 1,
         }
         if let Some(ws) = book.sessions.get_mut(&key) {
-            ws.retain(|w| *w != window);
-            if ws.is_empty() {
-                book.sessions.remove(&key);
+            if let Ok(i) = ws.binary_search(&window) {
+                ws.remove(i);
             }
         }
         Some(slot)
     }
 
-    /// Pops the earliest bucket of event timers due at `watermark`, sorted
-    /// by key and window: timer order, canonical whatever the arrival order.
-    pub(crate) fn pop_due(&mut self, watermark: EventTime) -> Option<Vec<WindowKey>> {
-        let entry = self.book.event_timers.first_entry()?;
-        if *entry.key() > watermark {
-            return None;
+    /// Takes every event timer due at `watermark` into `out` (replacing its
+    /// contents), bucket by bucket in time order, each bucket sorted by key
+    /// and window: timer order, canonical whatever the arrival order. False
+    /// when none is due. The due part of the tree is split off at once:
+    /// popping its first entry one bucket at a time rebalanced the tree on
+    /// every pop (a session's expiry makes a bucket per element).
+    pub(crate) fn pop_due(&mut self, watermark: EventTime, out: &mut Vec<WindowKey>) -> bool {
+        out.clear();
+        match self.book.event_timers.first_key_value() {
+            Some((&at, _)) if at <= watermark => {}
+            _ => return false,
         }
-        let mut bucket = entry.remove();
-        self.book.event_timer_entries -= bucket.len() as u64;
-        bucket.sort_unstable();
-        Some(bucket)
+        let due = match watermark.0.checked_add(1) {
+            Some(next) => {
+                let later = self.book.event_timers.split_off(&EventTime(next));
+                std::mem::replace(&mut self.book.event_timers, later)
+            }
+            None => std::mem::take(&mut self.book.event_timers),
+        };
+        for bucket in due.into_values() {
+            match bucket {
+                Bucket::One(wk) => out.push(wk),
+                Bucket::Many(mut bucket) => {
+                    // Timers pushed in order need no sort (checking is one pass).
+                    if !bucket.is_sorted() {
+                        bucket.sort_unstable();
+                    }
+                    if out.is_empty() {
+                        *out = bucket;
+                    } else {
+                        out.extend_from_slice(&bucket);
+                    }
+                }
+            }
+        }
+        self.book.event_timer_entries -= out.len() as u64;
+        true
     }
 
     /// Re-registers the window's processing-time timer after its trigger
