@@ -169,7 +169,10 @@ impl Engine {
         let combiner = self.pipeline.timestamp_combiner;
         let retracting = self.pipeline.accumulation == Accumulation::AccumulatingAndRetracting;
         for (m, other) in absorbed {
-            st.acc.merge(&other.acc);
+            // KNOWN BUG (SessionMergeLosesState): the absorbed state is dropped.
+            if !known_bug!(SessionMergeLosesState) {
+                st.acc.merge(&other.acc);
+            }
             st.dirty |= other.dirty;
             st.hold = crate::holds::combine(combiner, st.hold, other.hold);
             if let (true, Some(last)) = (retracting, other.last) {

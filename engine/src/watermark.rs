@@ -131,6 +131,10 @@ impl WatermarkTracker {
         if let Some(ch) = self.touch(now, channel) {
             if let WatermarkStrategy::BoundedOutOfOrderness { delay } = strategy {
                 ch.watermark = ch.watermark.max(time.minus(delay));
+                if known_bug!(WatermarkBackwards) {
+                    // KNOWN BUG: the latest record, not the largest seen.
+                    ch.watermark = time.minus(delay);
+                }
             }
         }
     }
@@ -166,6 +170,8 @@ impl WatermarkTracker {
             return self.external.max(self.emitted);
         }
         let idle = |ch: &Channel| match self.config.idle_timeout {
+            // KNOWN BUG: an idle channel holds the watermark forever.
+            _ if known_bug!(IdleHoldsForever) => false,
             None => false,
             Some(t) => {
                 let since = ch.active_at.or(self.started_at).unwrap_or(now);
@@ -175,7 +181,16 @@ impl WatermarkTracker {
         let active = self.channels.iter().filter(|ch| !idle(ch));
         // All idle: nothing holds the watermark back, but nothing moves it
         // either, so it stays (Flink's behaviour).
-        match active.map(|ch| ch.watermark).min() {
+        let active = active.map(|ch| ch.watermark);
+        // KNOWN BUG: channels combined with max instead of min.
+        let combined = if known_bug!(WatermarkMaxNotMin) {
+            active.max()
+        } else {
+            active.min()
+        };
+        match combined {
+            // KNOWN BUG: a returning channel pulls the watermark back.
+            Some(min) if known_bug!(IdleReturnRegresses) || known_bug!(WatermarkBackwards) => min,
             Some(min) => min.max(self.emitted),
             None => self
                 .channels
@@ -201,7 +216,9 @@ impl WatermarkTracker {
             self.next_emit = Some(next_multiple(ProcTime(now.0.saturating_add(1)), interval));
         }
         let w = self.combined(now);
-        if w > self.emitted {
+        // KNOWN BUG (both regressing variants): any change is emitted.
+        let regress = known_bug!(IdleReturnRegresses) || known_bug!(WatermarkBackwards);
+        if w > self.emitted || (regress && w != self.emitted && w > EventTime::MIN) {
             self.emitted = w;
             Some(w)
         } else {

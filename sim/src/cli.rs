@@ -101,6 +101,25 @@ pub enum Command {
     },
     /// Print the JSON Schema of the scenario format, for editors.
     Schema,
+    /// The known-bug table: sweep every shipped scenario with each
+    /// known-bug variant of the engine and workers; print which scenario
+    /// and check caught it, on how many seeds. Only in builds with the
+    /// `known-bugs` feature (never a release build).
+    #[cfg(feature = "known-bugs")]
+    KnownBugs {
+        /// Scenario YAML files (default: every `scenarios/*.yaml`).
+        scenarios: Vec<PathBuf>,
+        /// Seeds swept per scenario and variant.
+        #[arg(long, default_value = "0..20", value_parser = crate::sweep::parse_seeds)]
+        seeds: std::ops::Range<u64>,
+        /// Only these variants (by name); default all.
+        #[arg(long = "bug")]
+        bugs: Vec<String>,
+        /// Also shrink each variant's first caught seed and report the
+        /// regression's size in events.
+        #[arg(long)]
+        shrink: bool,
+    },
     /// Run scripted engine transcripts; exit 1 if any fails.
     Transcript {
         /// Transcript YAML files (several documents per file, separated by `---`).
@@ -124,6 +143,13 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Transcript { files, format }) => crate::transcript::cli(&files, format),
+        #[cfg(feature = "known-bugs")]
+        Some(Command::KnownBugs {
+            scenarios,
+            seeds,
+            bugs,
+            shrink,
+        }) => crate::known_bugs::cli(&scenarios, seeds, &bugs, shrink),
         Some(Command::Schema) => {
             print!("{}", crate::scenario::schema::json());
             Ok(ExitCode::SUCCESS)

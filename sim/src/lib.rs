@@ -4,13 +4,27 @@
 //! Everything random here derives from one seed per run; nothing reads the
 //! wall clock except progress bars, which never reach an output.
 
+/// True when the named known-bug variant is active (`tidemark known-bugs`);
+/// the constant `false` without the `known-bugs` feature.
+macro_rules! known_bug {
+    ($v:ident) => {{
+        #[cfg(feature = "known-bugs")]
+        let on = tidemark_engine::known_bugs::on(tidemark_engine::known_bugs::KnownBug::$v);
+        #[cfg(not(feature = "known-bugs"))]
+        let on = false;
+        on
+    }};
+}
+
 pub mod cli;
 pub mod commands;
 pub mod final_panes;
 pub mod invariants;
 pub mod jsonl;
-pub mod merge;
+#[cfg(feature = "known-bugs")]
+pub mod known_bugs;
 pub mod log;
+pub mod merge;
 pub mod metrics;
 pub mod model;
 pub mod network;
