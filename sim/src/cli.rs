@@ -141,6 +141,18 @@ pub enum Format {
 /// Parses the command line and runs it: 0 ok, 1 a check failed, 2 bad input.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `TIDEMARK_KNOWN_BUG=NAME tidemark run|sweep|replay|shrink …` runs any
+    // command against one known-bug variant.
+    #[cfg(feature = "known-bugs")]
+    if let Ok(name) = std::env::var("TIDEMARK_KNOWN_BUG") {
+        match tidemark_engine::known_bugs::KnownBug::from_name(&name) {
+            Some(bug) => tidemark_engine::known_bugs::set(Some(bug)),
+            None => {
+                eprintln!("error: TIDEMARK_KNOWN_BUG: no known-bug variant `{name}`");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let result = match cli.command {
         Some(Command::Transcript { files, format }) => crate::transcript::cli(&files, format),
         #[cfg(feature = "known-bugs")]

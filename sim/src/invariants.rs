@@ -27,6 +27,9 @@ pub fn name(invariant: Invariant) -> &'static str {
         Invariant::WatermarkMonotone => "watermark_monotone",
         Invariant::AccumulationConsistent => "accumulation_consistent",
         Invariant::Deterministic => "deterministic",
+        Invariant::WatermarkConformance => "watermark_conformance",
+        Invariant::FiringConformance => "firing_conformance",
+        Invariant::AdmissionJustified => "admission_justified",
     }
 }
 

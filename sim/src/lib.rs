@@ -16,6 +16,7 @@ macro_rules! known_bug {
     }};
 }
 
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod final_panes;

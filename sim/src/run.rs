@@ -288,7 +288,10 @@ fn check_strategies(scenario: &Scenario, sim: &Simulation) -> anyhow::Result<Vec
             watermark_perfect: strategy.watermark == WatermarkSpec::Perfect,
             siblings: &siblings,
         };
-        let check = check_strategy(&subject, &truth);
+        let mut check = check_strategy(&subject, &truth);
+        check
+            .verdicts
+            .extend(reference_checks(scenario, sim, strategy, i));
         let mut report = strategy_report(scenario, strategy, &sim.runs[i], &check);
         for t in report.thresholds.iter_mut().filter(|t| !t.ok) {
             t.counterexample = Some(threshold_counterexample(t, &sim.workload, &truth, &check));
@@ -296,6 +299,41 @@ fn check_strategies(scenario: &Scenario, sim: &Simulation) -> anyhow::Result<Vec
         out.push(report);
     }
     Ok(out)
+}
+
+/// The reference checks (`crate::checks`) of strategy `i`.
+fn reference_checks(
+    scenario: &Scenario,
+    sim: &Simulation,
+    strategy: &ResolvedStrategy,
+    i: usize,
+) -> Vec<invariants::Verdict> {
+    let net = crate::network::NetConfig::from_scenario(scenario);
+    let sources = u32::try_from(sim.workload.sources.len()).unwrap_or(u32::MAX);
+    let topo = crate::network::Topology::new(&net, sources);
+    let worker_channels: Vec<Vec<u32>> =
+        (0..topo.workers).map(|w| topo.worker_channels(w)).collect();
+    let proc = crate::workers::processing_of(
+        scenario,
+        &scenario.strategies[i],
+        &sim.trace,
+        sim.fault_seed,
+    );
+    let immediate = proc.fetch_latency_ms == 0
+        && proc.service_us == 0
+        && proc.crashes.is_empty()
+        && proc.start_at.is_none();
+    crate::checks::check(&crate::checks::Input {
+        workload: &sim.workload,
+        trace: &sim.trace,
+        run: &sim.runs[i],
+        pipeline: &strategy.pipeline,
+        watermark: strategy.watermark_config(1),
+        worker_channels: &worker_channels,
+        dedup: strategy.dedup,
+        topology: topo,
+        immediate,
+    })
 }
 
 /// True when two strategies differ only in name, accumulation and thresholds,

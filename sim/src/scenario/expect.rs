@@ -57,11 +57,23 @@ pub enum Invariant {
     AccumulationConsistent,
     /// The same seed twice gives the same trace hash.
     Deterministic,
+    /// Each worker's watermark is what a naive reference of its strategy
+    /// computes from the delivered trace: never ahead of it, and (when
+    /// entries are processed as appended) caught up by the next emission.
+    WatermarkConformance,
+    /// Panes fire when their trigger says: watermark triggers not before the
+    /// end, on-time panes at the first watermark step past it, one-shot
+    /// processing-time panes one tick after first arrival + delay, and
+    /// panes due together in timer order.
+    FiringConformance,
+    /// Every admission and `window expired` dead letter agrees with the
+    /// watermark at the element's arrival and `end + allowed_lateness`.
+    AdmissionJustified,
 }
 
 impl Invariant {
     /// Every invariant, in a fixed order.
-    pub const ALL: [Invariant; 7] = [
+    pub const ALL: [Invariant; 10] = [
         Invariant::Conservation,
         Invariant::FinalEqualsAdmittedTruth,
         Invariant::FinalEqualsTruthWhenNothingLate,
@@ -69,6 +81,9 @@ impl Invariant {
         Invariant::WatermarkMonotone,
         Invariant::AccumulationConsistent,
         Invariant::Deterministic,
+        Invariant::WatermarkConformance,
+        Invariant::FiringConformance,
+        Invariant::AdmissionJustified,
     ];
 }
 

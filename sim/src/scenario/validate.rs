@@ -227,6 +227,11 @@ fn source_group(base: &[Seg], g: &SourceGroup) -> Check {
         fail(join(base, yaml_path!["count"]), "count must be at least 1")?;
     }
     rate(join(base, yaml_path!["rate"]), g.rate)?;
+    not_negative(
+        join(base, yaml_path!["time_grid"]),
+        "time_grid",
+        g.time_grid,
+    )?;
     if let ValueDist::Uniform(r) = g.values {
         if r.min > r.max {
             fail(
