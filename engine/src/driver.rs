@@ -189,7 +189,7 @@ impl Engine {
     /// behind the current one is ignored and counted.
     pub fn handle_watermark(&mut self, now: ProcTime, watermark: EventTime) {
         self.advance_clock(now);
-        let regress = known_bug!(IdleReturnRegresses) || known_bug!(WatermarkBackwards);
+        let regress = known_bug!(IdleReturnRegresses | WatermarkBackwards);
         if watermark < self.watermark && !regress {
             self.stats.watermark_regressions += 1;
             return;

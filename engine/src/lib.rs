@@ -17,9 +17,9 @@
 /// active. Without the `known-bugs` feature it is the constant `false`, so
 /// every hook compiles away and the default build is the real engine.
 macro_rules! known_bug {
-    ($v:ident) => {{
+    ($($v:ident)|+) => {{
         #[cfg(feature = "known-bugs")]
-        let on = crate::known_bugs::on(crate::known_bugs::KnownBug::$v);
+        let on = false $(|| crate::known_bugs::on(crate::known_bugs::KnownBug::$v))+;
         #[cfg(not(feature = "known-bugs"))]
         let on = false;
         on

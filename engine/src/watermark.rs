@@ -196,7 +196,7 @@ impl WatermarkTracker {
         };
         match combined {
             // KNOWN BUG: a returning channel pulls the watermark back.
-            Some(min) if known_bug!(IdleReturnRegresses) || known_bug!(WatermarkBackwards) => min,
+            Some(min) if known_bug!(IdleReturnRegresses | WatermarkBackwards) => min,
             Some(min) => min.max(self.emitted),
             None => self
                 .channels
@@ -224,7 +224,7 @@ impl WatermarkTracker {
         }
         let w = self.combined(now);
         // KNOWN BUG (both regressing variants): any change is emitted.
-        let regress = known_bug!(IdleReturnRegresses) || known_bug!(WatermarkBackwards);
+        let regress = known_bug!(IdleReturnRegresses | WatermarkBackwards);
         if w > self.emitted || (regress && w != self.emitted && w > EventTime::MIN) {
             self.emitted = w;
             Some(w)

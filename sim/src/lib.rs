@@ -7,9 +7,9 @@
 /// True when the named known-bug variant is active (`tidemark known-bugs`);
 /// the constant `false` without the `known-bugs` feature.
 macro_rules! known_bug {
-    ($v:ident) => {{
+    ($($v:ident)|+) => {{
         #[cfg(feature = "known-bugs")]
-        let on = tidemark_engine::known_bugs::on(tidemark_engine::known_bugs::KnownBug::$v);
+        let on = false $(|| tidemark_engine::known_bugs::on(tidemark_engine::known_bugs::KnownBug::$v))+;
         #[cfg(not(feature = "known-bugs"))]
         let on = false;
         on

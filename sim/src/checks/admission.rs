@@ -42,13 +42,7 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
     let run = input.run;
     let lateness = input.pipeline.allowed_lateness;
     // Dead letters by (record id, processing time).
-    let mut refused: BTreeMap<(u64, i64), Vec<(DeadLetterReason, &[Window])>> = BTreeMap::new();
-    for dl in &run.dead_letters {
-        refused
-            .entry((dl.record.id, dl.at.0))
-            .or_default()
-            .push((dl.reason, &dl.windows));
-    }
+    let refused = super::refusals(run);
     // Per worker, the watermarks sent (the final flush to +inf aside).
     let mut sent: BTreeMap<u32, Vec<(i64, EventTime)>> = BTreeMap::new();
     for &(at, w, wm) in &run.watermarks {

@@ -19,7 +19,7 @@ use super::{fail, Input};
 use crate::invariants::{Counterexample, Outcome};
 use crate::model::Delivery;
 use std::collections::BTreeMap;
-use tidemark_engine::{DeadLetterReason, EventTime, Key, Pane, Timing, Trigger, Window};
+use tidemark_engine::{EventTime, Key, Pane, Timing, Trigger, Window};
 
 /// The firing conformance invariant.
 #[must_use]
@@ -114,13 +114,7 @@ fn one_shot(
 ) -> Result<(), Box<Counterexample>> {
     let run = input.run;
     let lateness = input.pipeline.allowed_lateness;
-    let mut refused: BTreeMap<(u64, i64), Vec<(DeadLetterReason, &[Window])>> = BTreeMap::new();
-    for dl in &run.dead_letters {
-        refused
-            .entry((dl.record.id, dl.at.0))
-            .or_default()
-            .push((dl.reason, &dl.windows));
-    }
+    let refused = super::refusals(run);
     let times = super::watermark::event_times(input.workload);
     let mut keys: BTreeMap<u64, u64> = BTreeMap::new();
     for e in &input.workload.events {

@@ -66,3 +66,23 @@ pub fn check(input: &Input<'_>) -> Vec<Verdict> {
 pub(crate) fn fail(c: crate::invariants::Counterexample) -> Outcome {
     Outcome::Failed(Box::new(c))
 }
+
+/// Dead letters by (record id, processing time): the reasons and windows
+/// each element was refused from at each arrival.
+pub(crate) type Refusals<'a> = std::collections::BTreeMap<
+    (u64, i64),
+    Vec<(
+        tidemark_engine::DeadLetterReason,
+        &'a [tidemark_engine::Window],
+    )>,
+>;
+
+pub(crate) fn refusals(run: &StrategyRun) -> Refusals<'_> {
+    let mut out = Refusals::new();
+    for dl in &run.dead_letters {
+        out.entry((dl.record.id, dl.at.0))
+            .or_default()
+            .push((dl.reason, &dl.windows));
+    }
+    out
+}

@@ -186,6 +186,10 @@ fn worker(input: &Input<'_>, w: usize, channels: &[u32]) -> Result<(), Box<Count
     let (mut due_i, mut by_then) = (0usize, EventTime::MIN);
     let end = trace.end.0;
     for (t, due) in instants {
+        // The tracker is polled after every entry, so what it supports after
+        // each arrival is a watermark it may send (at one processing time the
+        // order of a send and the entries appended then is not recorded).
+        highest = highest.max(reference.at(t));
         while let Some(&(at, c, d)) = arrivals.get(next).filter(|a| a.0 <= t) {
             let time = match *d {
                 Delivery::Record { event, .. } => usize::try_from(event)
@@ -194,6 +198,7 @@ fn worker(input: &Input<'_>, w: usize, channels: &[u32]) -> Result<(), Box<Count
                 Delivery::Punctuation { .. } => None,
             };
             reference.apply(at, c, d, time);
+            highest = highest.max(reference.at(at));
             next += 1;
         }
         let supported = reference.at(t);

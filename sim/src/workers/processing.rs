@@ -45,8 +45,7 @@ impl Bugs {
     #[must_use]
     pub fn known() -> Bugs {
         Bugs {
-            forward_rewound_watermark: known_bug!(IdleReturnRegresses)
-                || known_bug!(WatermarkBackwards),
+            forward_rewound_watermark: known_bug!(IdleReturnRegresses | WatermarkBackwards),
             restore_skips_an_entry: known_bug!(ReplaySkipsAnEntry),
             restore_leaks_state: known_bug!(CheckpointRestoreLeaksState),
             exactly_once_commits_early: false,
