@@ -52,6 +52,11 @@ pub enum Command {
         /// Also write the JSON result to this file (for `merge`).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Swarm testing: each seed turns on a random subset of the
+        /// scenario's fault kinds (one seed in eight none); the summary says
+        /// which kinds were on in the failing seeds. Replay with `--swarm`.
+        #[arg(long)]
+        swarm: bool,
     },
     /// Merge the JSON results of a sharded sweep (`sweep --shard K/N --out
     /// FILE`, one file per shard) into the summary of the whole sweep; exit 1
@@ -72,6 +77,9 @@ pub enum Command {
         /// The seed to replay.
         #[arg(long, env = "TIDEMARK_SEED")]
         seed: u64,
+        /// Replay the seed's swarm variant (as `sweep --swarm` ran it).
+        #[arg(long)]
+        swarm: bool,
     },
     /// Minimise a failing seed to a small scenario that still fails the same
     /// check, and write it as a regression scenario.
@@ -185,6 +193,7 @@ pub fn main() -> ExitCode {
             shard,
             format,
             out,
+            swarm,
         }) => crate::commands::sweep(
             &scenario,
             &seeds,
@@ -192,9 +201,14 @@ pub fn main() -> ExitCode {
             shard.as_deref(),
             format,
             out.as_deref(),
+            swarm,
         ),
         Some(Command::Merge { files, format }) => crate::commands::merge(&files, format),
-        Some(Command::Replay { scenario, seed }) => crate::commands::replay(&scenario, seed),
+        Some(Command::Replay {
+            scenario,
+            seed,
+            swarm,
+        }) => crate::commands::replay(&scenario, seed, swarm),
         Some(Command::Shrink {
             scenario,
             seed,

@@ -60,8 +60,13 @@ pub fn run(
 }
 
 /// `tidemark replay`.
-pub fn replay(path: &Path, seed: u64) -> anyhow::Result<ExitCode> {
-    let scenario = load(path)?;
+pub fn replay(path: &Path, seed: u64, swarm: bool) -> anyhow::Result<ExitCode> {
+    let mut scenario = load(path)?;
+    if swarm {
+        let (variant, kinds) = crate::swarm::variant(&scenario, seed);
+        println!("swarm variant of seed {seed}: fault kinds on: {kinds:?}");
+        scenario = variant;
+    }
     let (report, _) = run::run_seed(&scenario, seed)?;
     emit(&summary::replay_text(&report, &path.display().to_string()))?;
     Ok(code(report.ok()))
@@ -75,6 +80,7 @@ pub fn sweep(
     shard: Option<&str>,
     format: Format,
     out: Option<&Path>,
+    swarm: bool,
 ) -> anyhow::Result<ExitCode> {
     let scenario = load(path)?;
     let range = sweep::parse_seeds(seeds).map_err(anyhow::Error::msg)?;
@@ -83,7 +89,11 @@ pub fn sweep(
         .transpose()
         .map_err(anyhow::Error::msg)?;
     let seeds = sweep::shard_seeds(range.clone(), shard);
-    let results = sweep::sweep(&scenario, &seeds, jobs)?;
+    let results = if swarm {
+        sweep::sweep_swarm(&scenario, &seeds, jobs)?
+    } else {
+        sweep::sweep(&scenario, &seeds, jobs)?
+    };
     // The machine-readable result fingerprints the scenario's bytes, so
     // `merge` can tell shards of an edited scenario apart.
     let result = (format == Format::Json || out.is_some())
@@ -100,7 +110,16 @@ pub fn sweep(
         std::fs::write(file, result.to_json()?)
             .with_context(|| format!("writing the sweep result to {}", file.display()))?;
     }
-    let (text, failed) = sweep::render(path, &results);
+    let (mut text, failed) = sweep::render(path, &results);
+    if swarm {
+        // Each failing seed replays with `--swarm`.
+        text = text.replace(" --seed ", " --swarm --seed ");
+        let oks: Vec<(u64, bool)> = results
+            .iter()
+            .map(|(seed, r)| (*seed, r.as_ref().is_ok_and(|r| r.ok())))
+            .collect();
+        text.push_str(&crate::swarm::summary(&scenario, &oks));
+    }
     match (format, &result) {
         (Format::Json, Some(result)) => emit(&result.to_json()?)?,
         _ => emit(&text)?,

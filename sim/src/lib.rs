@@ -36,6 +36,7 @@ pub mod run;
 pub mod scenario;
 pub mod shrink;
 pub mod summary;
+pub mod swarm;
 pub mod sweep;
 pub mod trace_hash;
 pub mod transcript;

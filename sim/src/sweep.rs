@@ -103,6 +103,33 @@ pub fn sweep(
     Ok(results)
 }
 
+/// [`sweep`], each seed on its swarm variant ([`crate::swarm::variant`]).
+pub fn sweep_swarm(
+    scenario: &Scenario,
+    seeds: &[u64],
+    jobs: Option<usize>,
+) -> anyhow::Result<Vec<SeedResult>> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = jobs {
+        pool = pool.num_threads(jobs.max(1));
+    }
+    let pool = pool.build()?;
+    let mut results: Vec<SeedResult> = pool.install(|| {
+        seeds
+            .par_iter()
+            .map(|&seed| {
+                let (variant, _) = crate::swarm::variant(scenario, seed);
+                let result = run_seed(&variant, seed)
+                    .map(|(r, _)| r)
+                    .map_err(|e| format!("{e:#}"));
+                (seed, result)
+            })
+            .collect()
+    });
+    results.sort_by_key(|(seed, _)| *seed);
+    Ok(results)
+}
+
 fn progress_bar(len: u64) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
