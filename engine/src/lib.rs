@@ -13,10 +13,37 @@
 //! that don't supply their own.
 #![warn(missing_docs, unreachable_pub)]
 
+/// True when the named known-bug variant (`known_bugs::KnownBug`) is
+/// active. Without the `known-bugs` feature it is the constant `false`, so
+/// every hook compiles away and the default build is the real engine.
+macro_rules! known_bug {
+    ($($v:ident)|+) => {{
+        #[cfg(feature = "known-bugs")]
+        let on = false $(|| crate::known_bugs::on(crate::known_bugs::KnownBug::$v))+;
+        #[cfg(not(feature = "known-bugs"))]
+        let on = false;
+        on
+    }};
+}
+
+/// True when any known-bug variant is active: the engine's own debug
+/// assertions stand down, so that only the simulation can catch a mutant.
+macro_rules! known_bug_any {
+    () => {{
+        #[cfg(feature = "known-bugs")]
+        let on = crate::known_bugs::active().is_some();
+        #[cfg(not(feature = "known-bugs"))]
+        let on = false;
+        on
+    }};
+}
+
 mod admission;
 mod aggregate;
 mod driver;
 mod holds;
+#[cfg(feature = "known-bugs")]
+pub mod known_bugs;
 mod output;
 mod panes;
 mod pipeline;

@@ -193,12 +193,18 @@ fn emit(
     } = e;
     let accumulation = pipeline.accumulation;
     let timestamp = st.hold.take().unwrap_or_else(|| window.max_timestamp());
-    let info = describe_pane(st.phase, &window, watermark, output_watermark, is_last);
+    let mut info = describe_pane(st.phase, &window, watermark, output_watermark, is_last);
+    if known_bug!(EarlyLabelledOnTime) && info.timing == Timing::Early {
+        // KNOWN BUG: early panes labelled on time.
+        info.timing = Timing::OnTime;
+        info.nonspeculative_index = 0;
+    }
     let empty_wanted = info.timing == Timing::OnTime && pipeline.on_time == OnTimeBehavior::Always;
     if st.dirty || empty_wanted {
         let value = st.acc.finish();
         if accumulation == Accumulation::AccumulatingAndRetracting {
-            if let Some(last) = st.last.take() {
+            // (KNOWN BUG RetractionsMissing: the retraction is skipped.)
+            if let Some(last) = st.last.take().filter(|_| !known_bug!(RetractionsMissing)) {
                 stats.retractions += 1;
                 outputs.push_back(retraction(key, window, *last, now, watermark));
             }
@@ -213,7 +219,10 @@ fn emit(
         outputs.push_back(pane(key, window, value, timestamp, info, now, watermark));
     }
     st.dirty = false;
-    if accumulation == Accumulation::Discarding {
+    // KNOWN BUG (AccumulatingDiscards): accumulating mode discards too.
+    if accumulation == Accumulation::Discarding
+        || (accumulation == Accumulation::Accumulating && known_bug!(AccumulatingDiscards))
+    {
         st.acc = pipeline.aggregate.empty();
     }
 }

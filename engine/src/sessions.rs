@@ -258,7 +258,10 @@ impl Engine {
         other: WindowState,
         retracting: bool,
     ) {
-        st.acc.merge(&other.acc);
+        // KNOWN BUG (SessionMergeLosesState): the absorbed state is dropped.
+        if !known_bug!(SessionMergeLosesState) {
+            st.acc.merge(&other.acc);
+        }
         st.dirty |= other.dirty;
         st.hold = crate::holds::combine(self.pipeline.timestamp_combiner, st.hold, other.hold);
         if let (true, Some(last)) = (retracting, other.last) {

@@ -58,6 +58,11 @@ pub struct WatermarkTracker {
     /// for channels that never sent.
     started_at: Option<ProcTime>,
     next_emit: Option<ProcTime>,
+    /// The last processing time the tracker was polled at: idle deadlines
+    /// at or before it are handled, and `poll_timeout` must not report them
+    /// (a caller that skips a timeout in its past would then never poll
+    /// again, and the emission interval would stop ticking).
+    polled_at: Option<ProcTime>,
     regressions: u64,
 }
 
@@ -101,6 +106,7 @@ impl WatermarkTracker {
             emitted: EventTime::MIN,
             started_at: None,
             next_emit: None,
+            polled_at: None,
             regressions: 0,
         })
     }
@@ -131,6 +137,10 @@ impl WatermarkTracker {
         if let Some(ch) = self.touch(now, channel) {
             if let WatermarkStrategy::BoundedOutOfOrderness { delay } = strategy {
                 ch.watermark = ch.watermark.max(time.minus(delay));
+                if known_bug!(WatermarkBackwards) {
+                    // KNOWN BUG: the latest record, not the largest seen.
+                    ch.watermark = time.minus(delay);
+                }
             }
         }
     }
@@ -166,6 +176,8 @@ impl WatermarkTracker {
             return self.external.max(self.emitted);
         }
         let idle = |ch: &Channel| match self.config.idle_timeout {
+            // KNOWN BUG: an idle channel holds the watermark forever.
+            _ if known_bug!(IdleHoldsForever) => false,
             None => false,
             Some(t) => {
                 let since = ch.active_at.or(self.started_at).unwrap_or(now);
@@ -175,7 +187,16 @@ impl WatermarkTracker {
         let active = self.channels.iter().filter(|ch| !idle(ch));
         // All idle: nothing holds the watermark back, but nothing moves it
         // either, so it stays (Flink's behaviour).
-        match active.map(|ch| ch.watermark).min() {
+        let active = active.map(|ch| ch.watermark);
+        // KNOWN BUG: channels combined with max instead of min.
+        let combined = if known_bug!(WatermarkMaxNotMin) {
+            active.max()
+        } else {
+            active.min()
+        };
+        match combined {
+            // KNOWN BUG: a returning channel pulls the watermark back.
+            Some(min) if known_bug!(IdleReturnRegresses | WatermarkBackwards) => min,
             Some(min) => min.max(self.emitted),
             None => self
                 .channels
@@ -190,6 +211,7 @@ impl WatermarkTracker {
     /// A new watermark, if it advanced and the emission interval allows one
     /// at `now`.
     pub fn poll_watermark(&mut self, now: ProcTime) -> Option<EventTime> {
+        self.polled_at = Some(self.polled_at.map_or(now, |p| p.max(now)));
         let interval = self.config.emit_interval;
         if interval.0 > 0 {
             let due = *self
@@ -201,7 +223,9 @@ impl WatermarkTracker {
             self.next_emit = Some(next_multiple(ProcTime(now.0.saturating_add(1)), interval));
         }
         let w = self.combined(now);
-        if w > self.emitted {
+        // KNOWN BUG (both regressing variants): any change is emitted.
+        let regress = known_bug!(IdleReturnRegresses | WatermarkBackwards);
+        if w > self.emitted || (regress && w != self.emitted && w > EventTime::MIN) {
             self.emitted = w;
             Some(w)
         } else {
@@ -218,6 +242,7 @@ impl WatermarkTracker {
                 .iter()
                 .filter_map(|ch| ch.active_at.or(self.started_at))
                 .map(|since| since.plus(t))
+                .filter(|&at| self.polled_at.is_none_or(|p| at > p))
                 .min()
         });
         match (self.next_emit, idle_at) {
@@ -274,6 +299,30 @@ mod tests {
         assert_eq!(t.poll_watermark(ProcTime(60)), None);
         // Channel 1 has been silent since 0: idle at 100.
         assert_eq!(t.poll_watermark(ProcTime(100)), Some(EventTime(70)));
+    }
+
+    #[test]
+    fn the_emission_interval_keeps_ticking_after_a_channel_went_idle() {
+        let mut t = WatermarkTracker::new(WatermarkConfig {
+            strategy: WatermarkStrategy::BoundedOutOfOrderness { delay: Duration(0) },
+            channels: 2,
+            idle_timeout: Some(Duration(100)),
+            emit_interval: Duration(10),
+        })
+        .expect("valid config");
+        t.observe_record(ProcTime(0), 0, EventTime(5));
+        assert_eq!(t.poll_watermark(ProcTime(0)), None);
+        // Channel 1 never sends: idle at 100, then only ticks remain.
+        assert_eq!(t.poll_timeout(), Some(ProcTime(10)));
+        assert_eq!(t.poll_watermark(ProcTime(100)), Some(EventTime(5)));
+        t.observe_record(ProcTime(103), 0, EventTime(50));
+        assert_eq!(t.poll_watermark(ProcTime(103)), None);
+        assert_eq!(
+            t.poll_timeout(),
+            Some(ProcTime(110)),
+            "not the idle deadline at 100, already handled"
+        );
+        assert_eq!(t.poll_watermark(ProcTime(110)), Some(EventTime(50)));
     }
 
     #[test]

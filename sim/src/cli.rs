@@ -75,6 +75,11 @@ pub enum Command {
         /// Also write the JSON result to this file (for `merge`).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Swarm testing: each seed turns on a random subset of the
+        /// scenario's fault kinds (one seed in eight none); the summary says
+        /// which kinds were on in the failing seeds. Replay with `--swarm`.
+        #[arg(long)]
+        swarm: bool,
     },
     /// Merge the JSON results of a sharded sweep (`sweep --shard K/N --out
     /// FILE`, one file per shard) into the summary of the whole sweep; exit 1
@@ -91,7 +96,14 @@ pub enum Command {
     },
     /// Re-run one seed verbosely: the network's fault decisions, each
     /// strategy's verdicts, and the first broken check's counterexample.
-    Replay(ScenarioSeed),
+    Replay {
+        /// The scenario and the seed to replay.
+        #[command(flatten)]
+        seeded: ScenarioSeed,
+        /// Replay the seed's swarm variant (as `sweep --swarm` ran it).
+        #[arg(long)]
+        swarm: bool,
+    },
     /// Minimise a failing seed to a small scenario that still fails the same
     /// check, and write it as a regression scenario.
     Shrink {
@@ -121,6 +133,25 @@ pub enum Command {
     },
     /// Print the JSON Schema of the scenario format, for editors.
     Schema,
+    /// The known-bug table: sweep every shipped scenario with each
+    /// known-bug variant of the engine and workers; print which scenario
+    /// and check caught it, on how many seeds. Only in builds with the
+    /// `known-bugs` feature (never a release build).
+    #[cfg(feature = "known-bugs")]
+    KnownBugs {
+        /// Scenario YAML files (default: every `scenarios/*.yaml`).
+        scenarios: Vec<PathBuf>,
+        /// Seeds swept per scenario and variant.
+        #[arg(long, default_value = "0..20", value_parser = crate::sweep::parse_seeds)]
+        seeds: std::ops::Range<u64>,
+        /// Only these variants (by name); default all.
+        #[arg(long = "bug")]
+        bugs: Vec<String>,
+        /// Also shrink each variant's first caught seed and report the
+        /// regression's size in events.
+        #[arg(long)]
+        shrink: bool,
+    },
     /// Run scripted engine transcripts; exit 1 if any fails.
     ///
     /// `--format table` prints a line per transcript; `json` prints one JSON

@@ -32,6 +32,9 @@ pub fn name(invariant: Invariant) -> &'static str {
         Invariant::AtLeastOnceCoversCrashFree => "at_least_once_covers_crash_free",
         Invariant::NothingLostButRetention => "nothing_lost_but_retention",
         Invariant::StateBoundedAfterRestore => "state_bounded_after_restore",
+        Invariant::WatermarkConformance => "watermark_conformance",
+        Invariant::FiringConformance => "firing_conformance",
+        Invariant::AdmissionJustified => "admission_justified",
     }
 }
 

@@ -4,13 +4,28 @@
 //! Everything random here derives from one seed per run; nothing reads the
 //! wall clock except progress bars, which never reach an output.
 
+/// True when the named known-bug variant is active (`tidemark known-bugs`);
+/// the constant `false` without the `known-bugs` feature.
+macro_rules! known_bug {
+    ($($v:ident)|+) => {{
+        #[cfg(feature = "known-bugs")]
+        let on = false $(|| tidemark_engine::known_bugs::on(tidemark_engine::known_bugs::KnownBug::$v))+;
+        #[cfg(not(feature = "known-bugs"))]
+        let on = false;
+        on
+    }};
+}
+
 pub mod arch;
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod consumer;
 pub mod final_panes;
 pub mod invariants;
 pub mod jsonl;
+#[cfg(feature = "known-bugs")]
+pub mod known_bugs;
 pub mod log;
 pub mod merge;
 pub mod metrics;
@@ -27,6 +42,7 @@ pub mod scene;
 pub mod shrink;
 pub mod stage;
 pub mod summary;
+pub mod swarm;
 pub mod sweep;
 pub mod trace_hash;
 pub mod transcript;

@@ -402,7 +402,10 @@ fn check_strategies(
             processing_time_dependent: strategy.pipeline.trigger.uses_processing_time()
                 || strategy.idle_timeout.is_some(),
         };
-        let check = check_strategy(&subject);
+        let mut check = check_strategy(&subject);
+        check
+            .verdicts
+            .extend(reference_checks(scenario, sim, strategy, i));
         let measured = accuracy.get(i).copied().unwrap_or(0.0);
         let mut report = strategy_report(scenario, strategy, &sim.runs[i], &check, measured);
         report.recovery = RecoverySummary::of(&sim.runs[i], &sim.trace);
@@ -444,6 +447,41 @@ fn crash_free_run(
     )
     .map(Some)
     .with_context(|| format!("strategy {} without crashes", spec.name))
+}
+
+/// The reference checks (`crate::checks`) of strategy `i`.
+fn reference_checks(
+    scenario: &Scenario,
+    sim: &Simulation,
+    strategy: &ResolvedStrategy,
+    i: usize,
+) -> Vec<invariants::Verdict> {
+    let net = crate::network::NetConfig::from_scenario(scenario);
+    let sources = u32::try_from(sim.workload.sources.len()).unwrap_or(u32::MAX);
+    let topo = crate::network::Topology::new(&net, sources);
+    let worker_channels: Vec<Vec<u32>> =
+        (0..topo.workers).map(|w| topo.worker_channels(w)).collect();
+    let proc = crate::workers::processing_of(
+        scenario,
+        &scenario.strategies[i],
+        &sim.trace,
+        sim.fault_seed,
+    );
+    let immediate = proc.fetch_latency_ms == 0
+        && proc.service_us == 0
+        && proc.crashes.is_empty()
+        && proc.start_at.is_none();
+    crate::checks::check(&crate::checks::Input {
+        workload: &sim.workload,
+        trace: &sim.trace,
+        run: &sim.runs[i],
+        pipeline: &strategy.pipeline,
+        watermark: strategy.watermark_config(1),
+        worker_channels: &worker_channels,
+        dedup: strategy.dedup,
+        topology: topo,
+        immediate,
+    })
 }
 
 /// True when two strategies differ only in name, accumulation and thresholds,

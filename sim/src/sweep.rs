@@ -100,6 +100,7 @@ pub fn sweep_batches(
     seeds: impl Iterator<Item = u64>,
     len: Option<u64>,
     jobs: Option<usize>,
+    swarm: bool,
     mut each: impl FnMut(&[SeedResult]) -> bool,
 ) -> anyhow::Result<()> {
     let mut pool = rayon::ThreadPoolBuilder::new();
@@ -117,7 +118,10 @@ pub fn sweep_batches(
             batch
                 .par_iter()
                 .map(|&seed| {
-                    let result = run_seed(scenario, seed)
+                    // Swarm: the seed runs its own variant of the scenario
+                    // (a random subset of the fault kinds).
+                    let variant = swarm.then(|| crate::swarm::variant(scenario, seed).0);
+                    let result = run_seed(variant.as_ref().unwrap_or(scenario), seed)
                         .map(|(r, _)| r)
                         .map_err(|e| format!("{e:#}"));
                     bar.inc(1);
@@ -147,12 +151,40 @@ pub fn sweep(
         seeds.iter().copied(),
         Some(seeds.len() as u64),
         jobs,
+        false,
         |batch| {
             all.extend_from_slice(batch);
             true
         },
     )?;
     Ok(all)
+}
+
+/// [`sweep`], each seed on its swarm variant ([`crate::swarm::variant`]).
+pub fn sweep_swarm(
+    scenario: &Scenario,
+    seeds: &[u64],
+    jobs: Option<usize>,
+) -> anyhow::Result<Vec<SeedResult>> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = jobs {
+        pool = pool.num_threads(jobs.max(1));
+    }
+    let pool = pool.build()?;
+    let mut results: Vec<SeedResult> = pool.install(|| {
+        seeds
+            .par_iter()
+            .map(|&seed| {
+                let (variant, _) = crate::swarm::variant(scenario, seed);
+                let result = run_seed(&variant, seed)
+                    .map(|(r, _)| r)
+                    .map_err(|e| format!("{e:#}"));
+                (seed, result)
+            })
+            .collect()
+    });
+    results.sort_by_key(|(seed, _)| *seed);
+    Ok(results)
 }
 
 fn progress_bar(len: u64) -> ProgressBar {

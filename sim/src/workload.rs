@@ -140,9 +140,21 @@ fn event_at(spec: &SourceSpec<'_>, true_ms: i64, rng: &mut ChaCha8Rng) -> Event 
         source: spec.source,
         key,
         value,
-        time: EventTime(true_ms.saturating_add(spec.group.clock_skew.ms())),
+        time: EventTime(on_grid(
+            true_ms.saturating_add(spec.group.clock_skew.ms()),
+            spec.group.time_grid.ms(),
+        )),
         true_time: EventTime(true_ms),
         sent_at: ProcTime(upload_time(spec.offline, true_ms)),
+    }
+}
+
+/// `t` rounded down to a multiple of `grid` (unchanged when `grid` is 0).
+fn on_grid(t: i64, grid: i64) -> i64 {
+    if grid <= 0 {
+        t
+    } else {
+        t - t.rem_euclid(grid)
     }
 }
 

@@ -57,10 +57,87 @@ fn shipped_scenarios_hold_their_expectations() {
         }, {
             insta::assert_json_snapshot!("summary", summary::report_json(report));
         });
-        assert!(
-            report.ok(),
-            "{name} at seed {seed} broke its expectations:\n{}",
-            summary::report_table(report)
-        );
     });
+    // Every scenario that broke its expectations, not only the first.
+    let broken: Vec<String> = reports
+        .iter()
+        .filter(|(_, r)| !r.ok())
+        .map(|(name, r)| {
+            format!(
+                "{name} at seed {} broke its expectations:\n{}",
+                r.seed,
+                summary::report_table(r)
+            )
+        })
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "{} shipped scenario(s) failed:\n{}",
+        broken.len(),
+        broken.join("\n")
+    );
+}
+
+/// What a regression file must do at its seed, from its `# must: fail` or
+/// `# must: pass` header line: a bad configuration keeps failing, a fixed
+/// bug stays fixed.
+fn must_fail(path: &Path) -> bool {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let line = text
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .find_map(|l| l.strip_prefix("# must:"))
+        .unwrap_or_else(|| panic!("{}: no `# must: fail|pass` header line", path.display()));
+    match line.trim() {
+        "fail" => true,
+        "pass" => false,
+        other => panic!(
+            "{}: `# must: {other}`, expected fail or pass",
+            path.display()
+        ),
+    }
+}
+
+#[test]
+fn the_regression_corpus_keeps_its_verdicts() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/regressions");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    paths.sort();
+    let reports: BTreeMap<String, (bool, SeedReport)> = paths
+        .par_iter()
+        .map(|path| {
+            let scenario = scenario::load(path).unwrap_or_else(|e| panic!("{e}"));
+            let (report, _) = run_seed_with(&scenario, scenario.seed, false)
+                .unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+            (file_name(path), (must_fail(path), report))
+        })
+        .collect();
+    insta::glob!("../..", "scenarios/regressions/*.yaml", |path| {
+        let name = file_name(path);
+        let (_, report) = &reports[&name];
+        insta::with_settings!({
+            snapshot_path => "../../snapshots/regressions",
+            input_file => Path::new("scenarios/regressions").join(&name),
+            omit_expression => true,
+        }, {
+            insta::assert_json_snapshot!("regression", summary::report_json(report));
+        });
+    });
+    let wrong: Vec<String> = reports
+        .iter()
+        .filter(|(_, (fail, r))| *fail == r.ok())
+        .map(|(name, (fail, r))| {
+            let must = if *fail { "fail" } else { "pass" };
+            format!(
+                "{name} must {must} at seed {}:\n{}",
+                r.seed,
+                summary::report_table(r)
+            )
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -29,6 +29,18 @@ use std::process::ExitCode;
 /// Parses the command line and runs it: 0 ok, 1 a check failed, 2 bad input.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `TIDEMARK_KNOWN_BUG=NAME tidemark run|sweep|replay|shrink …` runs any
+    // command against one known-bug variant.
+    #[cfg(feature = "known-bugs")]
+    if let Ok(name) = std::env::var("TIDEMARK_KNOWN_BUG") {
+        match tidemark_engine::known_bugs::KnownBug::from_name(&name) {
+            Some(bug) => tidemark_engine::known_bugs::set(Some(bug)),
+            None => {
+                eprintln!("error: TIDEMARK_KNOWN_BUG: no known-bug variant `{name}`");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let result = match cli.command {
         None => main_job::run(&mut Output::stdout(Format::Table)),
         Some(Command::Run {
@@ -49,20 +61,30 @@ pub fn main() -> ExitCode {
             shard,
             format,
             out,
+            swarm,
         }) => sweep::run(
             &scenario,
             &seeds,
             jobs,
             shard.as_deref(),
             out.as_deref(),
+            swarm,
             &mut Output::stdout(format.format),
         ),
         Some(Command::Merge { files, format }) => {
             merge::run(&files, &mut Output::stdout(format.format))
         }
-        Some(Command::Replay(ScenarioSeed { scenario, seed })) => {
-            replay::run(&scenario, seed, &mut Output::stdout(Format::Table))
-        }
+        Some(Command::Replay {
+            seeded: ScenarioSeed { scenario, seed },
+            swarm,
+        }) => replay::run(&scenario, seed, swarm, &mut Output::stdout(Format::Table)),
+        #[cfg(feature = "known-bugs")]
+        Some(Command::KnownBugs {
+            scenarios,
+            seeds,
+            bugs,
+            shrink,
+        }) => crate::known_bugs::cli(&scenarios, seeds, &bugs, shrink),
         Some(Command::Shrink { seeded, out }) => shrink::run(
             &seeded.scenario,
             seeded.seed,

@@ -19,6 +19,7 @@ pub fn run(
     jobs: Option<usize>,
     shard: Option<&str>,
     out: Option<&Path>,
+    swarm: bool,
     stdout: &mut Output,
 ) -> anyhow::Result<ExitCode> {
     let format = stdout.format();
@@ -51,6 +52,8 @@ pub fn run(
     };
     let (mut failed, mut total) = (0u64, 0u64);
     let mut recovery = sweep::RecoveryTotals::default();
+    // Swarm: (seed, passed) of every seed, for the per-fault-kind summary.
+    let mut swarm_seeds: Vec<(u64, bool)> = Vec::new();
     let mut error: Option<String> = None;
     let mut printed = Ok(());
     sweep::sweep_batches(
@@ -58,6 +61,7 @@ pub fn run(
         sweep::shard_seeds(range, shard),
         len,
         jobs,
+        swarm,
         |batch| {
             if let Some((seed, e)) = sweep::first_error(batch) {
                 error = Some(run_error(path, &format!("seed {seed}: {e}")));
@@ -71,6 +75,15 @@ pub fn run(
             recovery.add(batch);
             let mut text = String::new();
             failed += sweep::render_failures(path, batch, &mut text);
+            if swarm {
+                // Each failing seed replays its own variant.
+                text = text.replace(" --seed ", " --swarm --seed ");
+                swarm_seeds.extend(
+                    batch
+                        .iter()
+                        .map(|(seed, r)| (*seed, r.as_ref().is_ok_and(|r| r.ok()))),
+                );
+            }
             total += batch.len() as u64;
             if format == Format::Table && printed.is_ok() {
                 printed = stdout.text(&text);
@@ -90,11 +103,18 @@ pub fn run(
     printed?;
     match (format, &result) {
         (Format::Json, Some(result)) => stdout.text(&result.to_json()?)?,
-        _ => stdout.text(&format!(
-            "{}{}",
-            recovery.render(),
-            sweep::render_total(failed, total)
-        ))?,
+        _ => {
+            let kinds = if swarm {
+                crate::swarm::summary(&scenario, &swarm_seeds)
+            } else {
+                String::new()
+            };
+            stdout.text(&format!(
+                "{}{kinds}{}",
+                recovery.render(),
+                sweep::render_total(failed, total)
+            ))?;
+        }
     }
     Ok(code(failed == 0))
 }

@@ -69,11 +69,23 @@ pub enum Invariant {
     /// Restored engines hold no more state at the end of input than
     /// never-crashed ones.
     StateBoundedAfterRestore,
+    /// Each worker's watermark is what a naive reference of its strategy
+    /// computes from the delivered trace: never ahead of it, and (when
+    /// entries are processed as appended) caught up by the next emission.
+    WatermarkConformance,
+    /// Panes fire when their trigger says: watermark triggers not before the
+    /// end, on-time panes at the first watermark step past it, one-shot
+    /// processing-time panes one tick after first arrival + delay, and
+    /// panes due together in timer order.
+    FiringConformance,
+    /// Every admission and `window expired` dead letter agrees with the
+    /// watermark at the element's arrival and `end + allowed_lateness`.
+    AdmissionJustified,
 }
 
 impl Invariant {
     /// Every invariant, in a fixed order.
-    pub const ALL: [Invariant; 11] = [
+    pub const ALL: [Invariant; 14] = [
         Invariant::Conservation,
         Invariant::FinalEqualsAdmittedTruth,
         Invariant::FinalEqualsTruthWhenNothingLate,
@@ -85,6 +97,9 @@ impl Invariant {
         Invariant::AtLeastOnceCoversCrashFree,
         Invariant::NothingLostButRetention,
         Invariant::StateBoundedAfterRestore,
+        Invariant::WatermarkConformance,
+        Invariant::FiringConformance,
+        Invariant::AdmissionJustified,
     ];
 }
 

@@ -294,6 +294,11 @@ fn source_group(base: &[Seg], g: &SourceGroup) -> Check {
             )?;
         }
     }
+    not_negative(
+        join(base, yaml_path!["time_grid"]),
+        "time_grid",
+        g.time_grid,
+    )?;
     if let ValueDist::Uniform(r) = g.values {
         if r.min > r.max {
             fail(

@@ -118,12 +118,21 @@ pub struct SourceGroup {
     /// Each source's clock is off by this much: event time = true time + skew.
     #[serde(default)]
     pub clock_skew: Dur,
+    /// The source stamps event times in whole multiples of this (a clock
+    /// of coarse resolution, e.g. `1s`); default: milliseconds. Coarse
+    /// stamps put many events exactly on window starts and ends.
+    #[serde(default, skip_serializing_if = "grid_is_ms")]
+    pub time_grid: Dur,
     /// Periods offline: events are buffered and uploaded on return.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offline: Vec<OfflineSpec>,
     /// Periods of a different (usually higher) rate.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bursts: Vec<BurstSpec>,
+}
+
+fn grid_is_ms(d: &Dur) -> bool {
+    d.ms() == 0
 }
 
 fn one() -> u32 {

@@ -1,0 +1,164 @@
+//! Justified admissions and dead letters: every element that reached the
+//! engine is checked, window by window (the reference window function's
+//! windows), against the watermark at its arrival, read off the watermarks
+//! its worker sent. A window expires when the watermark reaches
+//! `end + allowed_lateness`; so
+//! - a dead letter "window expired" is justified only if the watermark
+//!   could have reached that by the element's arrival;
+//! - an admission (no dead letter for the window) is justified only if
+//!   the watermark had not reached it before the arrival;
+//! - a dead letter names only windows the element belongs to.
+//!
+//! Within one processing time the order of a watermark and an element is
+//! not recorded, so the watermark at arrival is bounded: at least the
+//! last one sent strictly before, at most the last one sent at that time.
+//! The admitted-truth oracle takes the engine's admission decisions as
+//! given; this check is what makes a wrong but consistent lateness
+//! boundary visible.
+
+use super::reference::windows_of;
+use super::{fail, Input};
+use crate::invariants::{Counterexample, Outcome};
+use crate::model::Delivery;
+use std::collections::BTreeMap;
+use tidemark_engine::{DeadLetterReason, EventTime, Window};
+
+/// The justified-admission invariant.
+#[must_use]
+pub fn justified(input: &Input<'_>) -> Outcome {
+    if input.pipeline.window.is_merging() {
+        return Outcome::NotApplicable("session windows depend on the other elements");
+    }
+    if !input.immediate {
+        return Outcome::NotApplicable("elements were not processed when appended");
+    }
+    match check(input) {
+        Ok(()) => Outcome::Held,
+        Err(c) => fail(*c),
+    }
+}
+
+fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
+    let run = input.run;
+    let lateness = input.pipeline.allowed_lateness;
+    // Dead letters by (record id, processing time).
+    let refused = super::refusals(run);
+    // Per worker, the watermarks sent (the final flush to +inf aside).
+    let mut sent: BTreeMap<u32, Vec<(i64, EventTime)>> = BTreeMap::new();
+    for &(at, w, wm) in &run.watermarks {
+        if wm != EventTime::MAX {
+            sent.entry(w).or_default().push((at.0, wm));
+        }
+    }
+    let times = super::watermark::event_times(input.workload);
+    let mut keys: BTreeMap<u64, u64> = BTreeMap::new();
+    for e in &input.workload.events {
+        keys.insert(e.id, e.key);
+    }
+    let mut cursors: BTreeMap<u32, Cursors> = BTreeMap::new();
+    for (i, d) in input.trace.deliveries.iter().enumerate() {
+        let Delivery::Record {
+            at,
+            worker,
+            event,
+            duplicate,
+            ..
+        } = *d
+        else {
+            continue;
+        };
+        if (duplicate && input.dedup) || !run.recovery.read.get(i).copied().unwrap_or(true) {
+            continue;
+        }
+        let Some(time) = usize::try_from(event)
+            .ok()
+            .and_then(|e| times.get(e).copied().flatten())
+        else {
+            continue;
+        };
+        let Some(windows) = windows_of(input.pipeline.window, time) else {
+            return Ok(());
+        };
+        // Deliveries come in time order: one cursor per worker and bound.
+        let worker_sent = sent.get(&worker).map_or(&[][..], Vec::as_slice);
+        let cur = cursors.entry(worker).or_insert(Cursors {
+            low: (0, EventTime::MIN),
+            high: (0, EventTime::MIN),
+        });
+        while let Some(&(_, wm)) = worker_sent.get(cur.low.0).filter(|s| s.0 < at.0) {
+            cur.low = (cur.low.0 + 1, cur.low.1.max(wm));
+        }
+        while let Some(&(_, wm)) = worker_sent.get(cur.high.0).filter(|s| s.0 <= at.0) {
+            cur.high = (cur.high.0 + 1, cur.high.1.max(wm));
+        }
+        let (low, high) = (cur.low.1, cur.high.1);
+        let dls = refused.get(&(event, at.0)).map_or(&[][..], Vec::as_slice);
+        let key = input
+            .workload
+            .keys
+            .get(keys.get(&event).copied().unwrap_or(0) as usize)
+            .cloned();
+        let problem = |what: String, window: Window, expected: String, actual: String| {
+            Box::new(Counterexample {
+                what,
+                key: key.clone(),
+                window: Some(window),
+                expected: Some(expected),
+                actual: Some(actual),
+                events: vec![event],
+            })
+        };
+        for (_, ws) in dls {
+            if let Some(w) = ws.iter().find(|w| !windows.contains(w)) {
+                return Err(problem(
+                    format!("event {event} (time {time}) dead-lettered for a window it does not belong to"),
+                    *w,
+                    format!("one of {}", list(&windows)),
+                    w.to_string(),
+                ));
+            }
+        }
+        for w in windows {
+            let expiry = w.expiry(lateness);
+            let expired = dls
+                .iter()
+                .any(|(r, ws)| *r == DeadLetterReason::WindowExpired && ws.contains(&w));
+            let any = dls.iter().any(|(_, ws)| ws.contains(&w));
+            if expired && high < expiry {
+                return Err(problem(
+                    format!(
+                        "event {event} (time {time}) dead-lettered as expired at processing time {at}, before the watermark reached end + allowed lateness"
+                    ),
+                    w,
+                    format!("admitted (watermark at most {high} < {expiry})"),
+                    "window expired".into(),
+                ));
+            }
+            if !any && low >= expiry {
+                return Err(problem(
+                    format!(
+                        "event {event} (time {time}) admitted at processing time {at} after the watermark reached end + allowed lateness"
+                    ),
+                    w,
+                    format!("dead letter `window expired` (watermark {low} >= {expiry})"),
+                    "admitted".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How far each bound has read a worker's watermarks, and the largest so far.
+struct Cursors {
+    low: (usize, EventTime),
+    high: (usize, EventTime),
+}
+
+fn list(windows: &[Window]) -> String {
+    windows
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

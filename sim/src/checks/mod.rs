@@ -1,0 +1,88 @@
+//! Invariants that recompute a semantic from the delivered trace with a
+//! naive reference of their own, independent of the engine's code and of
+//! its decisions: the watermark each strategy must produce
+//! ([`watermark`]), the windows each element belongs to ([`reference`]),
+//! when each pane must fire ([`firing`]), and whether each admission and dead letter was justified by the
+//! watermark at the element's arrival ([`admission`]).
+//!
+//! Each check returns the first counterexample, in trace order.
+
+pub mod admission;
+pub mod firing;
+pub mod reference;
+pub mod watermark;
+
+#[cfg(test)]
+mod tests;
+
+use crate::invariants::{Invariant, Outcome, Verdict};
+use crate::model::{StrategyRun, Trace, Workload};
+use tidemark_engine::{Pipeline, WatermarkConfig};
+
+/// What the reference checks read besides the run.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The generated events.
+    pub workload: &'a Workload,
+    /// What the network delivered (and the log appended).
+    pub trace: &'a Trace,
+    /// The strategy's run.
+    pub run: &'a StrategyRun,
+    /// The strategy's engine pipeline (window function, lateness).
+    pub pipeline: &'a Pipeline,
+    /// The strategy's watermark configuration, `channels` aside.
+    pub watermark: WatermarkConfig,
+    /// Global input channels per worker, as the workers number them.
+    pub worker_channels: &'a [Vec<u32>],
+    /// Whether the pipeline deduplicates by event id.
+    pub dedup: bool,
+    /// Keys to workers.
+    pub topology: crate::network::Topology,
+    /// True when every entry was processed when it was appended (no fetch
+    /// latency, unlimited service, no crash, no late start): then the
+    /// processing time of each element is its delivery time, exactly.
+    pub immediate: bool,
+}
+
+/// Runs every reference check.
+#[must_use]
+pub fn check(input: &Input<'_>) -> Vec<Verdict> {
+    vec![
+        Verdict {
+            invariant: Invariant::WatermarkConformance,
+            outcome: watermark::conformance(input),
+        },
+        Verdict {
+            invariant: Invariant::FiringConformance,
+            outcome: firing::conformance(input),
+        },
+        Verdict {
+            invariant: Invariant::AdmissionJustified,
+            outcome: admission::justified(input),
+        },
+    ]
+}
+
+pub(crate) fn fail(c: crate::invariants::Counterexample) -> Outcome {
+    Outcome::Failed(Box::new(c))
+}
+
+/// Dead letters by (record id, processing time): the reasons and windows
+/// each element was refused from at each arrival.
+pub(crate) type Refusals<'a> = std::collections::BTreeMap<
+    (u64, i64),
+    Vec<(
+        tidemark_engine::DeadLetterReason,
+        &'a [tidemark_engine::Window],
+    )>,
+>;
+
+pub(crate) fn refusals(run: &StrategyRun) -> Refusals<'_> {
+    let mut out = Refusals::new();
+    for dl in &run.dead_letters {
+        out.entry((dl.record.id, dl.at.0))
+            .or_default()
+            .push((dl.reason, &dl.windows));
+    }
+    out
+}

@@ -1,0 +1,368 @@
+//! Each reference check holding on a right trace and failing, with its
+//! counterexample, on a deliberately wrong one.
+
+use super::reference::windows_of;
+use super::{admission, watermark, Input};
+use crate::invariants::Outcome;
+use crate::model::{Delivery, Event, Recovery, StrategyRun, Trace, Workload};
+use tidemark_engine::{
+    Accumulation, Aggregate, DeadLetter, DeadLetterReason, Duration, EventTime, Key,
+    OnTimeBehavior, Pipeline, ProcTime, Record, TimestampCombiner, Trigger, WatermarkConfig,
+    WatermarkStrategy, Window, WindowFn,
+};
+
+fn event(id: u64, time: i64) -> Event {
+    Event {
+        id,
+        source: 0,
+        key: 0,
+        value: 1,
+        time: EventTime(time),
+        true_time: EventTime(time),
+        sent_at: ProcTime(0),
+    }
+}
+
+fn workload(times: &[i64]) -> Workload {
+    Workload {
+        events: times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| event(i as u64, t))
+            .collect(),
+        sources: vec!["s0".into(), "s1".into()],
+        keys: vec!["k".into()],
+    }
+}
+
+/// Event `i` arrives at processing time `at` on `channel`.
+fn trace(arrivals: &[(i64, u32, u64)]) -> Trace {
+    Trace {
+        deliveries: arrivals
+            .iter()
+            .map(|&(at, channel, event)| Delivery::Record {
+                at: ProcTime(at),
+                worker: 0,
+                channel,
+                event,
+                duplicate: false,
+            })
+            .collect(),
+        faults: Vec::new(),
+        undelivered: Vec::new(),
+        workers: 1,
+        channels: 2,
+        end: ProcTime(1_000),
+    }
+}
+
+fn run(watermarks: &[(i64, i64)], dead_letters: Vec<DeadLetter>) -> StrategyRun {
+    StrategyRun {
+        strategy: "s".into(),
+        panes: Vec::new(),
+        visible_at: Vec::new(),
+        dead_letters,
+        watermarks: watermarks
+            .iter()
+            .map(|&(at, w)| (ProcTime(at), 0, EventTime(w)))
+            .collect(),
+        records_in: 0,
+        duplicates_dropped: 0,
+        duplicates_counted: 0,
+        watermark_regressions: 0,
+        recovery: Recovery::default(),
+    }
+}
+
+fn pipeline() -> Pipeline {
+    Pipeline {
+        window: WindowFn::Fixed {
+            size: Duration(10),
+            offset: Duration(0),
+        },
+        trigger: Trigger::Default,
+        accumulation: Accumulation::Discarding,
+        allowed_lateness: Duration(0),
+        timestamp_combiner: TimestampCombiner::EndOfWindow,
+        aggregate: Aggregate::Count,
+        on_time: OnTimeBehavior::Always,
+    }
+}
+
+fn bounded(channels: u32, interval: i64) -> WatermarkConfig {
+    WatermarkConfig {
+        strategy: WatermarkStrategy::BoundedOutOfOrderness { delay: Duration(0) },
+        channels,
+        idle_timeout: None,
+        emit_interval: Duration(interval),
+    }
+}
+
+fn input<'a>(
+    w: &'a Workload,
+    t: &'a Trace,
+    r: &'a StrategyRun,
+    p: &'a Pipeline,
+    channels: &'a [Vec<u32>],
+) -> Input<'a> {
+    Input {
+        workload: w,
+        trace: t,
+        run: r,
+        pipeline: p,
+        watermark: bounded(2, 0),
+        worker_channels: channels,
+        dedup: false,
+        topology: crate::network::Topology {
+            sources: 2,
+            workers: 1,
+            log_partitions: None,
+        },
+        immediate: true,
+    }
+}
+
+fn failed(o: &Outcome) -> String {
+    match o {
+        Outcome::Failed(c) => c.to_string(),
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_watermark_combined_with_max_is_ahead_of_the_reference() {
+    let w = workload(&[100, 50]);
+    let t = trace(&[(1, 0, 0), (2, 1, 1)]);
+    let p = pipeline();
+    let channels = vec![vec![0, 1]];
+    let right = run(&[(2, 50)], Vec::new());
+    assert_eq!(
+        watermark::conformance(&input(&w, &t, &right, &p, &channels)),
+        Outcome::Held
+    );
+    // Max over the channels: 100 where only 50 is supported.
+    let wrong = run(&[(2, 100)], Vec::new());
+    let msg = failed(&watermark::conformance(&input(
+        &w, &t, &wrong, &p, &channels,
+    )));
+    assert!(msg.contains("ahead"), "{msg}");
+    assert!(msg.contains("at most 50; actual 100"), "{msg}");
+}
+
+#[test]
+fn a_watermark_that_never_moves_lags_behind_the_reference() {
+    let w = workload(&[100, 50]);
+    let t = trace(&[(1, 0, 0), (2, 1, 1)]);
+    let p = pipeline();
+    let channels = vec![vec![0, 1]];
+    let held = run(&[], Vec::new());
+    let msg = failed(&watermark::conformance(&input(
+        &w, &t, &held, &p, &channels,
+    )));
+    assert!(msg.contains("lagged"), "{msg}");
+    assert!(msg.contains("at least 50"), "{msg}");
+    // An idle channel must stop holding it: channel 1 never sends, and
+    // with an idle timeout of 10 the watermark is 100 by time 11.
+    let t1 = trace(&[(1, 0, 0)]);
+    let mut i = input(&w, &t1, &held, &p, &channels);
+    i.watermark.idle_timeout = Some(Duration(10));
+    let msg = failed(&watermark::conformance(&i));
+    assert!(msg.contains("processing time 11"), "{msg}");
+    let idle_right = run(&[(11, 100)], Vec::new());
+    let mut i = input(&w, &t1, &idle_right, &p, &channels);
+    i.watermark.idle_timeout = Some(Duration(10));
+    assert_eq!(watermark::conformance(&i), Outcome::Held);
+}
+
+fn dead_letter(event: u64, time: i64, at: i64, watermark: i64, window: Window) -> DeadLetter {
+    DeadLetter {
+        record: Record {
+            id: event,
+            key: Key(0),
+            value: 1,
+            time: EventTime(time),
+        },
+        windows: vec![window],
+        watermark: EventTime(watermark),
+        reason: DeadLetterReason::WindowExpired,
+        at: ProcTime(at),
+    }
+}
+
+#[test]
+fn admissions_and_dead_letters_must_agree_with_the_watermark_at_arrival() {
+    let w = workload(&[30, 5]);
+    let t = trace(&[(1, 0, 0), (2, 0, 1)]);
+    let p = pipeline();
+    let channels = vec![vec![0, 1]];
+    let window = Window::new(EventTime(0), EventTime(10));
+    // The watermark reached 30 at 1; event 1 (time 5, window [0, 10))
+    // arrives at 2: it must be dead-lettered.
+    let right = run(&[(1, 30)], vec![dead_letter(1, 5, 2, 30, window)]);
+    assert_eq!(
+        admission::justified(&input(&w, &t, &right, &p, &channels)),
+        Outcome::Held
+    );
+    let admitted = run(&[(1, 30)], Vec::new());
+    let msg = failed(&admission::justified(&input(
+        &w, &t, &admitted, &p, &channels,
+    )));
+    assert!(msg.contains("admitted at processing time 2"), "{msg}");
+    // Exactly at end + lateness is expired already (lateness boundary).
+    let at_boundary = run(&[(1, 10)], Vec::new());
+    let msg = failed(&admission::justified(&input(
+        &w,
+        &t,
+        &at_boundary,
+        &p,
+        &channels,
+    )));
+    assert!(msg.contains("watermark 10 >= 10"), "{msg}");
+    // One tick before, it is admitted; a dead letter is unjustified.
+    let early_refusal = run(&[(1, 9)], vec![dead_letter(1, 5, 2, 9, window)]);
+    let msg = failed(&admission::justified(&input(
+        &w,
+        &t,
+        &early_refusal,
+        &p,
+        &channels,
+    )));
+    assert!(msg.contains("before the watermark reached"), "{msg}");
+    // A dead letter for a window the element is not in.
+    let elsewhere = Window::new(EventTime(10), EventTime(20));
+    let wrong_window = run(&[(1, 30)], vec![dead_letter(1, 5, 2, 30, elsewhere)]);
+    let msg = failed(&admission::justified(&input(
+        &w,
+        &t,
+        &wrong_window,
+        &p,
+        &channels,
+    )));
+    assert!(msg.contains("does not belong"), "{msg}");
+}
+
+#[test]
+fn the_reference_windows_put_boundary_elements_in_the_window_they_start() {
+    let fixed = WindowFn::Fixed {
+        size: Duration(10),
+        offset: Duration(0),
+    };
+    assert_eq!(
+        windows_of(fixed, EventTime(10)),
+        Some(vec![Window::new(EventTime(10), EventTime(20))])
+    );
+    assert_eq!(
+        windows_of(fixed, EventTime(-1)),
+        Some(vec![Window::new(EventTime(-10), EventTime(0))])
+    );
+    let sliding = WindowFn::Sliding {
+        size: Duration(30),
+        period: Duration(10),
+        offset: Duration(0),
+    };
+    let starts: Vec<i64> = windows_of(sliding, EventTime(20))
+        .unwrap_or_default()
+        .iter()
+        .map(|w| w.start.0)
+        .collect();
+    assert_eq!(starts, vec![0, 10, 20], "20 starts a window and ends none");
+    // The engine agrees on a spread of times, boundaries included.
+    for f in [fixed, sliding] {
+        for t in -35..35 {
+            let mut engine = Vec::new();
+            f.assign(EventTime(t), &mut engine);
+            assert_eq!(windows_of(f, EventTime(t)), Some(engine), "{f:?} at {t}");
+        }
+    }
+}
+
+fn pane(
+    window: Window,
+    fired_at: i64,
+    watermark: i64,
+    timing: tidemark_engine::Timing,
+) -> tidemark_engine::Pane {
+    tidemark_engine::Pane {
+        key: Key(0),
+        window,
+        value: tidemark_engine::AggValue::Count(1),
+        timestamp: EventTime(window.end.0 - 1),
+        info: tidemark_engine::PaneInfo {
+            timing,
+            index: 0,
+            nonspeculative_index: 0,
+            is_first: true,
+            is_last: false,
+        },
+        retraction: false,
+        fired_at: ProcTime(fired_at),
+        watermark: EventTime(watermark),
+    }
+}
+
+#[test]
+fn panes_must_fire_when_their_trigger_says() {
+    use super::firing;
+    use tidemark_engine::Timing;
+    let w = workload(&[5, 12]);
+    let t = trace(&[(1, 0, 0), (2, 0, 1)]);
+    let mut p = pipeline();
+    let channels = vec![vec![0, 1]];
+    let window = Window::new(EventTime(0), EventTime(10));
+    // The watermark reached 12 at processing time 2: the on-time pane of
+    // [0, 10) is due then.
+    let mut right = run(&[(2, 12)], Vec::new());
+    right.panes = vec![pane(window, 2, 12, Timing::OnTime)];
+    assert_eq!(
+        firing::conformance(&input(&w, &t, &right, &p, &channels)),
+        Outcome::Held
+    );
+    // A tick early: fired at watermark 9 (before the end).
+    let mut early = run(&[(2, 9), (3, 12)], Vec::new());
+    early.panes = vec![pane(window, 2, 9, Timing::Early)];
+    let msg = failed(&firing::conformance(&input(&w, &t, &early, &p, &channels)));
+    assert!(msg.contains("before the watermark reached"), "{msg}");
+    // A step late.
+    let mut late = run(&[(2, 12), (3, 13)], Vec::new());
+    late.panes = vec![pane(window, 3, 13, Timing::OnTime)];
+    let msg = failed(&firing::conformance(&input(&w, &t, &late, &p, &channels)));
+    assert!(msg.contains("expected fired at processing time 2"), "{msg}");
+    // One-shot processing time, 5 after the first arrival (1): due at 7.
+    p.trigger = Trigger::AfterProcessingTime {
+        delay: Duration(5),
+        align: None,
+    };
+    let mut on_time = run(&[], Vec::new());
+    on_time.panes = vec![pane(window, 7, 0, Timing::Early)];
+    assert_eq!(
+        firing::conformance(&input(&w, &t, &on_time, &p, &channels)),
+        Outcome::Held
+    );
+    let mut tick_late = run(&[], Vec::new());
+    tick_late.panes = vec![pane(window, 8, 0, Timing::Early)];
+    let msg = failed(&firing::conformance(&input(
+        &w, &t, &tick_late, &p, &channels,
+    )));
+    assert!(msg.contains("one tick after"), "{msg}");
+    // Two windows due at the same instant come out in window order.
+    p.window = WindowFn::Sliding {
+        size: Duration(20),
+        period: Duration(10),
+        offset: Duration(0),
+    };
+    let first = Window::new(EventTime(-10), EventTime(10));
+    let mut reversed = run(&[], Vec::new());
+    reversed.panes = vec![
+        pane(
+            Window::new(EventTime(0), EventTime(20)),
+            7,
+            0,
+            Timing::Early,
+        ),
+        pane(first, 7, 0, Timing::Early),
+    ];
+    let msg = failed(&firing::conformance(&input(
+        &w, &t, &reversed, &p, &channels,
+    )));
+    assert!(msg.contains("timer order"), "{msg}");
+}
