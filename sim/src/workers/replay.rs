@@ -125,7 +125,10 @@ pub(super) struct Replay<'a> {
     /// processed it in its surviving history, 0 if never.
     seen_at: Vec<u32>,
     sink: Sink,
-    dead_letter_seen: BTreeSet<(usize, u64)>,
+    /// Dead letters already queued, by (entry, record, reason): a replayed
+    /// entry's are not queued twice, but one entry refused for two reasons
+    /// gives two dead letters.
+    dead_letter_seen: BTreeSet<(usize, u64, tidemark_engine::DeadLetterReason)>,
     run: StrategyRun,
     steps: u64,
 }
@@ -574,7 +577,7 @@ impl<'a> Replay<'a> {
                     self.sink.emit(w, epoch, p, ProcTime(t));
                 }
                 Output::DeadLetter(dl) => {
-                    let key = (delivery.unwrap_or(usize::MAX), dl.record.id);
+                    let key = (delivery.unwrap_or(usize::MAX), dl.record.id, dl.reason);
                     if self.dead_letter_seen.insert(key) {
                         self.run.dead_letters.push(dl);
                     }
