@@ -178,6 +178,9 @@ pub struct Recovery {
     /// Each worker's engine state once all input was processed, before the
     /// final watermark.
     pub state_at_end: Vec<StateSize>,
+    /// Each worker's engine watermark at that moment: state is only
+    /// comparable between runs whose engines reached the same watermark.
+    pub watermark_at_end: Vec<EventTime>,
     /// Per worker: the first processing time, after it started, at which
     /// it had processed everything appended for it so far (lag 0 after an
     /// entry); `None` if it never was. A late-joining consumer (Kappa

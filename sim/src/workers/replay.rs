@@ -329,6 +329,10 @@ impl<'a> Replay<'a> {
                 .recovery
                 .state_at_end
                 .push(worker.engine.state_size());
+            self.run
+                .recovery
+                .watermark_at_end
+                .push(worker.engine.watermark());
             worker
                 .engine
                 .handle_watermark(ProcTime(end), EventTime::MAX);
