@@ -140,6 +140,8 @@ impl WindowFn {
                 // Windows containing t start in (t - size, t]. Walk forward
                 // from the first such start, so no buffer is needed.
                 let last_start = align_down(t.0, period.0, offset.0);
+                // KNOWN BUG (SlidingMissesLastWindow): the last window is skipped.
+                let skip_last = known_bug!(SlidingMissesLastWindow);
                 if let Some(first_after) = t.0.checked_sub(size.0).and_then(|x| x.checked_add(1)) {
                     // In `i64` when t - size does not overflow: the usual
                     // case. `last_start - first_after < size`, so no step
@@ -148,6 +150,14 @@ impl WindowFn {
                         return; // a gap: no window holds t
                     }
                     let mut s = last_start - (last_start - first_after) / period.0 * period.0;
+                    if skip_last && s == last_start {
+                        return;
+                    }
+                    let last_start = if skip_last {
+                        last_start - period.0
+                    } else {
+                        last_start
+                    };
                     loop {
                         out.push(Window::new(
                             EventTime(s),
@@ -170,9 +180,7 @@ impl WindowFn {
                 } else {
                     last_start - (last_start - first_after) / period * period
                 };
-                // KNOWN BUG (SlidingMissesLastWindow): the last window is skipped.
-                let last_start =
-                    last_start - i128::from(known_bug!(SlidingMissesLastWindow)) * period;
+                let last_start = last_start - i128::from(skip_last) * period;
                 while s <= last_start {
                     let start = s.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
                     let end = (s + size).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
