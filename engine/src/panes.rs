@@ -124,44 +124,31 @@ impl Engine {
     /// An unemitted pane doesn't advance the index. Then clears what the
     /// accumulation mode discards.
     pub(crate) fn on_trigger(&mut self, key: Key, window: Window, is_last: bool) {
-        let output_watermark = self.holds.of(key);
+        let e = self.emission(key, window, is_last);
         let Some(st) = self.table.open_mut(key, window) else {
             return;
         };
-        emit(
-            &self.pipeline,
-            Emission {
-                key,
-                window,
-                is_last,
-                watermark: self.watermark,
-                output_watermark,
-                now: self.now,
-            },
-            st,
-            &mut self.outputs,
-            &mut self.stats,
-        );
+        emit(&self.pipeline, e, st, &mut self.outputs, &mut self.stats);
     }
 
     /// `on_trigger` for the last pane of a window already taken out of the
     /// table (expiry): no lookup needed.
     pub(crate) fn on_trigger_last(&mut self, key: Key, window: Window, st: &mut WindowState) {
-        let output_watermark = self.holds.of(key);
-        emit(
-            &self.pipeline,
-            Emission {
-                key,
-                window,
-                is_last: true,
-                watermark: self.watermark,
-                output_watermark,
-                now: self.now,
-            },
-            st,
-            &mut self.outputs,
-            &mut self.stats,
-        );
+        let e = self.emission(key, window, true);
+        emit(&self.pipeline, e, st, &mut self.outputs, &mut self.stats);
+    }
+
+    /// What a firing of `window` now is about; the output watermark is the
+    /// key's as of the last completed watermark step.
+    fn emission(&self, key: Key, window: Window, is_last: bool) -> Emission {
+        Emission {
+            key,
+            window,
+            is_last,
+            watermark: self.watermark,
+            output_watermark: self.holds.of(key),
+            now: self.now,
+        }
     }
 }
 

@@ -212,7 +212,7 @@ fn compute(
 
 /// The non-merging windows holding `t`, recomputed from the definitions:
 /// fixed `[o + k·size, o + (k+1)·size)`, sliding `[o + k·period, o + k·period + size)`.
-fn windows_of(window_fn: WindowFn, t: EventTime) -> Vec<Window> {
+pub(crate) fn windows_of(window_fn: WindowFn, t: EventTime) -> Vec<Window> {
     match window_fn {
         WindowFn::Global => vec![Window::GLOBAL],
         WindowFn::Fixed { size, offset } => {
