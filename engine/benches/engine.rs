@@ -277,7 +277,7 @@ fn is_sessions(case: &Case) -> bool {
 /// sessions, against the hand-written session merge too), each an
 /// interleaved measurement over the same events.
 fn ratios(only: Option<&str>, pairs: usize) {
-    interleave::header("M ev/s");
+    interleave::header("engine", "M ev/s");
     for case in cases()
         .into_iter()
         .filter(|c| only.is_none_or(|o| c.name.contains(o)))
