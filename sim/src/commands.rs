@@ -82,20 +82,28 @@ pub fn sweep(
         .map(sweep::parse_shard)
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    let seeds = sweep::shard_seeds(range.clone(), shard);
-    let results = sweep::sweep(&scenario, &seeds, jobs)?;
-    // The machine-readable result fingerprints the scenario's bytes, so
-    // `merge` can tell shards of an edited scenario apart.
-    let result = (format == Format::Json || out.is_some())
+    // The machine-readable result fingerprints the scenario's bytes (read
+    // before the seeds run), so `merge` can tell shards of an edited
+    // scenario apart.
+    let mut result = (format == Format::Json || out.is_some())
         .then(|| -> anyhow::Result<SweepSummary> {
             let bytes = std::fs::read(path).map_err(|e| InputError::io(path, &e))?;
-            let mut s = SweepSummary::new(path, &scenario.name, &bytes, range, shard);
-            for (seed, r) in &results {
-                s.add(*seed, r);
-            }
-            Ok(s)
+            Ok(SweepSummary::new(
+                path,
+                &scenario.name,
+                &bytes,
+                range.clone(),
+                shard,
+            ))
         })
         .transpose()?;
+    let seeds = sweep::shard_seeds(range, shard);
+    let results = sweep::sweep(&scenario, &seeds, jobs)?;
+    if let Some(summary) = &mut result {
+        for (seed, r) in &results {
+            summary.add(*seed, r);
+        }
+    }
     if let (Some(file), Some(result)) = (out, &result) {
         std::fs::write(file, result.to_json()?)
             .with_context(|| format!("writing the sweep result to {}", file.display()))?;
