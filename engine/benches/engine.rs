@@ -18,6 +18,8 @@
 //! [--pairs N]` prints only the ratio table (optionally for the cases whose
 //! name contains NAME), measured by `support/interleave.rs`: engine and
 //! baseline samples interleaved, the median per-pair ratio and its spread.
+//! `-- --profile NAME [--runs N]` runs only the engine on one case, for a
+//! profiler.
 
 use criterion::{black_box, criterion_group, BenchmarkId, Criterion, Throughput};
 use rustc_hash::FxHashMap;
@@ -277,7 +279,7 @@ fn is_sessions(case: &Case) -> bool {
 /// sessions, against the hand-written session merge too), each an
 /// interleaved measurement over the same events.
 fn ratios(only: Option<&str>, pairs: usize) {
-    interleave::header("M ev/s");
+    interleave::header("engine", "M ev/s");
     for case in cases()
         .into_iter()
         .filter(|c| only.is_none_or(|o| c.name.contains(o)))
@@ -305,8 +307,34 @@ fn ratios(only: Option<&str>, pairs: usize) {
     }
 }
 
+/// `--profile NAME [--runs N]`: only the engine, on the first case whose
+/// name contains NAME, N times (default 5), no baseline and no timing: the
+/// process to put under `perf record` or `valgrind --tool=callgrind`.
+fn profile(args: &[String]) {
+    let after = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+    };
+    let name = after("--profile").map_or("", String::as_str);
+    let runs = after("--runs").and_then(|n| n.parse().ok()).unwrap_or(5);
+    let Some(case) = cases().into_iter().find(|c| c.name.contains(name)) else {
+        eprintln!("no case matches `{name}`");
+        return;
+    };
+    let events = events(case.events, case.keys);
+    for _ in 0..runs {
+        black_box(run_engine(&case.pipeline, &events));
+    }
+    println!("{}: {runs} runs of {} events", case.name, events.len());
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--profile") {
+        profile(&args);
+        return;
+    }
     if args.iter().any(|a| a == "--ratios") {
         // `--ratios [--case NAME] [--pairs N]`: only the cases whose name
         // contains NAME, N interleaved pairs each.

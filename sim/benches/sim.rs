@@ -13,8 +13,13 @@
 //!   turmoil's raw message rate;
 //! - `seeds/10k_events`: whole seeds per second for a 10,000-event
 //!   scenario, spread over every core with rayon, as `sweep` runs them.
+//!
+//! `cargo bench -p tidemark-sim --bench sim -- --ratios [--pairs N]` prints
+//! only the table: tidemark against turmoil measured in interleaved pairs
+//! (the engine bench's `support/interleave.rs`, the one measurement back
+//! end), the median ratio with its spread, and seeds/s with its quartiles.
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_group, BatchSize, Criterion, Throughput};
 use rayon::prelude::*;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration as StdDuration;
@@ -177,4 +182,53 @@ fn seeds(c: &mut Criterion) {
 }
 
 criterion_group!(benches, end_to_end, seeds);
-criterion_main!(benches);
+
+#[path = "../../engine/benches/support/interleave.rs"]
+mod interleave;
+
+/// The `--ratios` table.
+fn ratios(pairs: usize) {
+    const EVENTS: u64 = 4_000;
+    const GAP_MS: i64 = 2;
+    let w = workload(EVENTS, GAP_MS);
+    let cfg = net();
+    let s = strategy();
+    let mut seed = 0u64;
+    interleave::header("tidemark", "K ev/s");
+    let c = interleave::compare(
+        pairs,
+        EVENTS as f64,
+        || {
+            seed += 1;
+            one_seed(&w, &cfg, &s, seed) as u64
+        },
+        || {
+            turmoil_udp(EVENTS / u64::from(SOURCES), GAP_MS as u64);
+            0
+        },
+    );
+    interleave::row("end_to_end_4k_events", "turmoil_udp", &c, 1e3);
+
+    const SEEDS: u64 = 8;
+    let w = workload(10_000, 4);
+    let (median, q1, q3) = interleave::alone(pairs, SEEDS as f64, || {
+        (0..SEEDS)
+            .into_par_iter()
+            .map(|seed| one_seed(&w, &cfg, &s, seed))
+            .sum::<usize>() as u64
+    });
+    println!(
+        "\nseeds/s, 10,000-event scenario, {} threads: {median:.0} (IQR {q1:.0}–{q3:.0}, {pairs} samples)",
+        rayon::current_num_threads()
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--ratios") {
+        ratios(interleave::pairs_arg(&args));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -117,3 +117,33 @@ fn a_shard_twice_or_missing_is_bad_input() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot read"), "{err}");
 }
+
+/// The example manifests are documentation, but their shard counts must
+/// agree with themselves or the merge they lead to is refused.
+#[test]
+fn the_example_manifests_agree_on_their_shard_count() {
+    let yaml = |path: &str| -> serde_yaml::Value {
+        let text = std::fs::read_to_string(Path::new("..").join(path)).expect("read a manifest");
+        serde_yaml::from_str(&text).expect("a YAML manifest")
+    };
+    let job = yaml("deploy/kubernetes/sweep-job.yaml");
+    let spec = &job["spec"];
+    assert_eq!(spec["completionMode"].as_str(), Some("Indexed"));
+    let container = &spec["template"]["spec"]["containers"][0];
+    let shards = container["env"]
+        .as_sequence()
+        .and_then(|env| env.iter().find(|e| e["name"].as_str() == Some("SHARDS")))
+        .and_then(|e| e["value"].as_str())
+        .and_then(|v| v.parse::<u64>().ok());
+    assert_eq!(spec["completions"].as_u64(), shards);
+    let script = container["command"][2].as_str().unwrap_or_default();
+    assert!(
+        script.contains("JOB_COMPLETION_INDEX + 1") && script.contains("--shard \"$K/$SHARDS\"")
+    );
+
+    let workflow = yaml("deploy/github-actions/sweep.yml");
+    let matrix = workflow["jobs"]["shard"]["strategy"]["matrix"]["shard"]
+        .as_sequence()
+        .map(Vec::len);
+    assert_eq!(matrix.map(|n| n as u64), workflow["env"]["SHARDS"].as_u64());
+}

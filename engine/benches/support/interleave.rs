@@ -121,6 +121,21 @@ pub fn compare(
     }
 }
 
+/// A figure with no baseline of its own (seeds/s): `samples` timed samples
+/// of `f`, returned as (median, first quartile, third quartile) items/s.
+pub fn alone(samples: usize, items: f64, mut f: impl FnMut() -> u64) -> (f64, f64, f64) {
+    let reps = calibrate(&mut f);
+    let mut rates: Vec<f64> = (0..samples.max(1))
+        .map(|_| items * reps as f64 / time(reps, &mut f))
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    (
+        quantile(&rates, 0.5),
+        quantile(&rates, 0.25),
+        quantile(&rates, 0.75),
+    )
+}
+
 /// `--pairs N` from the command line, else [`DEFAULT_PAIRS`].
 pub fn pairs_arg(args: &[String]) -> usize {
     args.iter()
@@ -131,10 +146,11 @@ pub fn pairs_arg(args: &[String]) -> usize {
         .unwrap_or(DEFAULT_PAIRS)
 }
 
-/// The table header; `unit` names the rate ("M ev/s", "seeds/s").
-pub fn header(unit: &str) {
+/// The table header; `what` names the measured side ("engine",
+/// "tidemark"), `unit` the rate ("M ev/s").
+pub fn header(what: &str, unit: &str) {
     println!(
-        "| case | baseline | engine {unit} | baseline {unit} | ratio (median) | IQR | min–max | pairs |"
+        "| case | baseline | {what} {unit} | baseline {unit} | ratio (median) | IQR | min–max | pairs |"
     );
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
 }
