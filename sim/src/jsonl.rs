@@ -168,3 +168,43 @@ pub fn write_outputs(dir: &Path, sim: &Simulation) -> anyhow::Result<()> {
     });
     write_lines(&dir.join("dead_letters.jsonl"), dead)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tidemark_engine::{AggValue, PaneInfo, ProcTime, Timing, Window};
+
+    /// `panes.jsonl` lines are the strategy, then exactly the bytes the
+    /// transcript JSON and the run hash use.
+    #[test]
+    fn a_pane_line_is_the_strategy_then_the_one_encoding() {
+        let p = Pane {
+            key: Key(0),
+            window: Window::GLOBAL,
+            value: AggValue::Mean { sum: 7, count: 2 },
+            timestamp: EventTime(9),
+            info: PaneInfo {
+                timing: Timing::Late,
+                index: 2,
+                nonspeculative_index: 1,
+                is_first: false,
+                is_last: true,
+            },
+            retraction: false,
+            fired_at: ProcTime(12),
+            watermark: EventTime::MAX,
+        };
+        let line = OutputLine {
+            strategy: "s",
+            key: Cow::Borrowed("a"),
+            output: &p,
+        };
+        let line = serde_json::to_string(&line).expect("json");
+        let encoded = serde_json::to_string(&encode::pane("a", &p)).expect("json");
+        assert_eq!(line, format!("{{\"strategy\":\"s\",{}", &encoded[1..]));
+        assert!(
+            line.contains("\"window\":[\"-inf\",\"+inf\"],\"value\":{\"sum\":7,\"count\":2}"),
+            "{line}"
+        );
+    }
+}

@@ -48,12 +48,15 @@ impl Fnv64 {
         self.bytes(s.as_bytes());
     }
 
-    /// Hashes `value`'s JSON bytes, after their length.
-    fn json(&mut self, value: &impl Serialize) {
-        // Serializing the encoding's plain structs to a Vec cannot fail.
-        let bytes = serde_json::to_vec(value).unwrap_or_default();
-        self.u64(bytes.len() as u64);
-        self.bytes(&bytes);
+    /// Hashes `value`'s JSON bytes, after their length; `buf` is scratch
+    /// space reused between calls.
+    fn json(&mut self, buf: &mut Vec<u8>, value: &impl Serialize) {
+        buf.clear();
+        // Serializing the encoding's plain structs to a Vec cannot fail; if
+        // it did, the length would still tell the truncated bytes apart.
+        let _ = serde_json::to_writer(&mut *buf, value);
+        self.u64(buf.len() as u64);
+        self.bytes(buf);
     }
 
     /// The hash so far.
@@ -148,13 +151,17 @@ fn hash_trace(h: &mut Fnv64, t: &Trace) {
 
 fn hash_run(h: &mut Fnv64, w: &Workload, r: &StrategyRun) {
     h.str(&r.strategy);
+    let mut buf = Vec::new();
     h.u64(r.panes.len() as u64);
     for p in &r.panes {
-        h.json(&encode::pane(&key_name(w, p.key), p));
+        h.json(&mut buf, &encode::pane(&key_name(w, p.key), p));
     }
     h.u64(r.dead_letters.len() as u64);
     for d in &r.dead_letters {
-        h.json(&encode::dead_letter(&key_name(w, d.record.key), d));
+        h.json(
+            &mut buf,
+            &encode::dead_letter(&key_name(w, d.record.key), d),
+        );
     }
     h.u64(r.watermarks.len() as u64);
     for &(at, worker, w) in &r.watermarks {

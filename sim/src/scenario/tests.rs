@@ -391,6 +391,14 @@ fn nested_triggers_are_checked_where_they_are() {
         "s.yaml:26:100: strategies[1].trigger.after_watermark.early.repeatedly.\
          after_processing_time.offset: after_processing_time offset needs a period to align to",
     );
+    // The engine counts milliseconds; the message also says what was written.
+    assert_error(
+        "{after_processing_time: 10s}",
+        "{after_processing_time: -5s}",
+        "s.yaml:26:91: strategies[1].trigger.after_watermark.early.repeatedly.\
+         after_processing_time.delay: trigger after_processing_time delay -5000 is negative \
+         (written -5s)",
+    );
 }
 
 #[test]

@@ -134,15 +134,25 @@ pub fn check_trigger<D: Spelling>(t: &TriggerSpec<D>) -> Result<(), Problem> {
     let Err(e) = engine_check(WindowFn::Global, engine, 0) else {
         return Ok(());
     };
+    let Some((field, value)) = own_field(t) else {
+        return Err(Problem::at(vec![Seg::from(kind)], e.to_string()));
+    };
+    // The engine's message counts ticks; where the spelling has units, say
+    // what was written too.
+    let mut message = e.to_string();
+    let written = D::show(value.ticks());
+    if written != value.ticks().to_string() {
+        message.push_str(&format!(" (written {written})"));
+    }
     Err(Problem::at(
-        own_field(t).unwrap_or_else(|| vec![Seg::from(kind)]),
-        e.to_string(),
+        vec![Seg::from(kind), Seg::from(field)],
+        message,
     ))
 }
 
-/// For a trigger with several parameters, the one the engine refuses:
-/// each is checked alone.
-fn own_field<D: Spelling>(t: &TriggerSpec<D>) -> Option<Vec<Seg>> {
+/// For a trigger with several parameters, the one the engine refuses and
+/// its value: each is checked alone.
+fn own_field<D: Spelling>(t: &TriggerSpec<D>) -> Option<(&'static str, D)> {
     let TriggerSpec::AfterProcessingTime(p) = t else {
         return None;
     };
@@ -153,15 +163,14 @@ fn own_field<D: Spelling>(t: &TriggerSpec<D>) -> Option<Vec<Seg>> {
         };
         engine_check(WindowFn::Global, t, 0).is_err()
     };
-    let field = if refused(p.delay, None) {
-        "delay"
-    } else if p
+    let bad_period = p
         .period
-        .is_some_and(|period| refused(D::ZERO, Some((period, D::ZERO))))
-    {
-        "period"
+        .filter(|&period| refused(D::ZERO, Some((period, D::ZERO))));
+    Some(if refused(p.delay, None) {
+        ("delay", p.delay)
+    } else if let Some(period) = bad_period {
+        ("period", period)
     } else {
-        "offset"
-    };
-    Some(vec![Seg::from("after_processing_time"), Seg::from(field)])
+        ("offset", p.offset)
+    })
 }

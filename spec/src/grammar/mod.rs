@@ -126,3 +126,71 @@ impl From<OnTimeSpec> for OnTimeBehavior {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::duration::{Dur, Ticks};
+    use serde::de::DeserializeOwned;
+
+    fn parse<T: DeserializeOwned>(yaml: &str) -> T {
+        let de = serde_yaml::Deserializer::from_str(yaml);
+        serde_yaml::with::singleton_map_recursive::deserialize(de)
+            .unwrap_or_else(|e| panic!("{yaml}: {e}"))
+    }
+
+    /// The same trigger and window, spelled with units and in ticks (ms),
+    /// are the same engine values: one grammar, two duration spellings.
+    #[test]
+    fn both_spellings_mean_the_same_engine_values() {
+        let with_units: TriggerSpec<Dur> = parse(
+            "{after_watermark: {early: {after_any: [{after_count: 2}, \
+             {after_processing_time: {delay: 10s, period: 1m}}]}, late: always}}",
+        );
+        let in_ticks: TriggerSpec<Ticks> = parse(
+            "{after_watermark: {early: {after_any: [{after_count: 2}, \
+             {after_processing_time: {delay: 10000, period: 60000}}]}, late: always}}",
+        );
+        assert_eq!(with_units.to_engine(), in_ticks.to_engine());
+        let w: WindowSpec<Dur> = parse("{sliding: {size: 1m, period: 10s}}");
+        let t: WindowSpec<Ticks> = parse("{sliding: {size: 60000, period: 10000}}");
+        assert_eq!(w.to_engine(), t.to_engine());
+        let w: WindowSpec<Dur> = parse("{sessions: 30s}");
+        let t: WindowSpec<Ticks> = parse("{sessions: 30000}");
+        assert_eq!(w.to_engine(), t.to_engine());
+    }
+
+    #[test]
+    fn each_spelling_refuses_the_other() {
+        let de = serde_yaml::Deserializer::from_str("{fixed: 10}");
+        let e = serde_yaml::with::singleton_map_recursive::deserialize::<WindowSpec<Dur>, _>(de);
+        assert!(e.is_err_and(|e| e.to_string().contains("unit")));
+        let de = serde_yaml::Deserializer::from_str("{fixed: 10s}");
+        let e = serde_yaml::with::singleton_map_recursive::deserialize::<WindowSpec<Ticks>, _>(de);
+        assert!(e.is_err_and(|e| e.to_string().contains("ticks")));
+    }
+
+    /// Validity is the engine's; the grammar only says where.
+    #[test]
+    fn checks_point_below_the_node_with_values_as_written() {
+        let w: WindowSpec<Dur> = parse("{sliding: {size: 1m, period: -10s}}");
+        let p = check_window(&w).expect_err("negative period");
+        assert_eq!(p.path, crate::yaml_path!["sliding", "period"]);
+        assert_eq!(p.message, "window period must be positive, got -10s");
+        let t: TriggerSpec<Ticks> = parse(
+            "{or_finally: {trigger: always, until: {after_each: [never, {after_count: 0}]}}}",
+        );
+        let p = check_trigger(&t).expect_err("after_count 0");
+        assert_eq!(
+            p.path,
+            crate::yaml_path!["or_finally", "until", "after_each", 1, "after_count"]
+        );
+        let t: TriggerSpec<Dur> = parse("{after_processing_time: {delay: 1s, period: 0s}}");
+        let p = check_trigger(&t).expect_err("period 0");
+        assert_eq!(p.path, crate::yaml_path!["after_processing_time", "period"]);
+        let p = check_lateness(Dur(-60_000)).expect_err("negative lateness");
+        assert_eq!(p.message, "allowed_lateness must not be negative, got -1m");
+        assert!(check_trigger(&TriggerSpec::<Dur>::Default).is_ok());
+        assert!(check_window(&WindowSpec::<Ticks>::Global).is_ok());
+    }
+}

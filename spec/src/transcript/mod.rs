@@ -1,4 +1,8 @@
-//! Transcripts: scripted engine tests in YAML (the format is documented on `parse.rs`; examples in engine/tests/transcripts/).
+//! Transcripts: scripted engine tests in YAML, in the style of Apache
+//! Beam's `trigger_transcripts.yaml`. A document has a `name`, a `pipeline`
+//! (the shared grammar, durations in ticks), `steps` (`input`, `clock`,
+//! `watermark`, `expect`, `state`) and, for a negative test, the `error` the
+//! checker must report.
 //!
 //! - `spec`: what a transcript says;
 //! - `parse`: YAML → spec, with file:line:col errors;
