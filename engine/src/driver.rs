@@ -422,26 +422,34 @@ impl Engine {
     /// if the end was passed in this same step; otherwise the watermark
     /// passed its end, and the trigger is asked.
     fn activate(&mut self, key: Key, window: Window) {
-        let expired = window.expiry(self.pipeline.allowed_lateness) <= self.watermark;
+        let lateness = self.pipeline.allowed_lateness;
+        if window.expiry(lateness) <= self.watermark {
+            // Expired: taken out at once, one hash probe (with 1M windows
+            // expiring, each a cache miss). A window activated earlier in
+            // this step was activated by the same watermark, so it expired
+            // then: an open window found here was not activated yet.
+            match self.table.remove(key, window) {
+                Some(Slot::Open(mut st)) => self.on_trigger_last(key, window, &mut st),
+                Some(Slot::Closed) => {}
+                None => self.table.book.anchor_fired(key, window, lateness),
+            }
+            return;
+        }
         let ctx = self.ctx(window);
         let (fire, held) = match self.table.states.get_mut(&(key, window)) {
             Some(Slot::Open(st)) if st.activated != self.step => {
                 st.activated = self.step;
-                let fire = !expired && st.trigger.should_fire(&self.pipeline.trigger, &ctx);
+                let fire = st.trigger.should_fire(&self.pipeline.trigger, &ctx);
                 // A firing releases the hold; otherwise it stays, now
                 // behind the watermark.
                 (fire, if fire { None } else { st.hold })
             }
-            Some(Slot::Closed) if expired => {
-                self.table.remove(key, window);
+            Some(_) => return,
+            None => {
+                self.table.book.anchor_fired(key, window, lateness);
                 return;
             }
-            _ => return,
         };
-        if expired {
-            self.expire(key, window);
-            return;
-        }
         if let Some(at) = held {
             self.holds
                 .still_held(self.pipeline.timestamp_combiner, key, window, at);
@@ -463,18 +471,8 @@ impl Engine {
         let finished = st.trigger.finished;
         self.on_trigger(key, window, finished);
         if finished {
-            self.table.close(key, window);
-        }
-    }
-
-    /// The watermark reached `end + allowed_lateness`: an open window emits
-    /// its last pane (`is_last`, if there is anything to say), then every
-    /// trace of the window, open or closed, is freed.
-    fn expire(&mut self, key: Key, window: Window) {
-        // Taken out first, then the last pane built from it: one hash
-        // probe instead of three (with 1M windows expiring, each a miss).
-        if let Some(Slot::Open(mut st)) = self.table.remove(key, window) {
-            self.on_trigger_last(key, window, &mut st);
+            self.table
+                .close(key, window, self.pipeline.allowed_lateness);
         }
     }
 

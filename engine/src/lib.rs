@@ -47,6 +47,7 @@ pub mod known_bugs;
 mod output;
 mod panes;
 mod pipeline;
+mod session_index;
 mod sessions;
 mod snapshot;
 mod stats;

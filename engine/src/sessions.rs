@@ -48,6 +48,11 @@ impl Engine {
             unreachable!("only sessions merge");
         };
         let lateness = self.pipeline.allowed_lateness;
+        if let [r] = records {
+            if self.grow_in_place(key, r, gap, touched) {
+                return;
+            }
+        }
         let mut sc = std::mem::take(&mut self.merge_scratch);
         sc.admitted.clear();
         for r in records {
@@ -76,6 +81,77 @@ impl Engine {
             }
         }
         self.merge_scratch = sc;
+    }
+
+    /// The usual case of one element, handled without the general merge:
+    /// its own window `[t, t + gap)` is not expired and overlaps exactly
+    /// one window of the key, an open session that starts at or before `t`.
+    /// Merging then leaves that session as it is (`t + gap` is inside it)
+    /// or grows it to end at `t + gap`, which the general path does by
+    /// taking the state out and installing it under the merged window with
+    /// fresh timers; here it moves in place (`WindowTable::grow_session`),
+    /// with the same trigger merge and hold as `merge_into` gives a single
+    /// source. Returns false, having changed nothing, when the case does not
+    /// apply.
+    fn grow_in_place(
+        &mut self,
+        key: Key,
+        r: &Record,
+        gap: crate::time::Duration,
+        touched: &mut Vec<Window>,
+    ) -> bool {
+        let own = Window::new(r.time, r.time.plus(gap));
+        let lateness = self.pipeline.allowed_lateness;
+        if own.expiry(lateness) <= self.watermark {
+            return false;
+        }
+        let Some(ws) = self.table.book.sessions.get(&key) else {
+            return false;
+        };
+        // Windows starting before `own` ends are a prefix (the index is
+        // sorted); of those, the ones ending after `t` overlap it.
+        let before_end = ws.partition_point(|e| e.window.start < own.end);
+        let mut overlapping = ws[..before_end].iter().filter(|e| e.window.end > own.start);
+        let (Some(session), None) = (overlapping.next(), overlapping.next()) else {
+            return false;
+        };
+        if !session.open || session.window.start > own.start {
+            return false;
+        }
+        let from = session.window;
+        let result = from.span(&own);
+        if result != from {
+            // `merge_into` with one source that is not the merged window: a
+            // new window, so it starts fresh (no pane history) with the
+            // source's accumulator, pending flag and hold.
+            let ctx = self.ctx(result);
+            let combiner = self.pipeline.timestamp_combiner;
+            let retracting = self.pipeline.accumulation == Accumulation::AccumulatingAndRetracting;
+            let st = self
+                .table
+                .grow_session(key, from, result, self.watermark, lateness);
+            let last = st.last.take();
+            st.phase = PanePhase::NoPane;
+            st.activated = 0;
+            if retracting && last.is_some() {
+                st.dirty = true;
+            }
+            st.trigger = Node::merged(&self.pipeline.trigger, &[&st.trigger], &ctx);
+            if combiner == TimestampCombiner::EndOfWindow {
+                st.hold =
+                    self.holds
+                        .element_hold(combiner, key, &result, EventTime::MIN, self.watermark);
+            }
+            if let Some(at) = st.hold {
+                self.holds.placed(combiner, key, result, at);
+            }
+            if let (true, Some(last)) = (retracting, last) {
+                self.retract(key, from, *last);
+            }
+        }
+        self.add_to(key, result, r);
+        touched.push(result);
+        true
     }
 
     /// Admits `r` to `window` and adds it, or dead-letters it.
@@ -112,11 +188,8 @@ impl Engine {
         sc.groups.clear();
         sc.members.clear();
         if let Some(ws) = self.table.book.sessions.get(&key) {
-            sc.all.extend(
-                ws.iter()
-                    .filter(|w| matches!(self.table.states.get(&(key, **w)), Some(Slot::Open(_))))
-                    .map(|w| (*w, true)),
-            );
+            sc.all
+                .extend(ws.iter().filter(|e| e.open).map(|e| (e.window, true)));
         }
         sc.all.extend(sc.admitted.iter().map(|(w, _)| (*w, false)));
         sc.all.sort_unstable();

@@ -3,6 +3,7 @@
 //! so no other module touches `windows_open` or `windows_closed`.
 
 use crate::output::Key;
+use crate::session_index::SessionEntry;
 use crate::time::{Duration, EventTime, ProcTime};
 use crate::trigger::Trigger;
 use crate::window::Window;
@@ -21,13 +22,15 @@ pub(crate) struct WindowTable {
 /// state can be borrowed from the map while the bookkeeping is updated.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Book {
-    /// Sessions only: every window (open or closed) of each key, by start.
-    pub(crate) sessions: FxHashMap<Key, Vec<Window>>,
+    /// Sessions only: every window (open or closed) of each key, sorted
+    /// (see `session_index`).
+    pub(crate) sessions: FxHashMap<Key, Vec<SessionEntry>>,
     /// Event-time timers bucketed by time: one at the window's end (the
     /// end-of-window activation) and one at its expiry. Entries are deleted
     /// lazily: a timer whose window was merged away, closed or re-installed
     /// is recognised as stale when it fires, which keeps the per-record path
-    /// free of tree deletions.
+    /// free of tree deletions. A growing session keeps its old timers until
+    /// the first fires (`session_index`).
     event_timers: BTreeMap<EventTime, Bucket>,
     event_timer_entries: u64,
     /// Processing-time timers: the first time at which each window's trigger
@@ -36,13 +39,12 @@ pub(crate) struct Book {
     pub(crate) windows_open: u64,
     pub(crate) windows_closed: u64,
     pub(crate) windows_open_peak: u64,
-    merging: bool,
+    pub(crate) merging: bool,
 }
 
 impl Book {
-    /// Counts a newly opened window and sets its timers. A window whose end
-    /// the watermark already passed gets only its expiry timer; with zero
-    /// lateness the end is the expiry, so there is one timer.
+    /// Counts a newly opened window and sets its timers (see
+    /// `set_timers`).
     pub(crate) fn opened(
         &mut self,
         key: Key,
@@ -50,22 +52,16 @@ impl Book {
         watermark: EventTime,
         lateness: Duration,
     ) {
-        let expiry = window.expiry(lateness);
-        if expiry != window.end && watermark < window.end {
-            self.add_event_timer(window.end, key, window);
-        }
-        self.add_event_timer(expiry, key, window);
+        let end_timer = window.expiry(lateness) != window.end && watermark < window.end;
+        self.set_timers(key, window, end_timer, lateness);
         if self.merging {
-            let ws = self.sessions.entry(key).or_default();
-            if let Err(i) = ws.binary_search(&window) {
-                ws.insert(i, window);
-            }
+            self.index_session(key, window, end_timer);
         }
         self.windows_open += 1;
         self.windows_open_peak = self.windows_open_peak.max(self.windows_open);
     }
 
-    fn add_event_timer(&mut self, at: EventTime, key: Key, window: Window) {
+    pub(crate) fn add_event_timer(&mut self, at: EventTime, key: Key, window: Window) {
         match self.event_timers.entry(at) {
             btree_map::Entry::Vacant(v) => {
                 v.insert(Bucket::One((key, window)));
@@ -135,13 +131,16 @@ impl WindowTable {
     }
 
     /// The trigger finished: the window becomes a tombstone until expiry.
-    pub(crate) fn close(&mut self, key: Key, window: Window) {
+    pub(crate) fn close(&mut self, key: Key, window: Window, lateness: Duration) {
         if let Some(Slot::Open(st)) = self.states.insert((key, window), Slot::Closed) {
             if let Some(at) = st.deadline {
                 self.book.proc_timers.remove(&(at, key, window));
             }
             self.book.windows_open -= 1;
             self.book.windows_closed += 1;
+            if self.book.merging {
+                self.book.session_closed(key, window, lateness);
+            }
         }
     }
 
@@ -149,16 +148,16 @@ impl WindowTable {
     /// its processing-time timer and session index entry. Its event timers
     /// go stale.
     pub(crate) fn remove(&mut self, key: Key, window: Window) -> Option<Slot> {
-        let slot = self.remove_for_merge(key, window)?;
-        if self.book.sessions.get(&key).is_some_and(Vec::is_empty) {
-            self.book.sessions.remove(&key);
-        }
-        Some(slot)
+        self.remove_with(key, window, false)
     }
 
     /// `remove`, for a window a merge replaces: the key's session index
     /// keeps its (possibly empty) vector, since `install` refills it at once.
     pub(crate) fn remove_for_merge(&mut self, key: Key, window: Window) -> Option<Slot> {
+        self.remove_with(key, window, true)
+    }
+
+    fn remove_with(&mut self, key: Key, window: Window, keep_empty: bool) -> Option<Slot> {
         let slot = self.states.remove(&(key, window))?;
         let book = &mut self.book;
         match &slot {
@@ -170,47 +169,66 @@ impl WindowTable {
             }
             Slot::Closed => book.windows_closed -= 1,
         }
-        if let Some(ws) = book.sessions.get_mut(&key) {
-            if let Ok(i) = ws.binary_search(&window) {
-                ws.remove(i);
-            }
+        if book.merging {
+            book.unindex_session(key, window, keep_empty);
         }
         Some(slot)
     }
 
-    /// Takes every event timer due at `watermark` into `out` (replacing its
-    /// contents), bucket by bucket in time order, each bucket sorted by key
-    /// and window: timer order, canonical whatever the arrival order. False
-    /// when none is due. The due part of the tree is split off at once:
-    /// popping its first entry one bucket at a time rebalanced the tree on
-    /// every pop (a session's expiry makes a bucket per element).
+    /// The open session `from` of `key` grows to `to` (same start, later
+    /// end) in place: its state moves to the new identity, its
+    /// processing-time timer is dropped (the caller refreshes it), and its
+    /// event timers move lazily (`Book::session_grew`). The caller checked
+    /// that `from` is open and that no other window of the key overlaps the
+    /// growth. Returns the state.
+    pub(crate) fn grow_session(
+        &mut self,
+        key: Key,
+        from: Window,
+        to: Window,
+        watermark: EventTime,
+        lateness: Duration,
+    ) -> &mut WindowState {
+        let Some(Slot::Open(mut st)) = self.states.remove(&(key, from)) else {
+            unreachable!("the session index said {from} is open");
+        };
+        if let Some(at) = st.deadline.take() {
+            self.book.proc_timers.remove(&(at, key, from));
+        }
+        self.book.session_grew(key, from, to, watermark, lateness);
+        match self.states.entry((key, to)) {
+            std::collections::hash_map::Entry::Vacant(v) => match v.insert(Slot::Open(st)) {
+                Slot::Open(st) => st,
+                Slot::Closed => unreachable!("just inserted open"),
+            },
+            std::collections::hash_map::Entry::Occupied(_) => {
+                unreachable!("growing {from} over a known window {to}")
+            }
+        }
+    }
+
+    /// Takes the earliest bucket of event timers if it is due at
+    /// `watermark`, into `out` (replacing its contents), sorted by key and
+    /// window: timer order, canonical whatever the arrival order. False
+    /// when none is due. One time at a time, because handling a timer may
+    /// set a later one that is due in the same step (a grown session's,
+    /// `session_index`), and it must be taken in its place.
     pub(crate) fn pop_due(&mut self, watermark: EventTime, out: &mut Vec<WindowKey>) -> bool {
         out.clear();
-        match self.book.event_timers.first_key_value() {
-            Some((&at, _)) if at <= watermark => {}
-            _ => return false,
-        }
-        let due = match watermark.0.checked_add(1) {
-            Some(next) => {
-                let later = self.book.event_timers.split_off(&EventTime(next));
-                std::mem::replace(&mut self.book.event_timers, later)
-            }
-            None => std::mem::take(&mut self.book.event_timers),
+        let Some(first) = self.book.event_timers.first_entry() else {
+            return false;
         };
-        for bucket in due.into_values() {
-            match bucket {
-                Bucket::One(wk) => out.push(wk),
-                Bucket::Many(mut bucket) => {
-                    // Timers pushed in order need no sort (checking is one pass).
-                    if !bucket.is_sorted() {
-                        bucket.sort_unstable();
-                    }
-                    if out.is_empty() {
-                        *out = bucket;
-                    } else {
-                        out.extend_from_slice(&bucket);
-                    }
+        if *first.key() > watermark {
+            return false;
+        }
+        match first.remove() {
+            Bucket::One(wk) => out.push(wk),
+            Bucket::Many(mut bucket) => {
+                // Timers pushed in order need no sort (checking is one pass).
+                if !bucket.is_sorted() {
+                    bucket.sort_unstable();
                 }
+                *out = bucket;
             }
         }
         self.book.event_timer_entries -= out.len() as u64;
