@@ -308,7 +308,7 @@ impl Engine {
         r.time
     }
 
-    fn refresh_deadline(&mut self, key: Key, window: Window, after: ProcTime) {
+    pub(crate) fn refresh_deadline(&mut self, key: Key, window: Window, after: ProcTime) {
         if self.uses_processing_time {
             self.table
                 .refresh_deadline(key, window, &self.pipeline.trigger, after);

@@ -39,6 +39,29 @@ pub(crate) struct SessionEntry {
     end_timer: bool,
 }
 
+impl SessionEntry {
+    /// The open session grew to `to` (same start, later end) at
+    /// `watermark`: the entry takes the new identity and keeps its anchor's
+    /// timers, unless the new window wants an end timer earlier than the
+    /// anchor's first pending timer: then `to` becomes the anchor, and the
+    /// caller must set its timers now (returns true). The index stays
+    /// sorted as long as no other window of the key overlaps `to`.
+    pub(crate) fn grow(&mut self, to: Window, watermark: EventTime, lateness: Duration) -> bool {
+        self.window = to;
+        self.end_timer = to.expiry(lateness) != to.end && watermark < to.end;
+        // The anchor's end timer is pending until the watermark reaches it;
+        // without it, the anchor's first timer is its expiry, which may be
+        // later than the new end.
+        let anchor_end_pending = self.anchor_end_timer && watermark < self.anchor.end;
+        if self.end_timer && !anchor_end_pending {
+            self.anchor = to;
+            self.anchor_end_timer = true;
+            return true;
+        }
+        false
+    }
+}
+
 impl Book {
     /// The event timers a window gets when it takes its identity at
     /// `watermark`: one at its end (the end-of-window activation) unless
@@ -89,38 +112,19 @@ impl Book {
         }
     }
 
-    /// The open session `from` grew to `to` (same start, later end) at
-    /// `watermark`: its entry takes the new identity and keeps its anchor's
-    /// timers, unless the new window wants an end timer earlier than the
-    /// anchor's first pending timer, in which case its timers are set now.
-    /// The index stays sorted: the caller checked that no other window of
-    /// the key lies between `from` and `to`.
-    pub(crate) fn session_grew(
-        &mut self,
-        key: Key,
-        from: Window,
-        to: Window,
-        watermark: EventTime,
-        lateness: Duration,
-    ) {
-        let Some(e) = self.session_entry_mut(key, from) else {
-            return;
-        };
-        e.window = to;
-        e.end_timer = to.expiry(lateness) != to.end && watermark < to.end;
-        // The anchor's end timer is pending until the watermark reaches it;
-        // without it, the anchor's first timer is its expiry, which may be
-        // later than the new end.
-        let anchor_end_pending = e.anchor_end_timer && watermark < e.anchor.end;
-        if e.end_timer && !anchor_end_pending {
-            e.anchor = to;
-            e.anchor_end_timer = true;
-            self.set_timers(key, to, true, lateness);
+    /// The one window of `key` that `own` overlaps, if exactly one does.
+    pub(crate) fn sole_overlap(&mut self, key: Key, own: &Window) -> Option<&mut SessionEntry> {
+        let ws = self.sessions.get_mut(&key)?;
+        // Windows starting before `own` ends are a prefix (the index is
+        // sorted); of those, the ones ending after it starts overlap it.
+        let before_end = ws.partition_point(|e| e.window.start < own.end);
+        let mut overlapping = ws[..before_end]
+            .iter_mut()
+            .filter(|e| e.window.end > own.start);
+        match (overlapping.next(), overlapping.next()) {
+            (Some(e), None) => Some(e),
+            _ => None,
         }
-        debug_assert!(
-            self.sessions[&key].is_sorted_by(|a, b| a.window < b.window),
-            "session index out of order after a session grew"
-        );
     }
 
     /// The session window was closed: it stops growing, so its own timers
@@ -164,7 +168,11 @@ impl Book {
         self.set_timers(key, window, end_timer, lateness);
     }
 
-    fn session_entry_mut(&mut self, key: Key, window: Window) -> Option<&mut SessionEntry> {
+    pub(crate) fn session_entry_mut(
+        &mut self,
+        key: Key,
+        window: Window,
+    ) -> Option<&mut SessionEntry> {
         let ws = self.sessions.get_mut(&key)?;
         let i = ws.binary_search_by(|e| e.window.cmp(&window)).ok()?;
         ws.get_mut(i)

@@ -49,7 +49,7 @@ impl Engine {
         };
         let lateness = self.pipeline.allowed_lateness;
         if let [r] = records {
-            if self.grow_in_place(key, r, gap, touched) {
+            if self.grow_in_place(key, r, gap) {
                 return;
             }
         }
@@ -89,30 +89,19 @@ impl Engine {
     /// Merging then leaves that session as it is (`t + gap` is inside it)
     /// or grows it to end at `t + gap`, which the general path does by
     /// taking the state out and installing it under the merged window with
-    /// fresh timers; here it moves in place (`WindowTable::grow_session`),
-    /// with the same trigger merge and hold as `merge_into` gives a single
-    /// source. Returns false, having changed nothing, when the case does not
-    /// apply.
-    fn grow_in_place(
-        &mut self,
-        key: Key,
-        r: &Record,
-        gap: crate::time::Duration,
-        touched: &mut Vec<Window>,
-    ) -> bool {
+    /// fresh timers; here it moves in place, its timers lazily
+    /// (`session_index`), with the rules `merge_into` applies to a single
+    /// source. Then the element is added and the trigger asked, as
+    /// `add_to` and `process_key` would. Returns false, having changed
+    /// nothing, when the case does not apply.
+    fn grow_in_place(&mut self, key: Key, r: &Record, gap: crate::time::Duration) -> bool {
         let own = Window::new(r.time, r.time.plus(gap));
         let lateness = self.pipeline.allowed_lateness;
-        if own.expiry(lateness) <= self.watermark {
+        let watermark = self.watermark;
+        if own.expiry(lateness) <= watermark {
             return false;
         }
-        let Some(ws) = self.table.book.sessions.get(&key) else {
-            return false;
-        };
-        // Windows starting before `own` ends are a prefix (the index is
-        // sorted); of those, the ones ending after `t` overlap it.
-        let before_end = ws.partition_point(|e| e.window.start < own.end);
-        let mut overlapping = ws[..before_end].iter().filter(|e| e.window.end > own.start);
-        let (Some(session), None) = (overlapping.next(), overlapping.next()) else {
+        let Some(session) = self.table.book.sole_overlap(key, &own) else {
             return false;
         };
         if !session.open || session.window.start > own.start {
@@ -120,37 +109,55 @@ impl Engine {
         }
         let from = session.window;
         let result = from.span(&own);
-        if result != from {
+        let grew = result != from;
+        if grew && session.grow(result, watermark, lateness) {
+            self.table.book.set_timers(key, result, true, lateness);
+        }
+        let ctx = self.ctx(result);
+        let pipeline = &self.pipeline;
+        let combiner = pipeline.timestamp_combiner;
+        let retracting = pipeline.accumulation == Accumulation::AccumulatingAndRetracting;
+        let hold = self
+            .holds
+            .element_hold(combiner, key, &result, r.time, watermark);
+        let (st, last) = if grew {
             // `merge_into` with one source that is not the merged window: a
             // new window, so it starts fresh (no pane history) with the
             // source's accumulator, pending flag and hold.
-            let ctx = self.ctx(result);
-            let combiner = self.pipeline.timestamp_combiner;
-            let retracting = self.pipeline.accumulation == Accumulation::AccumulatingAndRetracting;
-            let st = self
-                .table
-                .grow_session(key, from, result, self.watermark, lateness);
+            let st = self.table.rekey_open(key, from, result);
             let last = st.last.take();
             st.phase = PanePhase::NoPane;
             st.activated = 0;
             if retracting && last.is_some() {
                 st.dirty = true;
             }
-            st.trigger = Node::merged(&self.pipeline.trigger, &[&st.trigger], &ctx);
+            st.trigger.merge_alone(&pipeline.trigger, &ctx);
             if combiner == TimestampCombiner::EndOfWindow {
                 st.hold =
                     self.holds
-                        .element_hold(combiner, key, &result, EventTime::MIN, self.watermark);
+                        .element_hold(combiner, key, &result, EventTime::MIN, watermark);
             }
             if let Some(at) = st.hold {
                 self.holds.placed(combiner, key, result, at);
             }
-            if let (true, Some(last)) = (retracting, last) {
-                self.retract(key, from, *last);
-            }
+            (st, last)
+        } else {
+            let Some(st) = self.table.open_mut(key, from) else {
+                unreachable!("the session index said {from} is open");
+            };
+            (st, None)
+        };
+        if let Some(at) = st.add(pipeline, r, hold, &ctx) {
+            self.holds.placed(combiner, key, result, at);
         }
-        self.add_to(key, result, r);
-        touched.push(result);
+        let fire = st.trigger.should_fire(&pipeline.trigger, &ctx);
+        if let (true, Some(last)) = (retracting, last) {
+            self.retract(key, from, *last);
+        }
+        if fire {
+            self.fire(key, result);
+        }
+        self.refresh_deadline(key, result, self.now);
         true
     }
 

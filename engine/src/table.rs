@@ -175,34 +175,24 @@ impl WindowTable {
         Some(slot)
     }
 
-    /// The open session `from` of `key` grows to `to` (same start, later
-    /// end) in place: its state moves to the new identity, its
-    /// processing-time timer is dropped (the caller refreshes it), and its
-    /// event timers move lazily (`Book::session_grew`). The caller checked
-    /// that `from` is open and that no other window of the key overlaps the
-    /// growth. Returns the state.
-    pub(crate) fn grow_session(
-        &mut self,
-        key: Key,
-        from: Window,
-        to: Window,
-        watermark: EventTime,
-        lateness: Duration,
-    ) -> &mut WindowState {
+    /// Moves the open window `from` of `key` to the identity `to` (a
+    /// session that grew in place; its index entry and event timers are
+    /// the caller's, `session_index`). Its processing-time timer is dropped
+    /// (the caller refreshes it). Returns the state.
+    pub(crate) fn rekey_open(&mut self, key: Key, from: Window, to: Window) -> &mut WindowState {
         let Some(Slot::Open(mut st)) = self.states.remove(&(key, from)) else {
             unreachable!("the session index said {from} is open");
         };
         if let Some(at) = st.deadline.take() {
             self.book.proc_timers.remove(&(at, key, from));
         }
-        self.book.session_grew(key, from, to, watermark, lateness);
         match self.states.entry((key, to)) {
             std::collections::hash_map::Entry::Vacant(v) => match v.insert(Slot::Open(st)) {
                 Slot::Open(st) => st,
                 Slot::Closed => unreachable!("just inserted open"),
             },
             std::collections::hash_map::Entry::Occupied(_) => {
-                unreachable!("growing {from} over a known window {to}")
+                unreachable!("moving {from} over a known window {to}")
             }
         }
     }

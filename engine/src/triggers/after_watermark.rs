@@ -93,6 +93,27 @@ pub(super) fn merge(out: &mut Node, early: &Sub, late: &Sub, nodes: &[&Node], ct
     }
 }
 
+/// `merge` for one source, in place (`Node::merge_alone`): `was_late` is
+/// the source's phase. The child of the phase left behind starts fresh, as
+/// in `merge`, where it is a new node.
+#[inline]
+pub(super) fn merge_alone(n: &mut Node, early: &Sub, late: &Sub, was_late: bool, ctx: &Ctx) {
+    let slot = |c: &Sub| c.as_deref().map_or_else(Node::default, Node::new);
+    n.late_phase = was_late && ctx.end_passed();
+    if n.late_phase {
+        n.children[0] = slot(early);
+        if let Some(l) = late {
+            n.children[1].merge_alone(l, ctx);
+        }
+    } else {
+        if let Some(e) = early {
+            n.children[0].merge_alone(e, ctx);
+        }
+        n.children[1] = slot(late);
+        n.finished = false;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_ctx;

@@ -226,6 +226,36 @@ impl Node {
     }
 }
 
+impl Node {
+    /// `merged(t, &[self], ctx)` in place: the merge of one source (a
+    /// session that grew), which keeps the source's state except where
+    /// `after_watermark` resets a child, without building a new tree.
+    pub(crate) fn merge_alone(&mut self, t: &Trigger, ctx: &Ctx) {
+        // `merged` starts from a fresh node, whose phase is early.
+        let was_late = std::mem::take(&mut self.late_phase);
+        match t {
+            Trigger::AfterWatermark { early, late } => {
+                after_watermark::merge_alone(self, early, late, was_late, ctx);
+            }
+            Trigger::Repeatedly(c) => self.children[0].merge_alone(c, ctx),
+            Trigger::AfterAny(cs) | Trigger::AfterAll(cs) | Trigger::AfterEach(cs) => {
+                for (c, n) in cs.iter().zip(&mut self.children) {
+                    n.merge_alone(c, ctx);
+                }
+            }
+            Trigger::OrFinally { trigger, until } => {
+                self.children[0].merge_alone(trigger, ctx);
+                self.children[1].merge_alone(until, ctx);
+            }
+            Trigger::Default
+            | Trigger::Never
+            | Trigger::Always
+            | Trigger::AfterCount(_)
+            | Trigger::AfterProcessingTime { .. } => {}
+        }
+    }
+}
+
 /// Child `i` of the merged node: the merge of child `i` of every source.
 fn merged_child(t: &Trigger, i: usize, nodes: &[&Node], ctx: &Ctx) -> Node {
     let children: Vec<&Node> = nodes.iter().map(|n| &n.children[i]).collect();
@@ -246,5 +276,72 @@ pub(crate) fn test_ctx(wm: i64, now: i64) -> Ctx {
         window: Window::new(EventTime(0), EventTime(10)),
         watermark: EventTime(wm),
         now: ProcTime(now),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Duration;
+
+    /// `merge_alone` is `merged` of one source, for every kind of node in
+    /// the states a few elements and firings lead to, with the merged
+    /// window's end passed or not.
+    #[test]
+    fn merging_one_source_in_place_equals_merged() {
+        let count = |n| Box::new(Trigger::AfterCount(n));
+        let triggers = [
+            Trigger::Default,
+            Trigger::Always,
+            Trigger::AfterCount(2),
+            Trigger::AfterProcessingTime {
+                delay: Duration(3),
+                align: None,
+            },
+            Trigger::AfterWatermark {
+                early: Some(count(2)),
+                late: Some(count(1)),
+            },
+            Trigger::AfterWatermark {
+                early: None,
+                late: Some(Box::new(Trigger::Repeatedly(count(2)))),
+            },
+            Trigger::Repeatedly(Box::new(Trigger::AfterWatermark {
+                early: Some(count(1)),
+                late: None,
+            })),
+            Trigger::AfterEach(vec![Trigger::AfterCount(1), Trigger::Default]),
+            Trigger::OrFinally {
+                trigger: Box::new(Trigger::AfterAny(vec![
+                    Trigger::AfterCount(3),
+                    Trigger::AfterWatermark {
+                        early: None,
+                        late: None,
+                    },
+                ])),
+                until: count(5),
+            },
+        ];
+        for t in &triggers {
+            let mut n = Node::new(t);
+            // Elements before the end, firings as they come, then past it.
+            for (i, wm) in [0, 2, 4, 6, 10, 11, 12, 13, 14].into_iter().enumerate() {
+                let ctx = test_ctx(wm, i as i64);
+                n.on_element(t, &ctx);
+                if n.should_fire(t, &ctx) {
+                    n.on_fire(t, &ctx);
+                }
+                for merged_wm in [wm, 9, 25] {
+                    let merged_ctx = Ctx {
+                        window: Window::new(EventTime(0), EventTime(20)),
+                        ..test_ctx(merged_wm, i as i64)
+                    };
+                    let want = Node::merged(t, &[&n], &merged_ctx);
+                    let mut got = n.clone();
+                    got.merge_alone(t, &merged_ctx);
+                    assert_eq!(got, want, "{t:?} after {i} elements, watermark {merged_wm}");
+                }
+            }
+        }
     }
 }
