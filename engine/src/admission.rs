@@ -60,7 +60,7 @@ impl WindowTable {
                 }
                 self.book
                     .opened(key, window, watermark, pipeline.allowed_lateness);
-                match v.insert(Slot::Open(Box::new(WindowState::new(pipeline)))) {
+                match v.insert(Slot::Open(self.spare.fresh(pipeline))) {
                     Slot::Open(st) => Admission::Open(st),
                     Slot::Closed => unreachable!("just inserted open"),
                 }

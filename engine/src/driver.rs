@@ -59,6 +59,8 @@ pub struct Engine {
     /// The event timers being activated, reused across watermark steps.
     due: Vec<crate::window_state::WindowKey>,
     pub(crate) merge_scratch: crate::sessions::MergeScratch,
+    /// The windows `expire_all_at` takes out, reused.
+    pub(crate) expired: Vec<(Key, Window, Slot)>,
 }
 
 impl Engine {
@@ -80,6 +82,7 @@ impl Engine {
             touched: Vec::new(),
             due: Vec::new(),
             merge_scratch: Default::default(),
+            expired: Vec::new(),
         })
     }
 
@@ -205,7 +208,12 @@ impl Engine {
         self.watermark = watermark;
         self.step += 1;
         let mut due = std::mem::take(&mut self.due);
-        while self.table.pop_due(watermark, &mut due) {
+        while let Some(at) = self.table.pop_due(watermark, &mut due) {
+            if self.bulk_expiry(at, &due) {
+                self.expire_all_at(at);
+                continue;
+            }
+            WindowTable::sort_due(&mut due);
             for &(key, window) in &due {
                 self.activate(key, window);
             }
@@ -429,7 +437,10 @@ impl Engine {
             // this step was activated by the same watermark, so it expired
             // then: an open window found here was not activated yet.
             match self.table.remove(key, window) {
-                Some(Slot::Open(mut st)) => self.on_trigger_last(key, window, &mut st),
+                Some(Slot::Open(mut st)) => {
+                    self.on_trigger_last(key, window, &mut st);
+                    self.table.spare.recycle(st);
+                }
                 Some(Slot::Closed) => {}
                 None => self.table.book.anchor_fired(key, window, lateness),
             }

@@ -41,6 +41,7 @@ macro_rules! known_bug_any {
 mod admission;
 mod aggregate;
 mod driver;
+mod expiry;
 mod holds;
 #[cfg(feature = "known-bugs")]
 pub mod known_bugs;

@@ -16,6 +16,7 @@ pub(crate) struct WindowTable {
     pub(crate) states: FxHashMap<WindowKey, Slot>,
     /// Everything about the windows besides their state.
     pub(crate) book: Book,
+    pub(crate) spare: crate::window_state::SparePool,
 }
 
 /// The table's bookkeeping, a field apart from `states` so that a window's
@@ -98,6 +99,7 @@ impl WindowTable {
                 merging,
                 ..Book::default()
             },
+            spare: Default::default(),
         }
     }
 
@@ -198,31 +200,37 @@ impl WindowTable {
     }
 
     /// Takes the earliest bucket of event timers if it is due at
-    /// `watermark`, into `out` (replacing its contents), sorted by key and
-    /// window: timer order, canonical whatever the arrival order. False
-    /// when none is due. One time at a time, because handling a timer may
-    /// set a later one that is due in the same step (a grown session's,
-    /// `session_index`), and it must be taken in its place.
-    pub(crate) fn pop_due(&mut self, watermark: EventTime, out: &mut Vec<WindowKey>) -> bool {
+    /// `watermark`, into `out` (replacing its contents), in the order they
+    /// were set (`sort_due` puts them in timer order). None when none is
+    /// due, else the bucket's time. One time at a time, because handling a
+    /// timer may set a later one that is due in the same step (a grown
+    /// session's, `session_index`), and it must be taken in its place.
+    pub(crate) fn pop_due(
+        &mut self,
+        watermark: EventTime,
+        out: &mut Vec<WindowKey>,
+    ) -> Option<EventTime> {
         out.clear();
-        let Some(first) = self.book.event_timers.first_entry() else {
-            return false;
-        };
-        if *first.key() > watermark {
-            return false;
+        let first = self.book.event_timers.first_entry()?;
+        let at = *first.key();
+        if at > watermark {
+            return None;
         }
         match first.remove() {
             Bucket::One(wk) => out.push(wk),
-            Bucket::Many(mut bucket) => {
-                // Timers pushed in order need no sort (checking is one pass).
-                if !bucket.is_sorted() {
-                    bucket.sort_unstable();
-                }
-                *out = bucket;
-            }
+            Bucket::Many(bucket) => *out = bucket,
         }
         self.book.event_timer_entries -= out.len() as u64;
-        true
+        Some(at)
+    }
+
+    /// Puts timers due at one time in timer order: by key and window,
+    /// canonical whatever the arrival order.
+    pub(crate) fn sort_due(due: &mut [WindowKey]) {
+        // Timers pushed in order need no sort (checking is one pass).
+        if !due.is_sorted() {
+            due.sort_unstable();
+        }
     }
 
     /// Re-registers the window's processing-time timer after its trigger

@@ -100,3 +100,49 @@ pub(crate) enum Slot {
     /// expiry so that later elements are dead-lettered as `window closed`.
     Closed,
 }
+
+/// Boxes of expired windows kept for the next windows to open: with many
+/// keys, windows open and expire by the tens of thousands per watermark
+/// step, and returning each box to the allocator (out of order) cost more
+/// than the rest of expiry. Bounded; a clone (a checkpoint) starts empty.
+#[derive(Default)]
+// The boxes themselves are what is kept (handed back as boxes, no copy).
+#[allow(clippy::vec_box)]
+pub(crate) struct SparePool(Vec<Box<WindowState>>);
+
+/// Boxes kept at most.
+const SPARE_MAX: usize = 1 << 16;
+
+impl SparePool {
+    /// A box holding a fresh state.
+    #[inline]
+    pub(crate) fn fresh(&mut self, pipeline: &Pipeline) -> Box<WindowState> {
+        match self.0.pop() {
+            Some(mut b) => {
+                *b = WindowState::new(pipeline);
+                b
+            }
+            None => Box::new(WindowState::new(pipeline)),
+        }
+    }
+
+    /// Keeps a box no longer needed, if there is room.
+    #[inline]
+    pub(crate) fn recycle(&mut self, b: Box<WindowState>) {
+        if self.0.len() < SPARE_MAX {
+            self.0.push(b);
+        }
+    }
+}
+
+impl Clone for SparePool {
+    fn clone(&self) -> SparePool {
+        SparePool::default()
+    }
+}
+
+impl std::fmt::Debug for SparePool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SparePool({})", self.0.len())
+    }
+}
