@@ -347,7 +347,9 @@ impl Engine {
                 }
             }
             self.scratch = windows;
-            self.dead_letter(r, refused);
+            if !refused.is_empty() {
+                self.dead_letter(r, refused);
+            }
             for &w in &touched {
                 self.fire(key, w);
                 self.refresh_deadline(key, w, self.now);
