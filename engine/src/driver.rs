@@ -14,7 +14,7 @@ use crate::stats::{EngineConfig, EngineStats, StateSize, WindowStatus};
 use crate::table::WindowTable;
 use crate::time::{EventTime, ProcTime};
 use crate::triggers::Ctx;
-use crate::window::Window;
+use crate::window::{Window, WindowFn};
 use crate::window_state::Slot;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
@@ -59,6 +59,8 @@ pub struct Engine {
     /// The event timers being activated, reused across watermark steps.
     due: Vec<crate::window_state::WindowKey>,
     pub(crate) merge_scratch: crate::sessions::MergeScratch,
+    /// The last fixed window assigned (`assign`).
+    last_fixed: Option<Window>,
     /// The windows `expire_all_at` takes out, reused.
     pub(crate) expired: Vec<(Key, Window, Slot)>,
 }
@@ -83,6 +85,7 @@ impl Engine {
             due: Vec::new(),
             merge_scratch: Default::default(),
             expired: Vec::new(),
+            last_fixed: None,
         })
     }
 
@@ -306,6 +309,26 @@ impl Engine {
         }
     }
 
+    /// `WindowFn::assign`, remembering the last fixed window: consecutive
+    /// elements mostly fall in the same one, and aligning a time to its
+    /// window costs a division. Only a time strictly inside the remembered
+    /// window reuses it (a time at a window's start is where the
+    /// `EndElementInWindow` known bug differs).
+    #[inline]
+    fn assign(&mut self, t: EventTime, out: &mut Vec<Window>) {
+        if !matches!(self.pipeline.window, WindowFn::Fixed { .. }) {
+            self.pipeline.window.assign(t, out);
+            return;
+        }
+        match self.last_fixed {
+            Some(w) if w.start < t && t < w.end => out.push(w),
+            _ => {
+                self.pipeline.window.assign(t, out);
+                self.last_fixed = out.last().copied();
+            }
+        }
+    }
+
     /// The time an element is windowed by: its event time.
     #[inline]
     fn element_time(&self, r: &Record) -> EventTime {
@@ -335,9 +358,7 @@ impl Engine {
             // then panes.
             let mut windows = std::mem::take(&mut self.scratch);
             windows.clear();
-            self.pipeline
-                .window
-                .assign(self.element_time(r), &mut windows);
+            self.assign(self.element_time(r), &mut windows);
             let mut refused: Vec<(DeadLetterReason, Window)> = Vec::new();
             for &w in &windows {
                 match self.add(r, w) {
@@ -408,9 +429,7 @@ impl Engine {
     fn add_non_merging(&mut self, r: &Record, touched: &mut Vec<Window>) {
         let mut windows = std::mem::take(&mut self.scratch);
         windows.clear();
-        self.pipeline
-            .window
-            .assign(self.element_time(r), &mut windows);
+        self.assign(self.element_time(r), &mut windows);
         let mut refused: Vec<(DeadLetterReason, Window)> = Vec::new();
         for &w in &windows {
             match self.add(r, w) {
