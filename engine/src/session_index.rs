@@ -44,21 +44,31 @@ impl SessionEntry {
     /// `watermark`: the entry takes the new identity and keeps its anchor's
     /// timers, unless the new window wants an end timer earlier than the
     /// anchor's first pending timer: then `to` becomes the anchor, and the
-    /// caller must set its timers now (returns true). The index stays
-    /// sorted as long as no other window of the key overlaps `to`.
-    pub(crate) fn grow(&mut self, to: Window, watermark: EventTime, lateness: Duration) -> bool {
+    /// caller must set its timers now (returns whether `to` wants an end
+    /// timer). The index stays sorted as long as no other window of the key
+    /// overlaps `to`.
+    pub(crate) fn grow(
+        &mut self,
+        to: Window,
+        watermark: EventTime,
+        lateness: Duration,
+    ) -> Option<bool> {
         self.window = to;
         self.end_timer = to.expiry(lateness) != to.end && watermark < to.end;
         // The anchor's end timer is pending until the watermark reaches it;
         // without it, the anchor's first timer is its expiry, which may be
         // later than the new end.
         let anchor_end_pending = self.anchor_end_timer && watermark < self.anchor.end;
-        if self.end_timer && !anchor_end_pending {
+        // A watermark that goes back (known-bug variants only) can make a
+        // fired timer look pending: then the timers are set at once, as
+        // Beam does for every merge.
+        let regressing = known_bug!(IdleReturnRegresses | WatermarkBackwards);
+        if regressing || (self.end_timer && !anchor_end_pending) {
             self.anchor = to;
-            self.anchor_end_timer = true;
-            return true;
+            self.anchor_end_timer = self.end_timer;
+            return Some(self.end_timer);
         }
-        false
+        None
     }
 }
 

@@ -110,8 +110,10 @@ impl Engine {
         let from = session.window;
         let result = from.span(&own);
         let grew = result != from;
-        if grew && session.grow(result, watermark, lateness) {
-            self.table.book.set_timers(key, result, true, lateness);
+        if grew {
+            if let Some(end_timer) = session.grow(result, watermark, lateness) {
+                self.table.book.set_timers(key, result, end_timer, lateness);
+            }
         }
         let ctx = self.ctx(result);
         let pipeline = &self.pipeline;
