@@ -12,6 +12,8 @@
 //! timer is never later than the current window's timers, a watermark step
 //! takes timers one time at a time (so timers set while it runs are taken in
 //! order, in the same step), and an anchor timer activates nothing itself.
+//! That needs a watermark that never goes back: under the known-bug
+//! variants where it does, a grown session's timers are set at once.
 //!
 //! Invariant: an entry whose anchor differs from its window is open (closing
 //! sets the current timers at once), and while a session is open no other
