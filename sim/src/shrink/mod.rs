@@ -1,35 +1,105 @@
-//! `shrink`: minimise a failing seed to a small regression scenario.
+//! `shrink`: minimise a failing seed to a small regression scenario that
+//! needs no seed.
 //!
-//! Greedy, like QuickCheck's shrinking on the scenario rather than on the
-//! events: try one simplification at a time (fewer strategies, a shorter
-//! duration, fewer or slower sources, fewer keys, fewer faults), keep it when
-//! the same seed still fails the same check of the same strategy, and
-//! repeat until no simplification helps or the run budget is spent. The
-//! seed stays fixed, and every random decision draws from a labelled
-//! stream, so a smaller scenario replays most of the same decisions.
+//! Three stages, each keeping a simplification only when the run still
+//! fails the same check of the same strategy ([`Failure::signature`]):
 //!
-//! Every candidate goes through YAML and `scenario::parse`, so only valid
-//! scenarios are tried and the file written is one `load` accepts.
+//! 1. Scenario level (QuickCheck-style, greedy, the seed fixed): fewer
+//!    strategies, a shorter duration, fewer or slower sources, fewer keys,
+//!    fewer faults. Every random decision draws from a labelled stream, so
+//!    a smaller scenario replays most of the same decisions. Cheap cuts of
+//!    thousands of events.
+//! 2. Recording ([`record`]): the seeded run's events, each message
+//!    attempt's fate and the drawn crashes, written out as a scenario with
+//!    `events:`, which replays identically under any seed.
+//! 3. Event level ([`events`]): delta debugging over that script: cut
+//!    sources, keys and events, give messages the plain fate, drop faults.
+//!
+//! Deterministic: no randomness, no clock, a fixed order of candidates
+//! and a run budget. Every candidate goes through YAML and
+//! `scenario::parse`, so only valid scenarios are tried and the file
+//! written is one `load` accepts.
+
+mod events;
+mod record;
+mod write;
+
+pub use write::write_regression;
 
 use crate::run::{run_seed_with, Failure};
 use crate::scenario::{self, Dur, KeysSpec, NetworkSpec, Scenario};
-use anyhow::Context;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Runs tried at most while shrinking, so a slow scenario still finishes.
+/// Runs tried at most by the scenario-level stage.
 pub const RUNS_MAX: u32 = 200;
+
+/// Runs tried at most by the event-level stage.
+pub const EVENT_RUNS_MAX: u32 = 600;
 
 /// The outcome of shrinking.
 #[derive(Debug, Clone)]
 pub struct Shrunk {
-    /// The smallest failing scenario found.
+    /// The smallest failing scenario found: with `events:` when the
+    /// recorded script still failed the same way.
     pub scenario: Scenario,
     /// How it fails (same strategy and check as the original).
     pub failure: Failure,
+    /// How the original seed failed.
+    pub original_failure: Failure,
+    /// Events the original seed generated.
+    pub original_events: usize,
     /// The simplifications kept, in order.
     pub steps: Vec<String>,
     /// Runs tried.
     pub runs: u32,
+}
+
+impl Shrunk {
+    /// Events in the shrunk scenario (listed, or generated at `seed`).
+    #[must_use]
+    pub fn events(&self, seed: u64) -> usize {
+        match &self.scenario.events {
+            Some(e) => e.len(),
+            None => crate::workload::generate(&self.scenario, seed).events.len(),
+        }
+    }
+}
+
+/// Runs candidates for one target failure, within a budget, counting runs
+/// and keeping the list of simplifications that held.
+pub(crate) struct Search {
+    seed: u64,
+    determinism: bool,
+    target: (Option<String>, String),
+    runs: u32,
+    budget: u32,
+    steps: Vec<String>,
+}
+
+impl Search {
+    /// Runs `candidate` (if valid and within budget); `Some` with its
+    /// failure when it fails the target's way, recording `step`.
+    fn try_candidate(&mut self, candidate: &Scenario, step: String) -> Option<Failure> {
+        if self.spent() {
+            return None;
+        }
+        let candidate = revalidate(candidate)?;
+        self.runs += 1;
+        // A candidate the simulation rejects is simply not smaller.
+        let f = first_failure_matching(&candidate, self.seed, self.determinism, &self.target)
+            .ok()
+            .flatten()?;
+        self.steps.push(step);
+        Some(f)
+    }
+
+    fn spent(&self) -> bool {
+        self.runs >= self.budget
+    }
+
+    fn kept(&self) -> usize {
+        self.steps.len()
+    }
 }
 
 /// Shrinks `original` at `seed`. `Ok(None)` when the seed doesn't fail.
@@ -38,34 +108,67 @@ pub fn shrink(original: &Scenario, seed: u64) -> anyhow::Result<Option<Shrunk>> 
         return Ok(None);
     };
     let determinism = failure.check == "deterministic";
-    let target = failure.signature();
-    let mut current = Shrunk {
-        scenario: original.clone(),
-        failure,
-        steps: Vec::new(),
+    let mut search = Search {
+        seed,
+        determinism,
+        target: failure.signature(),
         runs: 1,
+        budget: RUNS_MAX,
+        steps: Vec::new(),
     };
-    'outer: while current.runs < RUNS_MAX {
-        for (step, candidate) in candidates(&current.scenario, target.0.as_deref()) {
-            if current.runs >= RUNS_MAX {
+    let (mut current, mut now_failing) = scenario_level(original, failure.clone(), &mut search);
+    // Determinism is a property of the seeded machinery, not of the
+    // decisions: a script cannot show it.
+    if !determinism {
+        let explicit = match current.events {
+            Some(_) => Some(current.clone()),
+            None => record::explicit(&current, seed).ok(),
+        };
+        search.budget = search.runs + EVENT_RUNS_MAX;
+        let replayed = explicit.as_ref().and_then(|e| {
+            search.try_candidate(e, "recorded the seed's events, fates and crashes".into())
+        });
+        match (explicit, replayed) {
+            (Some(e), Some(f)) => {
+                (current, now_failing) = events::minimise(e, f, &mut search);
+            }
+            _ => search.steps.push(
+                "(the recorded events and fates did not fail the same way: kept the seeded scenario)"
+                    .into(),
+            ),
+        }
+    }
+    Ok(Some(Shrunk {
+        scenario: current,
+        failure: now_failing,
+        original_events: crate::workload::generate(original, seed).events.len(),
+        original_failure: failure,
+        steps: search.steps,
+        runs: search.runs,
+    }))
+}
+
+/// Stage 1: greedy scenario-level simplification with the seed fixed.
+fn scenario_level(
+    original: &Scenario,
+    failure: Failure,
+    search: &mut Search,
+) -> (Scenario, Failure) {
+    let mut current = (original.clone(), failure);
+    'outer: while !search.spent() {
+        let strategy = search.target.0.clone();
+        for (step, candidate) in candidates(&current.0, strategy.as_deref()) {
+            if search.spent() {
                 break 'outer;
             }
-            let Some(candidate) = revalidate(&candidate) else {
-                continue;
-            };
-            current.runs += 1;
-            // A candidate the simulation rejects is simply not smaller.
-            let Ok(Some(f)) = first_failure_matching(&candidate, seed, determinism, &target) else {
-                continue;
-            };
-            current.scenario = candidate;
-            current.failure = f;
-            current.steps.push(step);
-            continue 'outer;
+            if let Some(f) = search.try_candidate(&candidate, step) {
+                current = (candidate, f);
+                continue 'outer;
+            }
         }
         break;
     }
-    Ok(Some(current))
+    current
 }
 
 fn first_failure(s: &Scenario, seed: u64, determinism: bool) -> anyhow::Result<Option<Failure>> {
@@ -200,50 +303,4 @@ fn network_candidates(s: &Scenario, push: &mut Push<'_>) {
             c.network.latency = Default::default()
         });
     }
-}
-
-/// Writes the shrunk scenario into `dir` as `NAME-seedN.yaml`, opening
-/// with a comment that says what failed, where it came from and how to
-/// replay it. Returns the path written.
-pub fn write_regression(
-    dir: &Path,
-    original_path: &Path,
-    seed: u64,
-    shrunk: &Shrunk,
-) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut s = shrunk.scenario.clone();
-    // The name passed validation at load; re-checked here because it
-    // becomes a file name, which must stay inside `dir`.
-    let stem = format!("{}-seed{seed}", crate::scenario::names::file_stem(&s.name)?);
-    let path = dir.join(format!("{stem}.yaml"));
-    s.seed = seed;
-    s.name = stem;
-    s.description = format!(
-        "Regression (shrunk): {}. Originally: {}",
-        shrunk.failure,
-        s.description.trim()
-    );
-    let yaml = s.to_yaml().context("writing the shrunk scenario as YAML")?;
-    let mut header = format!(
-        "# Regression scenario written by `tidemark shrink {} --seed {seed}`.\n# Failed: {}\n",
-        original_path.display(),
-        shrunk.failure
-    );
-    header.push_str(&format!(
-        "# Shrunk in {} runs, keeping: {}\n",
-        shrunk.runs,
-        if shrunk.steps.is_empty() {
-            "(nothing smaller failed the same way)".to_string()
-        } else {
-            shrunk.steps.join("; ")
-        }
-    ));
-    header.push_str(&format!(
-        "# Reproduce: {}\n",
-        crate::sweep::replay_command(&path, seed)
-    ));
-    std::fs::write(&path, format!("{header}{yaml}"))
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(path)
 }
