@@ -394,7 +394,7 @@ impl Group {
             return;
         }
         let s = &mut self.slots[slot as usize];
-        if s.attempt > 0 && at <= s.started_at {
+        if s.attempt > 0 && at < s.started_at {
             // The current attempt was started as if no ack were due by its
             // start; `decide_at`'s margin should make this impossible.
             self.ctx.rec.borrow_mut().late_acks += 1;

@@ -21,7 +21,7 @@
 //! written is one `load` accepts.
 
 mod events;
-mod record;
+pub mod record;
 mod write;
 
 pub use write::write_regression;
