@@ -104,7 +104,7 @@ pub struct NetConfig {
     pub settle_ms_max: i64,
     /// The fates the scenario lists (`events:`); `None` draws every fate
     /// from the seed.
-    pub listed_fates: Option<std::rc::Rc<ListedFates>>,
+    pub listed_fates: Option<std::sync::Arc<ListedFates>>,
     /// When set, every event attempt's fate is recorded here (`shrink`).
     pub fate_log: Option<FateLog>,
 }
@@ -299,7 +299,7 @@ impl NetConfig {
             tick_ms: None,
             latency_ms_max: LATENCY_MS_MAX,
             settle_ms_max: SETTLE_MS_MAX,
-            listed_fates: ListedFates::of(scenario).map(std::rc::Rc::new),
+            listed_fates: ListedFates::of(scenario).map(std::sync::Arc::new),
             fate_log: None,
         }
     }

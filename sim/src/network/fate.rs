@@ -10,9 +10,8 @@ use super::config::{Latency, LinkParams, NetConfig};
 use crate::rng;
 use crate::scenario::{script, Scenario};
 use rand::Rng;
-use std::cell::RefCell;
 use std::fmt::Write;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 /// What happens to one attempt of one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,8 +101,39 @@ impl ListedFates {
 
 /// Where a run records every event attempt's fate, as (event id, attempt,
 /// fate), in the order they were decided: `shrink` turns a failing run's
-/// record into a scenario with `events:`.
-pub type FateLog = Rc<RefCell<Vec<(u64, u32, Fate)>>>;
+/// record into a scenario with `events:`. Shared (`Arc`) because a
+/// `NetConfig` may be read from several threads; one run writes it. Two
+/// logs are equal when they are the same log.
+#[derive(Debug, Clone, Default)]
+pub struct FateLog(Arc<Mutex<Vec<(u64, u32, Fate)>>>);
+
+impl PartialEq for FateLog {
+    fn eq(&self, other: &FateLog) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl FateLog {
+    // A poisoned log only means another writer panicked; the record is
+    // still plain data.
+    fn push(&self, entry: (u64, u32, Fate)) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(entry);
+    }
+
+    /// Everything recorded so far, leaving the log empty.
+    #[must_use]
+    pub fn take(&self) -> Vec<(u64, u32, Fate)> {
+        std::mem::take(
+            &mut *self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+}
 
 /// Reuses one label buffer so that drawing a fate allocates nothing.
 #[derive(Debug, Default)]
@@ -134,7 +164,7 @@ impl FateDrawer {
             },
         };
         if let (Some(log), MsgId::Event { id, attempt }) = (&cfg.fate_log, msg) {
-            log.borrow_mut().push((id, attempt, fate));
+            log.push((id, attempt, fate));
         }
         fate
     }
