@@ -14,7 +14,7 @@
 use super::Search;
 use crate::run::Failure;
 use crate::scenario::script::ExplicitEvent;
-use crate::scenario::{Dur, Scenario};
+use crate::scenario::{Dur, KeysSpec, Scenario};
 use std::collections::BTreeSet;
 
 /// Shrinks `s` (which fails as `failure`) as far as `search`'s budget allows.
@@ -254,8 +254,8 @@ fn cut_faults(s: &mut Scenario, search: &mut Search) -> Option<Failure> {
 }
 
 /// Cosmetic cuts that leave every index in place: keys past the last one
-/// used, and sources past the last one used in each group (keys route by
-/// index, and sources are channels by index, so nothing before them may
+/// used (keys route by index), and sources past the last one used in the
+/// last group (sources are channels by index, so no other group's may
 /// move). Checked like any other cut.
 fn tidy(s: &mut Scenario, search: &mut Search) -> Option<Failure> {
     let mut c = s.clone();
@@ -265,33 +265,20 @@ fn tidy(s: &mut Scenario, search: &mut Search) -> Option<Failure> {
         .iter()
         .rposition(|k| used.contains(k))
         .map_or(1, |i| i + 1);
-    if keep < names.len() {
-        c.workload.keys = match &s.workload.keys {
-            crate::scenario::KeysSpec::Count(_) => crate::scenario::KeysSpec::Count(keep as u32),
-            crate::scenario::KeysSpec::Names(n) => {
-                crate::scenario::KeysSpec::Names(n[..keep].to_vec())
-            }
-        };
-    }
+    c.workload.keys = match &s.workload.keys {
+        KeysSpec::Count(n) => KeysSpec::Count((keep as u32).min(*n)),
+        KeysSpec::Names(n) => KeysSpec::Names(n[..keep.min(n.len())].to_vec()),
+    };
     let sources: BTreeSet<&String> = events(s).iter().map(|e| &e.source).collect();
-    for g in &mut c.workload.sources {
-        // Only the last group's count can shrink without moving another
-        // group's sources; earlier groups keep theirs.
-        let names = g.source_names();
-        let keep = names
+    if let Some(g) = c.workload.sources.last_mut() {
+        let keep = g
+            .source_names()
             .iter()
             .rposition(|n| sources.contains(n))
             .map_or(1, |i| i + 1);
-        // A group of one source is named without a suffix.
+        // A group of one source is named without a suffix: keep two or more.
         if keep > 1 && (keep as u32) < g.count {
             g.count = keep as u32;
-        }
-    }
-    // Sources after the shrunk group would move: only shrink the last one.
-    let last = c.workload.sources.len().saturating_sub(1);
-    for (i, g) in c.workload.sources.iter_mut().enumerate() {
-        if i != last {
-            g.count = s.workload.sources[i].count;
         }
     }
     if c == *s {
