@@ -36,6 +36,11 @@ pub const RUNS_MAX: u32 = 200;
 /// Runs tried at most by the event-level stage.
 pub const EVENT_RUNS_MAX: u32 = 600;
 
+/// Largest recorded script the event-level stage takes on: every candidate
+/// goes through YAML, so beyond this the seeded scenario is kept (the
+/// scenario-level stage normally cuts far below it).
+pub const EVENTS_LISTED_MAX: usize = 50_000;
+
 /// The outcome of shrinking.
 #[derive(Debug, Clone)]
 pub struct Shrunk {
@@ -123,19 +128,24 @@ pub fn shrink(original: &Scenario, seed: u64) -> anyhow::Result<Option<Shrunk>> 
         let explicit = match current.events {
             Some(_) => Some(current.clone()),
             None => record::explicit(&current, seed).ok(),
-        };
+        }
+        .filter(|e| e.events.as_ref().map_or(0, Vec::len) <= EVENTS_LISTED_MAX);
         search.budget = search.runs + EVENT_RUNS_MAX;
-        let replayed = explicit.as_ref().and_then(|e| {
-            search.try_candidate(e, "recorded the seed's events, fates and crashes".into())
-        });
+        let step = match original.events {
+            Some(_) => "listed events as given",
+            None => "recorded the seed's events, fates and crashes",
+        };
+        let replayed = explicit
+            .as_ref()
+            .and_then(|e| search.try_candidate(e, step.into()));
         match (explicit, replayed) {
             (Some(e), Some(f)) => {
                 (current, now_failing) = events::minimise(e, f, &mut search);
             }
-            _ => search.steps.push(
-                "(the recorded events and fates did not fail the same way: kept the seeded scenario)"
-                    .into(),
-            ),
+            _ => search.steps.push(format!(
+                "(the recorded events and fates did not fail the same way, or were more than \
+                 {EVENTS_LISTED_MAX} events: kept the seeded scenario)"
+            )),
         }
     }
     Ok(Some(Shrunk {
