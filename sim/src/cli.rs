@@ -105,7 +105,8 @@ pub enum Command {
         swarm: bool,
     },
     /// Minimise a failing seed to a small scenario that still fails the same
-    /// check, and write it as a regression scenario.
+    /// check: down to single events and message fates, listed so that it
+    /// needs no seed. Writes it as a `# must: fail` regression scenario.
     Shrink {
         #[command(flatten)]
         seeded: ScenarioSeed,

@@ -127,11 +127,7 @@ pub fn table(scenarios: &[Scenario], seeds: &[u64], bugs: &[KnownBug], shrink: b
                 .iter()
                 .find(|s| s.name == b.scenario)
                 .and_then(|s| crate::shrink::shrink(s, b.first_seed).ok().flatten())
-                .map(|sh| {
-                    crate::workload::generate(&sh.scenario, b.first_seed)
-                        .events
-                        .len()
-                });
+                .map(|sh| sh.events(b.first_seed));
         }
         rows.push(Row { bug, best });
     }

@@ -10,6 +10,7 @@
 
 use crate::model::{Event, Workload};
 use crate::rng;
+use crate::scenario::script::{self, ExplicitEvent};
 use crate::scenario::{Dur, Scenario, SourceGroup, ValueDist};
 use rand::seq::index;
 use rand::Rng;
@@ -29,6 +30,9 @@ pub const EVENTS_MAX: usize = 5_000_000;
 /// Precondition: `scenario` passed validation (as `scenario::load` ensures).
 #[must_use]
 pub fn generate(scenario: &Scenario, seed: u64) -> Workload {
+    if let Some(events) = &scenario.events {
+        return listed(scenario, events);
+    }
     let keys = scenario.workload.keys.names();
     let key_count = u64::try_from(keys.len()).unwrap_or(u64::MAX).max(1);
     let mut sources = Vec::new();
@@ -64,6 +68,47 @@ pub fn generate(scenario: &Scenario, seed: u64) -> Workload {
         .into_iter()
         .enumerate()
         .map(|(id, (_, _, _, e))| Event { id: id as u64, ..e })
+        .collect();
+    Workload {
+        events,
+        sources,
+        keys,
+    }
+}
+
+/// The workload of a scenario that lists its events (`events:`): no seed.
+/// Ids are positions in send order ([`script::send_order`]), so they stay
+/// dense whatever ids the file gives. Names were checked at load; an
+/// unknown one (impossible after `load`) falls back to index 0.
+fn listed(scenario: &Scenario, events: &[ExplicitEvent]) -> Workload {
+    let keys = scenario.workload.keys.names();
+    let sources: Vec<String> = scenario.sources().into_iter().map(|s| s.name).collect();
+    let by_name = |names: &[String]| -> std::collections::BTreeMap<String, usize> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect()
+    };
+    let (key_of, source_of) = (by_name(&keys), by_name(&sources));
+    let index = |m: &std::collections::BTreeMap<String, usize>, name: &str| {
+        m.get(name).copied().unwrap_or(0)
+    };
+    let events = script::send_order(events)
+        .into_iter()
+        .enumerate()
+        .map(|(id, i)| {
+            let e = &events[i];
+            Event {
+                id: id as u64,
+                source: index(&source_of, &e.source) as u32,
+                key: index(&key_of, &e.key) as u64,
+                value: e.value,
+                time: EventTime(e.time.ms()),
+                true_time: EventTime(e.true_time.unwrap_or(e.time).ms()),
+                sent_at: ProcTime(e.sent_at.ms()),
+            }
+        })
         .collect();
     Workload {
         events,

@@ -1,6 +1,7 @@
 //! The network's own configuration, resolved once from a scenario into
 //! plain tables so that the hot path never matches names or parses anything.
 
+use super::fate::{FateLog, ListedFates};
 use crate::scenario::{FaultWindow, LatencySpec, Scenario};
 use anyhow::{bail, Result};
 
@@ -101,6 +102,11 @@ pub struct NetConfig {
     /// Extra simulated time allowed after the last event is sent and the
     /// last fault ends before the run is declared unable to settle.
     pub settle_ms_max: i64,
+    /// The fates the scenario lists (`events:`); `None` draws every fate
+    /// from the seed.
+    pub listed_fates: Option<std::sync::Arc<ListedFates>>,
+    /// When set, every event attempt's fate is recorded here (`shrink`).
+    pub fate_log: Option<FateLog>,
 }
 
 impl NetConfig {
@@ -125,6 +131,8 @@ impl NetConfig {
             tick_ms: None,
             latency_ms_max: LATENCY_MS_MAX,
             settle_ms_max: SETTLE_MS_MAX,
+            listed_fates: None,
+            fate_log: None,
         }
     }
 
@@ -291,6 +299,8 @@ impl NetConfig {
             tick_ms: None,
             latency_ms_max: LATENCY_MS_MAX,
             settle_ms_max: SETTLE_MS_MAX,
+            listed_fates: ListedFates::of(scenario).map(std::sync::Arc::new),
+            fate_log: None,
         }
     }
 }

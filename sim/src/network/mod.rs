@@ -47,6 +47,7 @@ pub use config::{
     FaultKind, Latency, LinkOverride, LinkParams, NetConfig, Retry, ScheduledFault, LATENCY_MS_MAX,
     SETTLE_MS_MAX, TICK_MS_MAX, TIMEOUT_TICKS,
 };
+pub use fate::{Fate, FateLog};
 pub use route::{key_hash, Topology};
 
 use crate::model::{Trace, Workload};

@@ -14,7 +14,7 @@
 //! function of the fates alone, whatever the tick.
 
 use super::ctx::{self, now_ms, Ctx, PORT};
-use super::fate::FateDrawer;
+use super::fate::{FateDrawer, MsgId};
 use super::local_fault::{self, LocalFault};
 use super::route::Topology;
 use super::timers::Timers;
@@ -310,11 +310,11 @@ impl Group {
         };
         let link = &self.ctx.links_from_source[e.source as usize][dest as usize];
         let loss = link.loss;
-        let fate = self.fates.draw(
+        let fate = self.fates.fate(
             self.ctx.seed,
-            format_args!("net/msg/{}/{}", e.id, attempt),
+            MsgId::Event { id: e.id, attempt },
             link,
-            self.ctx.cfg.latency_ms_max,
+            &self.ctx.cfg,
         );
         let s = &mut self.slots[slot as usize];
         s.attempt = attempt;
@@ -394,7 +394,7 @@ impl Group {
             return;
         }
         let s = &mut self.slots[slot as usize];
-        if s.attempt > 0 && at <= s.started_at {
+        if s.attempt > 0 && at < s.started_at {
             // The current attempt was started as if no ack were due by its
             // start; `decide_at`'s margin should make this impossible.
             self.ctx.rec.borrow_mut().late_acks += 1;
@@ -448,11 +448,15 @@ impl Group {
         };
         for dest in first..self.dests.len() {
             let link = &self.ctx.links_from_source[index as usize][dest];
-            let fate = self.fates.draw(
+            let fate = self.fates.fate(
                 self.ctx.seed,
-                format_args!("net/punct/{index}/{seq}/{dest}"),
+                MsgId::Punct {
+                    source: index,
+                    seq,
+                    dest: dest as u32,
+                },
                 link,
-                self.ctx.cfg.latency_ms_max,
+                &self.ctx.cfg,
             );
             if fate.lost {
                 continue;

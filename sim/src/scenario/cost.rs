@@ -70,7 +70,8 @@ pub fn estimate(s: &Scenario) -> Cost {
         .sources
         .iter()
         .map(|g| validate::expected_events_of(g, s.duration))
-        .sum();
+        .sum::<f64>()
+        + s.events.as_ref().map_or(0, Vec::len) as f64;
     let windows_per_event = match s.pipeline.window {
         WindowSpec::Sliding(w) if w.period.ms() > 0 => {
             (w.size.ms() as f64 / w.period.ms() as f64).ceil().max(1.0)

@@ -18,6 +18,7 @@ pub mod names;
 mod network;
 mod pipeline;
 mod processing;
+pub mod script;
 mod validate;
 mod workload_spec;
 
@@ -107,6 +108,12 @@ pub struct Scenario {
     /// Invariants and thresholds that make a seed fail.
     #[serde(default)]
     pub expect: Expectations,
+    /// The events, listed instead of generated, each with the fate of its
+    /// attempts: a scenario that replays identically under every seed
+    /// (what `tidemark shrink` writes). The source groups then only name
+    /// the sources (rate 0), and nothing may be drawn from the seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<script::ExplicitEvent>>,
 }
 
 fn is_default<T: Default + PartialEq>(t: &T) -> bool {

@@ -61,6 +61,7 @@ pub(crate) fn check(s: &Scenario) -> Check {
     positive(yaml_path!["duration"], "duration", s.duration)?;
     workload(s)?;
     network(s)?;
+    super::script::check(s)?;
     pipeline(&s.pipeline)?;
     strategies(&s.strategies)?;
     punctuation_intervals(s)?;
@@ -223,6 +224,7 @@ fn workload(s: &Scenario) -> Check {
         }
         expected_events += expected_events_of(g, s.duration);
     }
+    expected_events += s.events.as_ref().map_or(0, Vec::len) as f64;
     if expected_events > EVENTS_EXPECTED_MAX {
         fail(
             yaml_path!["workload", "sources"],
