@@ -9,6 +9,7 @@
 
 pub mod admission;
 pub mod firing;
+pub mod liveness;
 pub mod reference;
 pub mod watermark;
 

@@ -366,3 +366,91 @@ fn panes_must_fire_when_their_trigger_says() {
     )));
     assert!(msg.contains("timer order"), "{msg}");
 }
+
+fn liveness_thresholds(
+    latency_ms: Option<i64>,
+    rule: Option<crate::scenario::BeforeInputEnds>,
+) -> crate::scenario::Thresholds {
+    crate::scenario::Thresholds {
+        on_time_latency_max: latency_ms.map(crate::scenario::Dur),
+        on_time_before_input_ends: rule,
+        ..crate::scenario::Thresholds::default()
+    }
+}
+
+#[test]
+fn a_watermark_held_until_the_input_ends_breaks_liveness() {
+    use super::liveness;
+    use crate::scenario::BeforeInputEnds;
+    use tidemark_engine::Timing;
+    // Events up to event time 95 on worker 0; windows of 10.
+    let w = workload(&[5, 15, 95]);
+    let t = trace(&[(6, 0, 0), (16, 0, 1), (96, 0, 2)]);
+    let p = pipeline();
+    let channels = vec![vec![0, 1]];
+    let first = Window::new(EventTime(0), EventTime(10));
+    let second = Window::new(EventTime(10), EventTime(20));
+    let last = Window::new(EventTime(90), EventTime(100));
+    // Live: each on-time pane a tick after its window's end; the last
+    // window (which the input never passes) at the end of input.
+    let mut live = run(&[], Vec::new());
+    live.panes = vec![
+        pane(first, 16, 15, Timing::OnTime),
+        pane(second, 96, 95, Timing::OnTime),
+        pane(last, 1_000, i64::MAX, Timing::OnTime),
+    ];
+    // Stalled: an idle channel held the watermark, so all three wait for
+    // the +∞ watermark at the end of input.
+    let mut stalled = run(&[], Vec::new());
+    stalled.panes = vec![
+        pane(first, 1_000, i64::MAX, Timing::OnTime),
+        pane(second, 1_000, i64::MAX, Timing::OnTime),
+        pane(last, 1_000, i64::MAX, Timing::OnTime),
+    ];
+    let check = |r: &StrategyRun, th| liveness::check(&input(&w, &t, r, &p, &channels), &th);
+
+    // on_time_latency_max: 80 ticks after the end holds for the live run
+    // (worst: [10, 20) at 96), fails for the stalled one.
+    let live_latency = check(&live, liveness_thresholds(Some(80), None));
+    assert!(live_latency[0].ok(), "{live_latency:?}");
+    assert_eq!(live_latency[0].actual, 76.0); // [10, 20); the last window is exempt
+    let tight = check(&live, liveness_thresholds(Some(70), None));
+    let c = tight[0].counterexample.as_ref().map(ToString::to_string);
+    assert_eq!(
+        c.as_deref(),
+        Some(
+            "an on-time pane came 76ms after its window's end; key k; window [10, 20); \
+             expected fired by 90ms (end + 70ms); actual fired at 96ms"
+        )
+    );
+
+    // on_time_before_input_ends: all — the live run passes (the last
+    // window is exempt: no event time 100 or later was seen), the stalled
+    // one fails on [0, 10), the first window held.
+    let all = Some(BeforeInputEnds::All);
+    assert!(check(&live, liveness_thresholds(None, all))[0].ok());
+    let broken = check(&stalled, liveness_thresholds(None, all));
+    assert_eq!(broken[0].actual, 2.0);
+    let c = broken[0].counterexample.as_ref().map(ToString::to_string);
+    assert!(
+        c.as_deref().is_some_and(|c| c.starts_with(
+            "2 on-time pane(s) were held until the input ended, though the input passed their \
+             window's end; the first; key k; window [0, 10)"
+        )),
+        "{c:?}"
+    );
+
+    // on_time_before_input_ends: none — the lesson of a stalled strategy:
+    // holds for the stalled run, fails for the live one.
+    let none = Some(BeforeInputEnds::None);
+    assert!(check(&stalled, liveness_thresholds(None, none))[0].ok());
+    let broken = check(&live, liveness_thresholds(None, none));
+    assert_eq!(broken[0].actual, 2.0);
+    assert!(broken[0]
+        .counterexample
+        .as_ref()
+        .is_some_and(|c| c.what.contains("though the scenario says none does")));
+
+    // Nothing set: nothing measured.
+    assert!(check(&live, liveness_thresholds(None, None)).is_empty());
+}
