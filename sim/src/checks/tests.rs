@@ -454,3 +454,116 @@ fn a_watermark_held_until_the_input_ends_breaks_liveness() {
     // Nothing set: nothing measured.
     assert!(check(&live, liveness_thresholds(None, None)).is_empty());
 }
+
+fn valued(
+    window: Window,
+    value: u64,
+    index: u64,
+    timing: tidemark_engine::Timing,
+) -> tidemark_engine::Pane {
+    let mut p = pane(window, 10 + index as i64, 0, timing);
+    p.value = tidemark_engine::AggValue::Count(value);
+    p.info.index = index;
+    p.info.is_first = index == 0;
+    p
+}
+
+fn retraction_of(p: &tidemark_engine::Pane) -> tidemark_engine::Pane {
+    tidemark_engine::Pane {
+        retraction: true,
+        ..p.clone()
+    }
+}
+
+#[test]
+fn superseded_panes_must_be_retracted_once_and_first() {
+    use super::retraction;
+    use tidemark_engine::Timing;
+    let w = workload(&[5]);
+    let t = trace(&[(1, 0, 0)]);
+    let mut p = pipeline();
+    p.accumulation = Accumulation::AccumulatingAndRetracting;
+    let channels = vec![vec![0, 1]];
+    let window = Window::new(EventTime(0), EventTime(10));
+    let early = valued(window, 1, 0, Timing::Early);
+    let on_time = valued(window, 3, 1, Timing::OnTime);
+    let late = valued(window, 4, 2, Timing::Late);
+    let check = |panes: Vec<tidemark_engine::Pane>, p: &Pipeline| {
+        let mut r = run(&[], Vec::new());
+        r.panes = panes;
+        retraction::conformance(&input(&w, &t, &r, p, &channels))
+    };
+    let right = vec![
+        early.clone(),
+        retraction_of(&early),
+        on_time.clone(),
+        retraction_of(&on_time),
+        late.clone(),
+    ];
+    assert_eq!(check(right, &p), Outcome::Held);
+    // retractions_missing: the on-time pane supersedes the early one unretracted.
+    let msg = failed(&check(vec![early.clone(), on_time.clone()], &p));
+    assert_eq!(
+        msg,
+        "a pane superseded without a retraction before its replacement; key k; window [0, 10); \
+         expected a retraction of early pane #0 value 1 at 10 first; actual on_time pane #1 value 3 at 11"
+    );
+    // The retraction after its replacement.
+    let msg = failed(&check(
+        vec![early.clone(), on_time.clone(), retraction_of(&early)],
+        &p,
+    ));
+    assert!(
+        msg.starts_with("a pane superseded without a retraction"),
+        "{msg}"
+    );
+    // Retracted twice.
+    let msg = failed(&check(
+        vec![early.clone(), retraction_of(&early), retraction_of(&early)],
+        &p,
+    ));
+    assert!(
+        msg.starts_with("a retraction of a pane that is not standing"),
+        "{msg}"
+    );
+    // Withdrawing another value than the pane's.
+    let mut wrong = retraction_of(&early);
+    wrong.value = tidemark_engine::AggValue::Count(2);
+    let msg = failed(&check(vec![early.clone(), wrong], &p));
+    assert!(msg.starts_with("a retraction that does not match"), "{msg}");
+    // Sessions: [0, 10) and [20, 30) merge into [0, 30); both last panes
+    // must be withdrawn before the merged window's.
+    p.window = WindowFn::Sessions { gap: Duration(10) };
+    let a = valued(window, 1, 0, Timing::OnTime);
+    let b = valued(
+        Window::new(EventTime(20), EventTime(30)),
+        1,
+        0,
+        Timing::OnTime,
+    );
+    let merged = valued(Window::new(EventTime(0), EventTime(30)), 3, 0, Timing::Late);
+    let good = vec![
+        a.clone(),
+        b.clone(),
+        retraction_of(&a),
+        retraction_of(&b),
+        merged.clone(),
+    ];
+    assert_eq!(check(good, &p), Outcome::Held);
+    let msg = failed(&check(
+        vec![a.clone(), b.clone(), retraction_of(&a), merged.clone()],
+        &p,
+    ));
+    assert!(
+        msg.starts_with("a merged session's pane while window [20, 30)'s last pane still stands"),
+        "{msg}"
+    );
+    // Other modes never retract.
+    p.accumulation = Accumulation::Accumulating;
+    let msg = failed(&check(vec![early.clone(), retraction_of(&early)], &p));
+    assert!(
+        msg.starts_with("a retraction in accumulating mode"),
+        "{msg}"
+    );
+    assert_eq!(check(vec![early, on_time], &p), Outcome::Held);
+}

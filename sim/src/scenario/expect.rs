@@ -119,11 +119,15 @@ pub enum Invariant {
     /// Every admission and `window expired` dead letter agrees with the
     /// watermark at the element's arrival and `end + allowed_lateness`.
     AdmissionJustified,
+    /// In accumulating-and-retracting mode every superseded pane (and a
+    /// merged-away session's last pane) is retracted exactly once, before
+    /// its replacement; other modes emit no retractions.
+    RetractionConformance,
 }
 
 impl Invariant {
     /// Every invariant, in a fixed order.
-    pub const ALL: [Invariant; 14] = [
+    pub const ALL: [Invariant; 15] = [
         Invariant::Conservation,
         Invariant::FinalEqualsAdmittedTruth,
         Invariant::FinalEqualsTruthWhenNothingLate,
@@ -138,6 +142,7 @@ impl Invariant {
         Invariant::WatermarkConformance,
         Invariant::FiringConformance,
         Invariant::AdmissionJustified,
+        Invariant::RetractionConformance,
     ];
 }
 
