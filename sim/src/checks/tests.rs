@@ -567,3 +567,34 @@ fn superseded_panes_must_be_retracted_once_and_first() {
     );
     assert_eq!(check(vec![early, on_time], &p), Outcome::Held);
 }
+
+#[test]
+fn session_elements_are_judged_on_their_own_window_before_merging() {
+    let w = workload(&[30, 5]);
+    let t = trace(&[(1, 0, 0), (2, 0, 1)]);
+    let mut p = pipeline();
+    p.window = WindowFn::Sessions { gap: Duration(10) };
+    let channels = vec![vec![0, 1]];
+    // Event 1 (time 5) has its own window [5, 15): expired at watermark 15.
+    let own = Window::new(EventTime(5), EventTime(15));
+    let right = run(&[(1, 15)], vec![dead_letter(1, 5, 2, 15, own)]);
+    assert_eq!(
+        admission::justified(&input(&w, &t, &right, &p, &channels)),
+        Outcome::Held
+    );
+    let admitted = run(&[(1, 15)], Vec::new());
+    let msg = failed(&admission::justified(&input(
+        &w, &t, &admitted, &p, &channels,
+    )));
+    assert!(msg.contains("admitted at processing time 2"), "{msg}");
+    // At watermark 14 the own window is still open: a refusal is wrong
+    // (as is judging it on a merged window that ended earlier).
+    let early = run(&[(1, 14)], vec![dead_letter(1, 5, 2, 14, own)]);
+    let msg = failed(&admission::justified(&input(&w, &t, &early, &p, &channels)));
+    assert!(msg.contains("before the watermark reached"), "{msg}");
+    // An expiry named on a window that is not the element's own.
+    let merged = Window::new(EventTime(0), EventTime(15));
+    let wrong = run(&[(1, 15)], vec![dead_letter(1, 5, 2, 15, merged)]);
+    let msg = failed(&admission::justified(&input(&w, &t, &wrong, &p, &channels)));
+    assert!(msg.contains("does not belong"), "{msg}");
+}
