@@ -598,3 +598,29 @@ fn session_elements_are_judged_on_their_own_window_before_merging() {
     let msg = failed(&admission::justified(&input(&w, &t, &wrong, &p, &channels)));
     assert!(msg.contains("does not belong"), "{msg}");
 }
+
+#[test]
+fn an_emission_tick_at_an_idle_deadline_comes_before_the_entries_appended_then() {
+    // Channel 1 never sends: idle at 100 (timeout 100 from the first
+    // arrival at 0), which is also an emission tick (interval 100). At 100
+    // the tick comes first and emits 50 (channel 0 alone); the entry that
+    // arrives at 100 (time 500) is emitted by the next tick, at 200.
+    let w = workload(&[50, 500]);
+    let t = trace(&[(0, 0, 0), (100, 0, 1)]);
+    let p = pipeline();
+    let channels = vec![vec![0, 1]];
+    let config = WatermarkConfig {
+        idle_timeout: Some(Duration(100)),
+        ..bounded(2, 100)
+    };
+    let right = run(&[(100, 50), (200, 500)], Vec::new());
+    let mut i = input(&w, &t, &right, &p, &channels);
+    i.watermark = config;
+    assert_eq!(watermark::conformance(&i), Outcome::Held);
+    // Holding 50 past the tick at 200 lags behind the entry at 100.
+    let held = run(&[(100, 50), (300, 500)], Vec::new());
+    let mut i = input(&w, &t, &held, &p, &channels);
+    i.watermark = config;
+    let msg = failed(&watermark::conformance(&i));
+    assert!(msg.contains("emission due by 200"), "{msg}");
+}
