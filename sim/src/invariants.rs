@@ -35,6 +35,7 @@ pub fn name(invariant: Invariant) -> &'static str {
         Invariant::WatermarkConformance => "watermark_conformance",
         Invariant::FiringConformance => "firing_conformance",
         Invariant::AdmissionJustified => "admission_justified",
+        Invariant::RetractionConformance => "retraction_conformance",
     }
 }
 

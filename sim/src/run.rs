@@ -86,6 +86,20 @@ pub struct ThresholdCheck {
     pub counterexample: Option<Counterexample>,
 }
 
+impl ThresholdCheck {
+    /// How the run measured against the limit, in the threshold's unit.
+    #[must_use]
+    pub fn detail(&self) -> String {
+        match self.name {
+            "on_time_latency_max" => {
+                format!("worst {}ms, limit {}ms", self.actual, self.limit)
+            }
+            "on_time_before_input_ends" => format!("{} window(s) break it", self.actual),
+            _ => format!("measured {:.4}, limit {}", self.actual, self.limit),
+        }
+    }
+}
+
 /// One strategy's figures and verdicts for one seed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StrategyReport {
@@ -403,13 +417,27 @@ fn check_strategies(
                 || strategy.idle_timeout.is_some(),
         };
         let mut check = check_strategy(&subject);
-        check
-            .verdicts
-            .extend(reference_checks(scenario, sim, strategy, i));
+        let (reference, liveness) = reference_checks(scenario, sim, strategy, i);
+        check.verdicts.extend(reference);
         let measured = accuracy.get(i).copied().unwrap_or(0.0);
         let mut report = strategy_report(scenario, strategy, &sim.runs[i], &check, measured);
+        // Liveness thresholds carry their own counterexample (the first
+        // window too slow, or fired on the wrong side of the input's end).
+        report
+            .thresholds
+            .extend(liveness.into_iter().map(|m| ThresholdCheck {
+                name: m.name,
+                limit: m.limit,
+                actual: m.actual,
+                ok: m.ok(),
+                counterexample: m.counterexample,
+            }));
         report.recovery = RecoverySummary::of(&sim.runs[i], &sim.trace);
-        for t in report.thresholds.iter_mut().filter(|t| !t.ok) {
+        for t in report
+            .thresholds
+            .iter_mut()
+            .filter(|t| !t.ok && t.counterexample.is_none())
+        {
             let answers =
                 crate::consumer::answers(&sim.runs[i].panes, strategy.pipeline.accumulation);
             t.counterexample = Some(threshold_counterexample(
@@ -449,13 +477,17 @@ fn crash_free_run(
     .with_context(|| format!("strategy {} without crashes", spec.name))
 }
 
-/// The reference checks (`crate::checks`) of strategy `i`.
+/// The reference checks (`crate::checks`) of strategy `i`, and its
+/// liveness expectations measured.
 fn reference_checks(
     scenario: &Scenario,
     sim: &Simulation,
     strategy: &ResolvedStrategy,
     i: usize,
-) -> Vec<invariants::Verdict> {
+) -> (
+    Vec<invariants::Verdict>,
+    Vec<crate::checks::liveness::Measured>,
+) {
     let net = crate::network::NetConfig::from_scenario(scenario);
     let sources = u32::try_from(sim.workload.sources.len()).unwrap_or(u32::MAX);
     let topo = crate::network::Topology::new(&net, sources);
@@ -471,7 +503,7 @@ fn reference_checks(
         && proc.service_us == 0
         && proc.crashes.is_empty()
         && proc.start_at.is_none();
-    crate::checks::check(&crate::checks::Input {
+    let input = crate::checks::Input {
         workload: &sim.workload,
         trace: &sim.trace,
         run: &sim.runs[i],
@@ -481,7 +513,11 @@ fn reference_checks(
         dedup: strategy.dedup,
         topology: topo,
         immediate,
-    })
+    };
+    (
+        crate::checks::check(&input),
+        crate::checks::liveness::check(&input, &strategy.thresholds),
+    )
 }
 
 /// True when two strategies differ only in name, accumulation and thresholds,
@@ -633,7 +669,7 @@ fn failures(report: &SeedReport) -> Vec<Failure> {
             out.push(Failure {
                 strategy: Some(s.name.clone()),
                 check: t.name.to_string(),
-                detail: format!("measured {:.4}, limit {}", t.actual, t.limit),
+                detail: t.detail(),
                 counterexample: t.counterexample.clone(),
             });
         }

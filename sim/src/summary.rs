@@ -290,11 +290,10 @@ pub fn replay_text(r: &SeedReport, path: &str) -> String {
         for t in &s.thresholds {
             let _ = writeln!(
                 out,
-                "  {:<40} {} (measured {:.4}, limit {})",
+                "  {:<40} {} ({})",
                 t.name,
                 if t.ok { "held" } else { "FAILED" },
-                t.actual,
-                t.limit
+                t.detail()
             );
         }
     }

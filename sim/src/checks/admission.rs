@@ -9,6 +9,9 @@
 //!   the watermark had not reached it before the arrival;
 //! - a dead letter names only windows the element belongs to.
 //!
+//! For sessions the window judged is the element's own `[t, t + gap)`,
+//! before any merge, as Beam judges it.
+//!
 //! Within one processing time the order of a watermark and an element is
 //! not recorded, so the watermark at arrival is bounded: at least the
 //! last one sent strictly before, at most the last one sent at that time.
@@ -26,9 +29,6 @@ use tidemark_engine::{DeadLetterReason, EventTime, Window};
 /// The justified-admission invariant.
 #[must_use]
 pub fn justified(input: &Input<'_>) -> Outcome {
-    if input.pipeline.window.is_merging() {
-        return Outcome::NotApplicable("session windows depend on the other elements");
-    }
     if !input.immediate {
         return Outcome::NotApplicable("elements were not processed when appended");
     }
@@ -76,8 +76,13 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         else {
             continue;
         };
-        let Some(windows) = windows_of(input.pipeline.window, time) else {
-            return Ok(());
+        // Sessions: lateness is judged on the element's own window
+        // `[t, t + gap)`, before merging (Beam's LateDataDroppingDoFnRunner);
+        // a refusal for another reason (closed, state limit) names the
+        // merged window, which depends on the other elements.
+        let (windows, merging) = match windows_of(input.pipeline.window, time) {
+            Some(ws) => (ws, false),
+            None => (vec![proto_window(input.pipeline.window, time)], true),
         };
         // Deliveries come in time order: one cursor per worker and bound.
         let worker_sent = sent.get(&worker).map_or(&[][..], Vec::as_slice);
@@ -108,7 +113,10 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
                 events: vec![event],
             })
         };
-        for (_, ws) in dls {
+        for (reason, ws) in dls {
+            if merging && *reason != DeadLetterReason::WindowExpired {
+                continue;
+            }
             if let Some(w) = ws.iter().find(|w| !windows.contains(w)) {
                 return Err(problem(
                     format!("event {event} (time {time}) dead-lettered for a window it does not belong to"),
@@ -123,7 +131,7 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
             let expired = dls
                 .iter()
                 .any(|(r, ws)| *r == DeadLetterReason::WindowExpired && ws.contains(&w));
-            let any = dls.iter().any(|(_, ws)| ws.contains(&w));
+            let any = dls.iter().any(|(_, ws)| merging || ws.contains(&w));
             if expired && high < expiry {
                 return Err(problem(
                     format!(
@@ -147,6 +155,19 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         }
     }
     Ok(())
+}
+
+/// A session element's own window `[t, t + gap)`, in wide arithmetic.
+fn proto_window(f: tidemark_engine::WindowFn, t: EventTime) -> Window {
+    let gap = match f {
+        tidemark_engine::WindowFn::Sessions { gap } => gap.0,
+        _ => 0,
+    };
+    let end = (i128::from(t.0) + i128::from(gap)).min(i128::from(i64::MAX)) as i64;
+    Window {
+        start: t,
+        end: EventTime(end),
+    }
 }
 
 /// How far each bound has read a worker's watermarks, and the largest so far.

@@ -2,14 +2,18 @@
 //! naive reference of their own, independent of the engine's code and of
 //! its decisions: the watermark each strategy must produce
 //! ([`watermark`]), the windows each element belongs to ([`reference`]),
-//! when each pane must fire ([`firing`]), and whether each admission and dead letter was justified by the
-//! watermark at the element's arrival ([`admission`]).
+//! when each pane must fire ([`firing`]), whether each admission and dead letter was justified by the
+//! watermark at the element's arrival ([`admission`]), and whether each
+//! superseded pane was retracted ([`retraction`]). [`liveness`] measures
+//! the liveness thresholds.
 //!
 //! Each check returns the first counterexample, in trace order.
 
 pub mod admission;
 pub mod firing;
+pub mod liveness;
 pub mod reference;
+pub mod retraction;
 pub mod watermark;
 
 #[cfg(test)]
@@ -59,6 +63,10 @@ pub fn check(input: &Input<'_>) -> Vec<Verdict> {
         Verdict {
             invariant: Invariant::AdmissionJustified,
             outcome: admission::justified(input),
+        },
+        Verdict {
+            invariant: Invariant::RetractionConformance,
+            outcome: retraction::conformance(input),
         },
     ]
 }

@@ -366,3 +366,261 @@ fn panes_must_fire_when_their_trigger_says() {
     )));
     assert!(msg.contains("timer order"), "{msg}");
 }
+
+fn liveness_thresholds(
+    latency_ms: Option<i64>,
+    rule: Option<crate::scenario::BeforeInputEnds>,
+) -> crate::scenario::Thresholds {
+    crate::scenario::Thresholds {
+        on_time_latency_max: latency_ms.map(crate::scenario::Dur),
+        on_time_before_input_ends: rule,
+        ..crate::scenario::Thresholds::default()
+    }
+}
+
+#[test]
+fn a_watermark_held_until_the_input_ends_breaks_liveness() {
+    use super::liveness;
+    use crate::scenario::BeforeInputEnds;
+    use tidemark_engine::Timing;
+    // Events up to event time 95 on worker 0; windows of 10.
+    let w = workload(&[5, 15, 95]);
+    let t = trace(&[(6, 0, 0), (16, 0, 1), (96, 0, 2)]);
+    let p = pipeline();
+    let channels = vec![vec![0, 1]];
+    let first = Window::new(EventTime(0), EventTime(10));
+    let second = Window::new(EventTime(10), EventTime(20));
+    let last = Window::new(EventTime(90), EventTime(100));
+    // Live: each on-time pane a tick after its window's end; the last
+    // window (which the input never passes) at the end of input.
+    let mut live = run(&[], Vec::new());
+    live.panes = vec![
+        pane(first, 16, 15, Timing::OnTime),
+        pane(second, 96, 95, Timing::OnTime),
+        pane(last, 1_000, i64::MAX, Timing::OnTime),
+    ];
+    // Stalled: an idle channel held the watermark, so all three wait for
+    // the +∞ watermark at the end of input.
+    let mut stalled = run(&[], Vec::new());
+    stalled.panes = vec![
+        pane(first, 1_000, i64::MAX, Timing::OnTime),
+        pane(second, 1_000, i64::MAX, Timing::OnTime),
+        pane(last, 1_000, i64::MAX, Timing::OnTime),
+    ];
+    let check = |r: &StrategyRun, th| liveness::check(&input(&w, &t, r, &p, &channels), &th);
+
+    // on_time_latency_max: 80 ticks after the end holds for the live run
+    // (worst: [10, 20) at 96), fails for the stalled one.
+    let live_latency = check(&live, liveness_thresholds(Some(80), None));
+    assert!(live_latency[0].ok(), "{live_latency:?}");
+    assert_eq!(live_latency[0].actual, 76.0); // [10, 20); the last window is exempt
+    let tight = check(&live, liveness_thresholds(Some(70), None));
+    let c = tight[0].counterexample.as_ref().map(ToString::to_string);
+    assert_eq!(
+        c.as_deref(),
+        Some(
+            "an on-time pane came 76ms after its window's end; key k; window [10, 20); \
+             expected fired by 90ms (end + 70ms); actual fired at 96ms"
+        )
+    );
+
+    // on_time_before_input_ends: all — the live run passes (the last
+    // window is exempt: no event time 100 or later was seen), the stalled
+    // one fails on [0, 10), the first window held.
+    let all = Some(BeforeInputEnds::All);
+    assert!(check(&live, liveness_thresholds(None, all))[0].ok());
+    let broken = check(&stalled, liveness_thresholds(None, all));
+    assert_eq!(broken[0].actual, 2.0);
+    let c = broken[0].counterexample.as_ref().map(ToString::to_string);
+    assert!(
+        c.as_deref().is_some_and(|c| c.starts_with(
+            "2 on-time pane(s) were held until the input ended, though the input passed their \
+             window's end; the first; key k; window [0, 10)"
+        )),
+        "{c:?}"
+    );
+
+    // on_time_before_input_ends: none — the lesson of a stalled strategy:
+    // holds for the stalled run, fails for the live one.
+    let none = Some(BeforeInputEnds::None);
+    assert!(check(&stalled, liveness_thresholds(None, none))[0].ok());
+    let broken = check(&live, liveness_thresholds(None, none));
+    assert_eq!(broken[0].actual, 2.0);
+    assert!(broken[0]
+        .counterexample
+        .as_ref()
+        .is_some_and(|c| c.what.contains("though the scenario says none does")));
+
+    // Nothing set: nothing measured.
+    assert!(check(&live, liveness_thresholds(None, None)).is_empty());
+}
+
+fn valued(
+    window: Window,
+    value: u64,
+    index: u64,
+    timing: tidemark_engine::Timing,
+) -> tidemark_engine::Pane {
+    let mut p = pane(window, 10 + index as i64, 0, timing);
+    p.value = tidemark_engine::AggValue::Count(value);
+    p.info.index = index;
+    p.info.is_first = index == 0;
+    p
+}
+
+fn retraction_of(p: &tidemark_engine::Pane) -> tidemark_engine::Pane {
+    tidemark_engine::Pane {
+        retraction: true,
+        ..p.clone()
+    }
+}
+
+#[test]
+fn superseded_panes_must_be_retracted_once_and_first() {
+    use super::retraction;
+    use tidemark_engine::Timing;
+    let w = workload(&[5]);
+    let t = trace(&[(1, 0, 0)]);
+    let mut p = pipeline();
+    p.accumulation = Accumulation::AccumulatingAndRetracting;
+    let channels = vec![vec![0, 1]];
+    let window = Window::new(EventTime(0), EventTime(10));
+    let early = valued(window, 1, 0, Timing::Early);
+    let on_time = valued(window, 3, 1, Timing::OnTime);
+    let late = valued(window, 4, 2, Timing::Late);
+    let check = |panes: Vec<tidemark_engine::Pane>, p: &Pipeline| {
+        let mut r = run(&[], Vec::new());
+        r.panes = panes;
+        retraction::conformance(&input(&w, &t, &r, p, &channels))
+    };
+    let right = vec![
+        early.clone(),
+        retraction_of(&early),
+        on_time.clone(),
+        retraction_of(&on_time),
+        late.clone(),
+    ];
+    assert_eq!(check(right, &p), Outcome::Held);
+    // retractions_missing: the on-time pane supersedes the early one unretracted.
+    let msg = failed(&check(vec![early.clone(), on_time.clone()], &p));
+    assert_eq!(
+        msg,
+        "a pane superseded without a retraction before its replacement; key k; window [0, 10); \
+         expected a retraction of early pane #0 value 1 at 10 first; actual on_time pane #1 value 3 at 11"
+    );
+    // The retraction after its replacement.
+    let msg = failed(&check(
+        vec![early.clone(), on_time.clone(), retraction_of(&early)],
+        &p,
+    ));
+    assert!(
+        msg.starts_with("a pane superseded without a retraction"),
+        "{msg}"
+    );
+    // Retracted twice.
+    let msg = failed(&check(
+        vec![early.clone(), retraction_of(&early), retraction_of(&early)],
+        &p,
+    ));
+    assert!(
+        msg.starts_with("a retraction of a pane that is not standing"),
+        "{msg}"
+    );
+    // Withdrawing another value than the pane's.
+    let mut wrong = retraction_of(&early);
+    wrong.value = tidemark_engine::AggValue::Count(2);
+    let msg = failed(&check(vec![early.clone(), wrong], &p));
+    assert!(msg.starts_with("a retraction that does not match"), "{msg}");
+    // Sessions: [0, 10) and [20, 30) merge into [0, 30); both last panes
+    // must be withdrawn before the merged window's.
+    p.window = WindowFn::Sessions { gap: Duration(10) };
+    let a = valued(window, 1, 0, Timing::OnTime);
+    let b = valued(
+        Window::new(EventTime(20), EventTime(30)),
+        1,
+        0,
+        Timing::OnTime,
+    );
+    let merged = valued(Window::new(EventTime(0), EventTime(30)), 3, 0, Timing::Late);
+    let good = vec![
+        a.clone(),
+        b.clone(),
+        retraction_of(&a),
+        retraction_of(&b),
+        merged.clone(),
+    ];
+    assert_eq!(check(good, &p), Outcome::Held);
+    let msg = failed(&check(
+        vec![a.clone(), b.clone(), retraction_of(&a), merged.clone()],
+        &p,
+    ));
+    assert!(
+        msg.starts_with("a merged session's pane while window [20, 30)'s last pane still stands"),
+        "{msg}"
+    );
+    // Other modes never retract.
+    p.accumulation = Accumulation::Accumulating;
+    let msg = failed(&check(vec![early.clone(), retraction_of(&early)], &p));
+    assert!(
+        msg.starts_with("a retraction in accumulating mode"),
+        "{msg}"
+    );
+    assert_eq!(check(vec![early, on_time], &p), Outcome::Held);
+}
+
+#[test]
+fn session_elements_are_judged_on_their_own_window_before_merging() {
+    let w = workload(&[30, 5]);
+    let t = trace(&[(1, 0, 0), (2, 0, 1)]);
+    let mut p = pipeline();
+    p.window = WindowFn::Sessions { gap: Duration(10) };
+    let channels = vec![vec![0, 1]];
+    // Event 1 (time 5) has its own window [5, 15): expired at watermark 15.
+    let own = Window::new(EventTime(5), EventTime(15));
+    let right = run(&[(1, 15)], vec![dead_letter(1, 5, 2, 15, own)]);
+    assert_eq!(
+        admission::justified(&input(&w, &t, &right, &p, &channels)),
+        Outcome::Held
+    );
+    let admitted = run(&[(1, 15)], Vec::new());
+    let msg = failed(&admission::justified(&input(
+        &w, &t, &admitted, &p, &channels,
+    )));
+    assert!(msg.contains("admitted at processing time 2"), "{msg}");
+    // At watermark 14 the own window is still open: a refusal is wrong
+    // (as is judging it on a merged window that ended earlier).
+    let early = run(&[(1, 14)], vec![dead_letter(1, 5, 2, 14, own)]);
+    let msg = failed(&admission::justified(&input(&w, &t, &early, &p, &channels)));
+    assert!(msg.contains("before the watermark reached"), "{msg}");
+    // An expiry named on a window that is not the element's own.
+    let merged = Window::new(EventTime(0), EventTime(15));
+    let wrong = run(&[(1, 15)], vec![dead_letter(1, 5, 2, 15, merged)]);
+    let msg = failed(&admission::justified(&input(&w, &t, &wrong, &p, &channels)));
+    assert!(msg.contains("does not belong"), "{msg}");
+}
+
+#[test]
+fn an_emission_tick_at_an_idle_deadline_comes_before_the_entries_appended_then() {
+    // Channel 1 never sends: idle at 100 (timeout 100 from the first
+    // arrival at 0), which is also an emission tick (interval 100). At 100
+    // the tick comes first and emits 50 (channel 0 alone); the entry that
+    // arrives at 100 (time 500) is emitted by the next tick, at 200.
+    let w = workload(&[50, 500]);
+    let t = trace(&[(0, 0, 0), (100, 0, 1)]);
+    let p = pipeline();
+    let channels = vec![vec![0, 1]];
+    let config = WatermarkConfig {
+        idle_timeout: Some(Duration(100)),
+        ..bounded(2, 100)
+    };
+    let right = run(&[(100, 50), (200, 500)], Vec::new());
+    let mut i = input(&w, &t, &right, &p, &channels);
+    i.watermark = config;
+    assert_eq!(watermark::conformance(&i), Outcome::Held);
+    // Holding 50 past the tick at 200 lags behind the entry at 100.
+    let held = run(&[(100, 50), (300, 500)], Vec::new());
+    let mut i = input(&w, &t, &held, &p, &channels);
+    i.watermark = config;
+    let msg = failed(&watermark::conformance(&i));
+    assert!(msg.contains("emission due by 200"), "{msg}");
+}

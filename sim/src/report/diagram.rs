@@ -64,20 +64,21 @@ pub fn caption(scene: &Scene) -> String {
     } else {
         "the busiest"
     };
-    format!(
-        "Seed {} (the median seed by dead letters), key `{}` (of {}; {why}), {} window(s) from {}.",
-        scene.seed,
-        scene.key_name,
-        scene.keys,
-        scene.view.windows.len(),
-        scene
-            .view
-            .windows
-            .first()
-            .map_or_else(String::new, |w| format!(
+    // The global window starts at −∞: name it rather than print i64::MIN.
+    let windows = match scene.view.windows.first() {
+        Some(w) if *w == tidemark_engine::Window::GLOBAL => "the global window".to_string(),
+        first => format!(
+            "{} window(s) from {}",
+            scene.view.windows.len(),
+            first.map_or_else(String::new, |w| format!(
                 "event time {}",
                 human_ms(w.start.0 as f64)
-            )),
+            ))
+        ),
+    };
+    format!(
+        "Seed {} (the median seed by dead letters), key `{}` (of {}; {why}), {windows}.",
+        scene.seed, scene.key_name, scene.keys,
     )
 }
 

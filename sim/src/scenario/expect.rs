@@ -24,6 +24,42 @@ pub struct Expectations {
     /// strategy (a strategy's own `expect` overrides it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accuracy_min: Option<f64>,
+    /// Liveness: most processing time from a window's end to its on-time
+    /// pane, for every strategy (a strategy's own `expect` overrides it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_time_latency_max: Option<super::Dur>,
+    /// Liveness: which on-time panes must come before the input ends, for
+    /// every strategy (a strategy's own `expect` overrides it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_time_before_input_ends: Option<BeforeInputEnds>,
+}
+
+/// `expect.on_time_before_input_ends`: the lesson a scenario teaches about
+/// when on-time panes come out. "Before the input ends" means fired by a
+/// watermark the input produced, not by the +∞ watermark every worker
+/// receives once its input is exhausted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BeforeInputEnds {
+    /// Every window the input passes gets its on-time pane before the
+    /// input ends: a window passes when the worker later saw an event time
+    /// at least its end plus the strategy's out-of-orderness bound plus
+    /// its watermark interval (later windows can only fire at the end).
+    All,
+    /// No on-time pane comes before the input ends: the watermark is held
+    /// back until then (an idle channel with no idle timeout, say).
+    None,
+}
+
+impl BeforeInputEnds {
+    /// The YAML spelling.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            BeforeInputEnds::All => "all",
+            BeforeInputEnds::None => "none",
+        }
+    }
 }
 
 impl Expectations {
@@ -33,6 +69,8 @@ impl Expectations {
         Thresholds {
             dead_letter_fraction_max: self.dead_letter_fraction_max,
             accuracy_min: self.accuracy_min,
+            on_time_latency_max: self.on_time_latency_max,
+            on_time_before_input_ends: self.on_time_before_input_ends,
         }
     }
 }
@@ -81,11 +119,15 @@ pub enum Invariant {
     /// Every admission and `window expired` dead letter agrees with the
     /// watermark at the element's arrival and `end + allowed_lateness`.
     AdmissionJustified,
+    /// In accumulating-and-retracting mode every superseded pane (and a
+    /// merged-away session's last pane) is retracted exactly once, before
+    /// its replacement; other modes emit no retractions.
+    RetractionConformance,
 }
 
 impl Invariant {
     /// Every invariant, in a fixed order.
-    pub const ALL: [Invariant; 14] = [
+    pub const ALL: [Invariant; 15] = [
         Invariant::Conservation,
         Invariant::FinalEqualsAdmittedTruth,
         Invariant::FinalEqualsTruthWhenNothingLate,
@@ -100,6 +142,7 @@ impl Invariant {
         Invariant::WatermarkConformance,
         Invariant::FiringConformance,
         Invariant::AdmissionJustified,
+        Invariant::RetractionConformance,
     ];
 }
 

@@ -29,7 +29,7 @@ use tidemark_spec::{duration, grammar, locate, short_form};
 pub mod schema;
 
 pub use architecture::{ArchitectureSpec, DeploySpec, Divergence, KappaSpec, LambdaSpec};
-pub use expect::{Expectations, Invariant, InvariantSelection};
+pub use expect::{BeforeInputEnds, Expectations, Invariant, InvariantSelection};
 pub use network::{
     ExponentialLatency, FaultWindow, LatencyRange, LatencySpec, LinkSpec, LogSpec, NetworkSpec,
     ParetoLatency, RetrySpec, ENGINE_HOST, LATENCY_MS_MAX, LOG_HOST,

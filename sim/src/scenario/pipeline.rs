@@ -159,6 +159,12 @@ pub struct Thresholds {
     /// Least share of windows whose final value equals the truth.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accuracy_min: Option<f64>,
+    /// Liveness: most processing time from a window's end to its on-time pane.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_time_latency_max: Option<Dur>,
+    /// Liveness: `all` or `none` of the on-time panes before the input ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_time_before_input_ends: Option<super::expect::BeforeInputEnds>,
 }
 
 /// A strategy with the pipeline's defaults and its own overrides applied:
@@ -231,6 +237,10 @@ impl StrategySpec {
                     .dead_letter_fraction_max
                     .or(defaults.dead_letter_fraction_max),
                 accuracy_min: own.accuracy_min.or(defaults.accuracy_min),
+                on_time_latency_max: own.on_time_latency_max.or(defaults.on_time_latency_max),
+                on_time_before_input_ends: own
+                    .on_time_before_input_ends
+                    .or(defaults.on_time_before_input_ends),
             },
         }
     }

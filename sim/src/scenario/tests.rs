@@ -614,3 +614,42 @@ fn strategies_with_different_punctuation_intervals_are_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn liveness_expectations_parse_override_and_refuse_bad_values() {
+    use super::BeforeInputEnds;
+    let text = with(
+        "  dead_letter_fraction_max: 0.01",
+        "  on_time_latency_max: 5s\n  on_time_before_input_ends: all",
+    )
+    .replace(
+        "  - {name: default, trigger: default, accumulation: discarding}",
+        "  - {name: default, trigger: default, accumulation: discarding, \
+         expect: {on_time_before_input_ends: none}}",
+    );
+    let s = parse_str(&text).unwrap();
+    let r = s.strategies_resolved();
+    assert_eq!(r[0].thresholds.on_time_latency_max, Some(Dur(5_000)));
+    assert_eq!(
+        r[0].thresholds.on_time_before_input_ends,
+        Some(BeforeInputEnds::None)
+    );
+    assert_eq!(
+        r[1].thresholds.on_time_before_input_ends,
+        Some(BeforeInputEnds::All)
+    );
+    let bad = error(&with(
+        "  dead_letter_fraction_max: 0.01",
+        "  on_time_before_input_ends: some",
+    ));
+    assert!(
+        bad.starts_with("s.yaml:29:30: expect.on_time_before_input_ends:"),
+        "{bad}"
+    );
+    assert!(bad.contains("`all`") && bad.contains("`none`"), "{bad}");
+    assert_error(
+        "  dead_letter_fraction_max: 0.01",
+        "  on_time_latency_max: -1s",
+        "s.yaml:29:24: expect.on_time_latency_max: on_time_latency_max must not be negative, got -1s",
+    );
+}

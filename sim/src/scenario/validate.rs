@@ -591,6 +591,13 @@ fn thresholds(base: &[Seg], t: &Thresholds) -> Check {
     if let Some(x) = t.accuracy_min {
         probability(join(base, yaml_path!["accuracy_min"]), "accuracy_min", x)?;
     }
+    if let Some(d) = t.on_time_latency_max {
+        not_negative(
+            join(base, yaml_path!["on_time_latency_max"]),
+            "on_time_latency_max",
+            d,
+        )?;
+    }
     Ok(())
 }
 

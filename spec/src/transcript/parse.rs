@@ -338,7 +338,7 @@ impl<'de> Deserialize<'de> for Steps {
 
 struct StepSpec(Step);
 
-const STEP_KINDS: &str = "`input`, `clock`, `watermark`, `expect` or `state`";
+const STEP_KINDS: &str = "`input`, `clock`, `watermark`, `expect`, `expect_in_order` or `state`";
 
 impl<'de> Deserialize<'de> for StepSpec {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -360,6 +360,10 @@ impl<'de> Deserialize<'de> for StepSpec {
                     "expect" => {
                         let items = map.next_value::<Option<Vec<ExpectedSpec>>>()?;
                         Step::Expect(items.unwrap_or_default().into_iter().map(|e| e.0).collect())
+                    }
+                    "expect_in_order" => {
+                        let items = map.next_value::<Vec<ExpectedSpec>>()?;
+                        Step::ExpectInOrder(items.into_iter().map(|e| e.0).collect())
                     }
                     "state" => Step::State(map.next_value::<StateSpec>()?.0),
                     other => {

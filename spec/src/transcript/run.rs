@@ -13,7 +13,7 @@ use tidemark_engine::{
 /// One step as it ran.
 #[derive(Debug, Clone)]
 pub struct StepLog {
-    /// `input`, `clock`, `watermark`, `expect` or `state`.
+    /// `input`, `clock`, `watermark`, `expect`, `expect_in_order` or `state`.
     pub action: &'static str,
     /// The step, e.g. `watermark 100`.
     pub description: String,
@@ -108,7 +108,7 @@ pub fn run(t: &Transcript) -> Result<Outcome, ConfigError> {
     for (i, step) in t.steps.iter().enumerate() {
         let number = i + 1;
         let description = step.to_string();
-        if !matches!(step, Step::Expect(_)) && !pending.is_empty() {
+        if !matches!(step, Step::Expect(_) | Step::ExpectInOrder(_)) && !pending.is_empty() {
             fail(
                 &mut failure,
                 FailureKind::UnexpectedOutput,
@@ -144,6 +144,17 @@ pub fn run(t: &Transcript) -> Result<Outcome, ConfigError> {
             Step::Watermark(w) => engine.handle_watermark(now, EventTime(*w)),
             Step::Expect(items) => {
                 if let Some(detail) = check_expect(items, &mut pending, &keys) {
+                    fail(
+                        &mut failure,
+                        FailureKind::UnmatchedExpectation,
+                        Some(number),
+                        &description,
+                        detail,
+                    );
+                }
+            }
+            Step::ExpectInOrder(items) => {
+                if let Some(detail) = check_expect_in_order(items, &mut pending, &keys) {
                     fail(
                         &mut failure,
                         FailureKind::UnmatchedExpectation,
@@ -215,6 +226,62 @@ fn unexpected_detail(pending: &[Output], keys: &Keys) -> String {
         let _ = write!(s, "\n    {}", output_line(o, keys));
     }
     s
+}
+
+/// Matches an `expect_in_order` block against the pending outputs as a
+/// subsequence: each item takes the first matching output after the one
+/// the previous item took (first fit is optimal for a subsequence), and the
+/// matched ones are removed. When the items match only in another order,
+/// the diff says so.
+fn check_expect_in_order(
+    items: &[Expected],
+    pending: &mut Vec<Output>,
+    keys: &Keys,
+) -> Option<String> {
+    let mut taken: Vec<usize> = Vec::with_capacity(items.len());
+    let mut from = 0;
+    let mut first_missing = None;
+    for (i, e) in items.iter().enumerate() {
+        match (from..pending.len()).find(|&j| super::check::matches(e, &pending[j], keys)) {
+            Some(j) => {
+                taken.push(j);
+                from = j + 1;
+            }
+            None => {
+                first_missing = Some(i);
+                break;
+            }
+        }
+    }
+    let Some(i) = first_missing else {
+        let mut j = 0;
+        pending.retain(|_| {
+            let keep = !taken.contains(&j);
+            j += 1;
+            keep
+        });
+        return None;
+    };
+    // Not in this order: fall back to the unordered check for the diff
+    // (and to consume what matches), and say which item broke the order.
+    let unordered_ok = assign(items, pending, keys).iter().all(Option::is_some);
+    let mut s = String::new();
+    if unordered_ok {
+        let _ = writeln!(
+            s,
+            "  every item matched, but not in the listed order: item {} ({}) came out before item {}",
+            i + 1,
+            items[i],
+            i
+        );
+        s.push_str("  actual outputs since the last expect, in order:");
+        for o in pending.iter() {
+            let _ = write!(s, "\n    {}", output_line(o, keys));
+        }
+        let _ = check_expect(items, pending, keys);
+        return Some(s);
+    }
+    check_expect(items, pending, keys)
 }
 
 /// Matches an `expect` block against the pending outputs, removing the

@@ -28,6 +28,9 @@ pub enum Step {
     Watermark(i64),
     /// Outputs that must have been produced since the previous `expect`.
     Expect(Vec<Expected>),
+    /// Like `expect`, and the outputs must have come out in the listed
+    /// order (where order is defined: timers due together, say).
+    ExpectInOrder(Vec<Expected>),
     /// What the engine must hold for some windows.
     State(StateCheck),
 }
@@ -41,6 +44,7 @@ impl Step {
             Step::Clock(_) => "clock",
             Step::Watermark(_) => "watermark",
             Step::Expect(_) => "expect",
+            Step::ExpectInOrder(_) => "expect_in_order",
             Step::State(_) => "state",
         }
     }
@@ -62,6 +66,7 @@ impl fmt::Display for Step {
             Step::Clock(t) => write!(f, "clock {t}"),
             Step::Watermark(w) => write!(f, "watermark {w}"),
             Step::Expect(_) => f.write_str("expect"),
+            Step::ExpectInOrder(_) => f.write_str("expect_in_order"),
             Step::State(_) => f.write_str("state"),
         }
     }
