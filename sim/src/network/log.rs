@@ -107,6 +107,7 @@ impl Log {
                 ack_lost,
                 ack_latency_ms,
                 time: _,
+                dest: _,
             } => {
                 self.append(now, event, channel);
                 if ack_lost {
@@ -115,10 +116,16 @@ impl Log {
                         format!("ack of event {event} attempt {attempt} to the log lost"),
                     );
                 } else {
-                    self.send_at(now + i64::from(ack_latency_ms), from, Msg::Ack { tag });
+                    let ack = Msg::Ack {
+                        tag,
+                        dest: self.ctx.topo.workers,
+                    };
+                    self.send_at(now + i64::from(ack_latency_ms), from, ack);
                 }
             }
-            Msg::Punctuation { channel, watermark } => {
+            Msg::Punctuation {
+                channel, watermark, ..
+            } => {
                 if let Some(m) = self.source_marks.get_mut(channel as usize) {
                     *m = (*m).max(watermark);
                 }

@@ -100,9 +100,13 @@ pub struct GroupSpec {
 /// given up and every retry decision is taken.
 pub async fn run(ctx: Rc<Ctx>, spec: GroupSpec) -> turmoil::Result {
     let sock = turmoil::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, PORT)).await?;
-    let mut dests: Vec<SocketAddr> = (0..ctx.topo.workers)
-        .map(|w| ctx::addr(&Topology::worker_name(w)))
-        .collect();
+    // Without a log, every worker is reached through the one ingress host
+    // (the datagram names its worker); with one, sources talk to the log
+    // only and no worker host exists.
+    let mut dests: Vec<SocketAddr> = match ctx.topo.log_partitions {
+        None => vec![ctx::addr(Topology::WORKERS); ctx.topo.workers as usize],
+        Some(_) => vec![SocketAddr::from((Ipv4Addr::UNSPECIFIED, PORT)); ctx.topo.workers as usize],
+    };
     if ctx.topo.log_partitions.is_some() {
         dests.push(ctx::addr(Topology::LOG));
     }
@@ -123,10 +127,10 @@ pub async fn run(ctx: Rc<Ctx>, spec: GroupSpec) -> turmoil::Result {
     loop {
         let now = now_ms();
         let step = g.ctx.step_of(now);
-        while let Ok((n, from)) = sock.try_recv_from(&mut buf) {
+        while let Ok((n, _)) = sock.try_recv_from(&mut buf) {
             if let Some(d) = Msg::decode(&buf[..n]) {
-                if let Msg::Ack { tag } = d.msg {
-                    g.on_ack(tag, &d, now, from);
+                if let Msg::Ack { tag, dest } = d.msg {
+                    g.on_ack(tag, dest, &d, now);
                 }
             }
         }
@@ -335,6 +339,7 @@ impl Group {
                     ack_lost: fate.ack_lost,
                     ack_latency_ms: u32::try_from(fate.ack_latency_ms).unwrap_or(u32::MAX),
                     time: e.time.0,
+                    dest,
                 };
                 self.send_at(at, dest, msg);
             }
@@ -362,8 +367,8 @@ impl Group {
         }
     }
 
-    /// An ack `d` for event `tag` was read at `now` from `from`.
-    fn on_ack(&mut self, tag: u64, d: &Stamped, now: i64, from: SocketAddr) {
+    /// An ack `d` for event `tag` from destination `dest` was read at `now`.
+    fn on_ack(&mut self, tag: u64, dest: u32, d: &Stamped, now: i64) {
         let Some(&slot) = self.by_id.get(&tag) else {
             return;
         };
@@ -371,11 +376,10 @@ impl Group {
         let faults = &self.members[member].faults;
         // The faults on the way back, by the time the ack was meant to
         // arrive (not when it was read).
-        let exact = match self.dests.iter().position(|&a| a == from) {
-            Some(dest) if !faults.is_empty() => {
-                local_fault::pass(faults, dest as u32, d.deliver_at)
-            }
-            _ => Some(d.deliver_at),
+        let exact = if faults.is_empty() {
+            Some(d.deliver_at)
+        } else {
+            local_fault::pass(faults, dest, d.deliver_at)
         };
         let Some(exact) = exact else {
             return;
@@ -462,6 +466,7 @@ impl Group {
                 let msg = Msg::Punctuation {
                     channel: index,
                     watermark,
+                    dest: dest as u32,
                 };
                 self.send_at(arrive, dest as u32, msg);
             }
