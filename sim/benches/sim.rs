@@ -13,8 +13,14 @@
 //!   turmoil's raw message rate;
 //! - `seeds/10k_events`: whole seeds per second for a 10,000-event
 //!   scenario, spread over every core with rayon, as `sweep` runs them.
+//!
+//! `cargo bench -p tidemark-sim --bench sim -- --ratios [--pairs N]` prints
+//! only the seeds/s ratio, measured by `engine/benches/support/interleave.rs`:
+//! 8 seeds of the 10,000-event scenario against 8 runs of the turmoil UDP
+//! baseline carrying the same 10,000 request/reply pairs, both spread over
+//! every core, samples interleaved (median per-pair ratio and its spread).
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_group, BatchSize, Criterion, Throughput};
 use rayon::prelude::*;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration as StdDuration;
@@ -26,6 +32,9 @@ use tidemark_sim::model::{Event, Workload};
 use tidemark_sim::network::{self, LinkParams, NetConfig, Retry};
 use tidemark_sim::scenario::{Dur, LatencyRange, ResolvedStrategy, Thresholds, WatermarkSpec};
 use tidemark_sim::workers;
+
+#[path = "../../engine/benches/support/interleave.rs"]
+mod interleave;
 
 const SOURCES: u32 = 4;
 
@@ -176,5 +185,45 @@ fn seeds(c: &mut Criterion) {
     g.finish();
 }
 
+/// Seeds/s of the 10,000-event scenario against the turmoil baseline with
+/// as many messages per seed, interleaved.
+fn ratios(pairs: usize) {
+    const SEEDS: u64 = 8;
+    const EVENTS: u64 = 10_000;
+    let w = workload(EVENTS, 4);
+    let cfg = net();
+    let s = strategy();
+    let mut next = 0u64;
+    let tidemark = || {
+        let first = next;
+        next += SEEDS;
+        (first..first + SEEDS)
+            .into_par_iter()
+            .map(|seed| one_seed(&w, &cfg, &s, seed) as u64)
+            .sum::<u64>()
+    };
+    let baseline = || {
+        (0..SEEDS)
+            .into_par_iter()
+            .map(|_| {
+                turmoil_udp(EVENTS / u64::from(SOURCES), 4);
+                1u64
+            })
+            .sum::<u64>()
+    };
+    interleave::header("seeds/s");
+    let c = interleave::compare(pairs, SEEDS as f64, tidemark, baseline);
+    interleave::row("seeds/10k_events", "turmoil UDP, same messages", &c, 1.0);
+}
+
 criterion_group!(benches, end_to_end, seeds);
-criterion_main!(benches);
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--ratios") {
+        ratios(interleave::pairs_arg(&args));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -13,7 +13,7 @@
 //! every ack due by then has surely been read, so retry decisions are a
 //! function of the fates alone, whatever the tick.
 
-use super::ctx::{self, now_ms, Ctx, PORT};
+use super::ctx::{self, now_ms, Ctx, Outbox, PORT};
 use super::fate::FateDrawer;
 use super::local_fault::{self, LocalFault};
 use super::route::Topology;
@@ -123,18 +123,20 @@ pub async fn run(ctx: Rc<Ctx>, spec: GroupSpec) -> turmoil::Result {
             g.final_punctuation(m as u32, 0);
         }
     }
-    let mut buf = [0u8; 64];
+    let mut buf = vec![0u8; ctx::RECV_BUF];
+    let mut out = Outbox::default();
     loop {
         let now = now_ms();
         let step = g.ctx.step_of(now);
         while let Ok((n, _)) = sock.try_recv_from(&mut buf) {
-            if let Some(d) = Msg::decode(&buf[..n]) {
+            for d in ctx::messages(&buf[..n]) {
                 if let Msg::Ack { tag, dest } = d.msg {
                     g.on_ack(tag, dest, &d, now);
                 }
             }
         }
-        g.advance(step, &sock)?;
+        g.advance(step, &mut out);
+        out.flush(&sock)?;
         if g.finished() {
             break;
         }
@@ -243,7 +245,7 @@ impl Group {
     }
 
     /// Handles everything due within the step starting at `step`.
-    fn advance(&mut self, step: i64, sock: &turmoil::net::UdpSocket) -> std::io::Result<()> {
+    fn advance(&mut self, step: i64, out: &mut Outbox) {
         while self.next < self.events.len()
             && self.ctx.step_of(self.events[self.next].sent_at.0) <= step
         {
@@ -259,7 +261,7 @@ impl Group {
             match action {
                 Action::Send { to, bytes } => {
                     self.sends_pending -= 1;
-                    ctx::send_bytes(sock, bytes, step, self.dests[to as usize])?;
+                    out.push(self.dests[to as usize], bytes, step);
                 }
                 Action::Timeout { slot, attempt, due } => self.on_timeout(slot, attempt, due),
                 Action::Punctuate { member, at } => {
@@ -277,7 +279,6 @@ impl Group {
                 }
             }
         }
-        Ok(())
     }
 
     /// The least event time source `member` may still send.

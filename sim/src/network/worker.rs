@@ -12,7 +12,7 @@
 //! worker themselves (`fate`, `local_fault`), so a host per worker only
 //! ever carried datagrams whose outcome was already fixed.
 
-use super::ctx::{self, now_ms, Ctx, PORT};
+use super::ctx::{self, now_ms, Ctx, Outbox, PORT};
 use super::timers::Timers;
 use super::wire::{Msg, LEN};
 use crate::model::Delivery;
@@ -25,61 +25,64 @@ pub async fn run(ctx: Rc<Ctx>) -> turmoil::Result {
     let sock = turmoil::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, PORT)).await?;
     // Acks waiting for the step they are due in.
     let mut acks: Timers<(SocketAddr, [u8; LEN])> = Timers::default();
-    let mut buf = [0u8; 64];
+    let mut buf = vec![0u8; ctx::RECV_BUF];
+    let mut out = Outbox::default();
     loop {
         let now = now_ms();
         let step = ctx.step_of(now);
         while let Ok((n, from)) = sock.try_recv_from(&mut buf) {
-            let Some(d) = Msg::decode(&buf[..n]) else {
-                continue;
-            };
-            let at = ctx.arrival(&d, d.deliver_at, now);
-            match d.msg {
-                Msg::Data {
-                    tag,
-                    event,
-                    attempt,
-                    channel,
-                    ack_lost,
-                    ack_latency_ms,
-                    time: _,
-                    dest,
-                } => {
-                    if dest >= ctx.topo.workers {
-                        // Not a worker: nothing sends these.
-                        continue;
+            for d in ctx::messages(&buf[..n]) {
+                let at = ctx.arrival(&d, d.deliver_at, now);
+                match d.msg {
+                    Msg::Data {
+                        tag,
+                        event,
+                        attempt,
+                        channel,
+                        ack_lost,
+                        ack_latency_ms,
+                        time: _,
+                        dest,
+                    } => {
+                        if dest >= ctx.topo.workers {
+                            // Not a worker: nothing sends these.
+                            continue;
+                        }
+                        record_data(&ctx, at, dest, channel, event);
+                        if ack_lost {
+                            ctx.fault(
+                                at,
+                                format!(
+                                    "ack of event {event} attempt {attempt} to worker-{dest} lost"
+                                ),
+                            );
+                        } else {
+                            let due = at + i64::from(ack_latency_ms);
+                            acks.at(ctx.step_of(due), (from, Msg::Ack { tag, dest }.encode(due)));
+                        }
                     }
-                    record_data(&ctx, at, dest, channel, event);
-                    if ack_lost {
-                        ctx.fault(
-                            at,
-                            format!("ack of event {event} attempt {attempt} to worker-{dest} lost"),
-                        );
-                    } else {
-                        let due = at + i64::from(ack_latency_ms);
-                        acks.at(ctx.step_of(due), (from, Msg::Ack { tag, dest }.encode(due)));
+                    Msg::Punctuation {
+                        channel,
+                        watermark,
+                        dest,
+                    } => {
+                        if dest < ctx.topo.workers {
+                            ctx.rec.borrow_mut().deliveries.push(Delivery::Punctuation {
+                                at: ProcTime(at),
+                                worker: dest,
+                                channel,
+                                watermark: EventTime(watermark),
+                            });
+                        }
                     }
+                    Msg::Ack { .. } => {}
                 }
-                Msg::Punctuation {
-                    channel,
-                    watermark,
-                    dest,
-                } => {
-                    if dest < ctx.topo.workers {
-                        ctx.rec.borrow_mut().deliveries.push(Delivery::Punctuation {
-                            at: ProcTime(at),
-                            worker: dest,
-                            channel,
-                            watermark: EventTime(watermark),
-                        });
-                    }
-                }
-                Msg::Ack { .. } => {}
             }
         }
         while let Some((to, bytes)) = acks.pop_due(step) {
-            ctx::send_bytes(&sock, bytes, step, to)?;
+            out.push(to, bytes, step);
         }
+        out.flush(&sock)?;
         ctx::wait(&sock, ctx::wake_in(now, acks.next())).await?;
     }
 }
