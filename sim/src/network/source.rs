@@ -75,7 +75,6 @@ struct Group {
     /// The group's events in send order, `(sent_at, id)`.
     events: Vec<Event>,
     slots: Vec<Slot>,
-    by_id: FxHashMap<u64, u32>,
     next: usize,
     unsettled: usize,
     sends_pending: usize,
@@ -194,17 +193,11 @@ impl Group {
                 }
             })
             .collect();
-        let by_id = events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id, i as u32))
-            .collect();
         Group {
             unsettled: events.len(),
             ctx,
             members,
             slots,
-            by_id,
             events,
             next: 0,
             sends_pending: 0,
@@ -333,7 +326,8 @@ impl Group {
             let faults = &self.members[member as usize].faults;
             if let Some(at) = local_fault::pass(faults, dest, start + fate.latency_ms) {
                 let msg = Msg::Data {
-                    tag: e.id,
+                    // The ack echoes the slot: no lookup by event id.
+                    tag: u64::from(slot),
                     event: e.id,
                     attempt,
                     channel,
@@ -368,9 +362,13 @@ impl Group {
         }
     }
 
-    /// An ack `d` for event `tag` from destination `dest` was read at `now`.
+    /// An ack `d` for the event in slot `tag` from destination `dest` was
+    /// read at `now`.
     fn on_ack(&mut self, tag: u64, dest: u32, d: &Stamped, now: i64) {
-        let Some(&slot) = self.by_id.get(&tag) else {
+        let Some(slot) = u32::try_from(tag)
+            .ok()
+            .filter(|&s| (s as usize) < self.slots.len())
+        else {
             return;
         };
         let member = self.slots[slot as usize].member as usize;

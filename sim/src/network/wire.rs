@@ -1,5 +1,5 @@
-//! The datagrams the simulated hosts exchange: fixed-size, little-endian,
-//! no allocation beyond the one turmoil makes per datagram.
+//! The messages the simulated hosts exchange: fixed-size, little-endian,
+//! packed back to back into turmoil datagrams (`ctx::Outbox`).
 //!
 //! Every datagram ends with two stamps: `deliver_at`, the exact simulated
 //! time it is meant to arrive (the sender's intended send time plus its
@@ -14,8 +14,8 @@
 pub enum Msg {
     /// An event (or a log entry holding one).
     Data {
-        /// What the ack must echo: the event id from a source, the log
-        /// entry index from the log.
+        /// What the ack must echo: the sender's own index for the event
+        /// (a source group's slot).
         tag: u64,
         /// The event id.
         event: u64,
