@@ -16,12 +16,15 @@ use std::collections::{BTreeMap, VecDeque};
 #[derive(Debug)]
 pub struct Timers<A> {
     buckets: BTreeMap<i64, VecDeque<A>>,
+    /// Emptied buckets, kept so a new time reuses their allocation.
+    spare: Vec<VecDeque<A>>,
 }
 
 impl<A> Default for Timers<A> {
     fn default() -> Self {
         Timers {
             buckets: BTreeMap::new(),
+            spare: Vec::new(),
         }
     }
 }
@@ -29,7 +32,11 @@ impl<A> Default for Timers<A> {
 impl<A> Timers<A> {
     /// Schedules `action` at `at_ms`.
     pub fn at(&mut self, at_ms: i64, action: A) {
-        self.buckets.entry(at_ms).or_default().push_back(action);
+        let spare = &mut self.spare;
+        self.buckets
+            .entry(at_ms)
+            .or_insert_with(|| spare.pop().unwrap_or_default())
+            .push_back(action);
     }
 
     /// The next action due at or before `now_ms`.
@@ -40,7 +47,7 @@ impl<A> Timers<A> {
         }
         let action = first.get_mut().pop_front();
         if first.get().is_empty() {
-            first.remove();
+            self.spare.push(first.remove());
         }
         action
     }
