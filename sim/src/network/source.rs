@@ -60,7 +60,8 @@ struct Member {
     suffix_min: Vec<i64>,
     /// How many of its events have started.
     started: usize,
-    /// Started, unsettled events, for the low watermark.
+    /// Started, unsettled events, for the low watermark; kept only when
+    /// the group punctuates (an ordered insert and remove per event).
     outstanding: BTreeSet<(i64, u64)>,
     unsettled: usize,
     punct_seq: u64,
@@ -247,7 +248,9 @@ impl Group {
             let e = self.events[slot as usize];
             let m = &mut self.members[self.slots[slot as usize].member as usize];
             m.started += 1;
-            m.outstanding.insert((e.time.0, e.id));
+            if self.ctx.punctuation_interval_ms.is_some() {
+                m.outstanding.insert((e.time.0, e.id));
+            }
             self.attempt(slot, 0, e.sent_at.0);
         }
         while let Some(action) = self.timers.pop_due(step) {
@@ -415,7 +418,9 @@ impl Group {
         let member = s.member;
         let e = self.events[slot as usize];
         let m = &mut self.members[member as usize];
-        m.outstanding.remove(&(e.time.0, e.id));
+        if self.ctx.punctuation_interval_ms.is_some() {
+            m.outstanding.remove(&(e.time.0, e.id));
+        }
         m.unsettled -= 1;
         self.unsettled -= 1;
         self.ctx.settled(at);
