@@ -416,7 +416,7 @@ fn one_ingress_host_delivers_each_message_to_the_worker_it_names() {
     let t = deliver_with(&c, &w, 11).expect("settles");
     assert!(t.undelivered.is_empty());
     let topo = Topology::new(&c, 3);
-    let mut punctuated = vec![[false; 3]; 64];
+    let mut punctuated = [[false; 3]; 64];
     for d in &t.deliveries {
         match *d {
             Delivery::Record {
