@@ -15,9 +15,11 @@
 //!   scenario, spread over every core with rayon, as `sweep` runs them.
 //!
 //! `cargo bench -p tidemark-sim --bench sim -- --ratios [--pairs N]` prints
-//! only the table: tidemark against turmoil measured in interleaved pairs
-//! (the engine bench's `support/interleave.rs`, the one measurement back
-//! end), the median ratio with its spread, and seeds/s with its quartiles.
+//! two tables: end-to-end events/s of tidemark against turmoil, and seeds/s
+//! of the 10,000-event scenario (8 seeds over every core) against turmoil
+//! UDP carrying the same 10,000 request/reply pairs, both measured in
+//! interleaved pairs by the engine bench's `support/interleave.rs` (the one
+//! measurement back end): the median per-pair ratio with its spread.
 
 use criterion::{criterion_group, BatchSize, Criterion, Throughput};
 use rayon::prelude::*;
@@ -31,6 +33,9 @@ use tidemark_sim::model::{Event, Workload};
 use tidemark_sim::network::{self, LinkParams, NetConfig, Retry};
 use tidemark_sim::scenario::{Dur, LatencyRange, ResolvedStrategy, Thresholds, WatermarkSpec};
 use tidemark_sim::workers;
+
+#[path = "../../engine/benches/support/interleave.rs"]
+mod interleave;
 
 const SOURCES: u32 = 4;
 
@@ -183,9 +188,6 @@ fn seeds(c: &mut Criterion) {
 
 criterion_group!(benches, end_to_end, seeds);
 
-#[path = "../../engine/benches/support/interleave.rs"]
-mod interleave;
-
 /// The `--ratios` table.
 fn ratios(pairs: usize) {
     const EVENTS: u64 = 4_000;
@@ -210,17 +212,30 @@ fn ratios(pairs: usize) {
     interleave::row("end_to_end_4k_events", "turmoil_udp", &c, 1e3);
 
     const SEEDS: u64 = 8;
-    let w = workload(10_000, 4);
-    let (median, q1, q3) = interleave::alone(pairs, SEEDS as f64, || {
+    const SEED_EVENTS: u64 = 10_000;
+    let w = workload(SEED_EVENTS, 4);
+    let mut next = 0u64;
+    let tidemark = || {
+        let first = next;
+        next += SEEDS;
+        (first..first + SEEDS)
+            .into_par_iter()
+            .map(|seed| one_seed(&w, &cfg, &s, seed) as u64)
+            .sum::<u64>()
+    };
+    let baseline = || {
         (0..SEEDS)
             .into_par_iter()
-            .map(|seed| one_seed(&w, &cfg, &s, seed))
-            .sum::<usize>() as u64
-    });
-    println!(
-        "\nseeds/s, 10,000-event scenario, {} threads: {median:.0} (IQR {q1:.0}–{q3:.0}, {pairs} samples)",
-        rayon::current_num_threads()
-    );
+            .map(|_| {
+                turmoil_udp(SEED_EVENTS / u64::from(SOURCES), 4);
+                1u64
+            })
+            .sum::<u64>()
+    };
+    println!();
+    interleave::header("tidemark", "seeds/s");
+    let c = interleave::compare(pairs, SEEDS as f64, tidemark, baseline);
+    interleave::row("seeds/10k_events", "turmoil UDP, same messages", &c, 1.0);
 }
 
 fn main() {

@@ -26,6 +26,7 @@ pub mod invariants;
 pub mod jsonl;
 #[cfg(feature = "known-bugs")]
 pub mod known_bugs;
+pub mod lazy_chacha;
 pub mod log;
 pub mod merge;
 pub mod metrics;

@@ -24,6 +24,12 @@ pub fn stream(master: u64, label: &str) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(sub_seed(master, label))
 }
 
+/// The same stream as [`stream`], computed a block at a time: for the many
+/// short streams (one per message attempt) that read only a few words.
+pub fn short_stream(master: u64, label: &str) -> crate::lazy_chacha::LazyChaCha8 {
+    crate::lazy_chacha::LazyChaCha8::seed_from_u64(sub_seed(master, label))
+}
+
 fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

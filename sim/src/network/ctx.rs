@@ -118,16 +118,61 @@ pub fn addr(name: &str) -> SocketAddr {
     SocketAddr::new(turmoil::lookup(name), PORT)
 }
 
-/// Puts an encoded datagram on the wire in the step starting at `step`;
-/// turmoil drops it if the link is partitioned.
-pub fn send_bytes(
-    sock: &turmoil::net::UdpSocket,
-    mut bytes: [u8; LEN],
-    step: i64,
-    to: SocketAddr,
-) -> std::io::Result<()> {
-    wire::set_wire_at(&mut bytes, step);
-    sock.try_send_to(&bytes, to).map(|_| ())
+/// Messages packed into one turmoil datagram at most: 1,024 × 58 bytes
+/// stays under UDP's 65,507-byte payload.
+pub const BATCH_MAX: usize = 1_024;
+
+/// Bytes a receive buffer needs for the largest batch.
+pub const RECV_BUF: usize = BATCH_MAX * LEN;
+
+/// What a host puts on the wire within one pass over its due work, packed
+/// per destination: every message going to one host in one step travels
+/// in one turmoil datagram (up to [`BATCH_MAX`]) instead of one each.
+///
+/// Why: turmoil's cost is per datagram (an allocation, a link queue entry,
+/// a socket queue entry and a lock each), which was a third of a seed's
+/// time. Nothing observable changes: every message still carries its own
+/// exact arrival time; a link's messages keep their order (a batch holds
+/// them in send order, and batches to one host leave in order); and a
+/// turmoil partition or hold catches a whole batch, which are messages put
+/// on the same link in the same step, exactly the ones it caught one by one.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    /// Per destination, in order of first use; buffers are kept for reuse.
+    batches: Vec<(SocketAddr, Vec<u8>)>,
+}
+
+impl Outbox {
+    /// Queues an encoded message for `to`, on the wire in the step starting
+    /// at `step` (the step [`Outbox::flush`] runs in).
+    pub fn push(&mut self, to: SocketAddr, mut bytes: [u8; LEN], step: i64) {
+        wire::set_wire_at(&mut bytes, step);
+        let i = match self.batches.iter().position(|(a, _)| *a == to) {
+            Some(i) => i,
+            None => {
+                self.batches.push((to, Vec::new()));
+                self.batches.len() - 1
+            }
+        };
+        self.batches[i].1.extend_from_slice(&bytes);
+    }
+
+    /// Puts everything queued on the wire; turmoil drops a datagram on a
+    /// partitioned link.
+    pub fn flush(&mut self, sock: &turmoil::net::UdpSocket) -> std::io::Result<()> {
+        for (to, buf) in &mut self.batches {
+            for datagram in buf.chunks(RECV_BUF) {
+                sock.try_send_to(datagram, *to)?;
+            }
+            buf.clear();
+        }
+        Ok(())
+    }
+}
+
+/// The messages of one received datagram (a batch, see [`Outbox`]).
+pub fn messages(datagram: &[u8]) -> impl Iterator<Item = Stamped> + '_ {
+    datagram.chunks_exact(LEN).filter_map(wire::Msg::decode)
 }
 
 /// Waits until a datagram is readable or `wake_in` passes. `biased;` keeps

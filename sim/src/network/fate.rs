@@ -182,7 +182,7 @@ impl FateDrawer {
         self.label.clear();
         // Writing to a String can't fail.
         let _ = self.label.write_fmt(label_args);
-        let mut r = rng::stream(seed, &self.label);
+        let mut r = rng::short_stream(seed, &self.label);
         let lost = r.gen_bool(link.loss);
         let latency_ms = sample_latency(&link.latency, &mut r, latency_ms_max);
         let ack_lost = r.gen_bool(link.loss);

@@ -13,7 +13,7 @@
 //! Times are exact as at the sources (see `source`): an entry is appended
 //! when its datagram was meant to arrive.
 
-use super::ctx::{self, now_ms, Ctx, PORT};
+use super::ctx::{self, now_ms, Ctx, Outbox, PORT};
 use super::timers::Timers;
 use super::wire::{Msg, Stamped, LEN};
 use crate::model::Delivery;
@@ -50,16 +50,18 @@ pub async fn run(ctx: Rc<Ctx>) -> turmoil::Result {
         log.timers
             .at(log.ctx.step_of(i), Action::Punctuate { at: i });
     }
-    let mut buf = [0u8; 64];
+    let mut buf = vec![0u8; ctx::RECV_BUF];
+    let mut out = Outbox::default();
     loop {
         let now = now_ms();
         let step = log.ctx.step_of(now);
         while let Ok((n, from)) = sock.try_recv_from(&mut buf) {
-            if let Some(d) = Msg::decode(&buf[..n]) {
+            for d in ctx::messages(&buf[..n]) {
                 log.on_msg(&d, now, from);
             }
         }
-        log.advance(step, &sock)?;
+        log.advance(step, &mut out);
+        out.flush(&sock)?;
         let sources_done = log.ctx.rec.borrow().sources_running == 0;
         if sources_done && log.sends_pending == 0 {
             if log.ctx.punctuation_interval_ms.is_some() {
@@ -107,6 +109,7 @@ impl Log {
                 ack_lost,
                 ack_latency_ms,
                 time: _,
+                dest: _,
             } => {
                 self.append(now, event, channel);
                 if ack_lost {
@@ -115,10 +118,16 @@ impl Log {
                         format!("ack of event {event} attempt {attempt} to the log lost"),
                     );
                 } else {
-                    self.send_at(now + i64::from(ack_latency_ms), from, Msg::Ack { tag });
+                    let ack = Msg::Ack {
+                        tag,
+                        dest: self.ctx.topo.workers,
+                    };
+                    self.send_at(now + i64::from(ack_latency_ms), from, ack);
                 }
             }
-            Msg::Punctuation { channel, watermark } => {
+            Msg::Punctuation {
+                channel, watermark, ..
+            } => {
                 if let Some(m) = self.source_marks.get_mut(channel as usize) {
                     *m = (*m).max(watermark);
                 }
@@ -152,12 +161,12 @@ impl Log {
     }
 
     /// Handles everything due within the step starting at `step`.
-    fn advance(&mut self, step: i64, sock: &turmoil::net::UdpSocket) -> std::io::Result<()> {
+    fn advance(&mut self, step: i64, out: &mut Outbox) {
         while let Some(action) = self.timers.pop_due(step) {
             match action {
                 Action::Send { to, bytes } => {
                     self.sends_pending -= 1;
-                    ctx::send_bytes(sock, bytes, step, to)?;
+                    out.push(to, bytes, step);
                 }
                 Action::Punctuate { at } => {
                     self.punctuate(at);
@@ -169,7 +178,6 @@ impl Log {
                 }
             }
         }
-        Ok(())
     }
 
     /// Appends each partition's watermark (the least over the sources'

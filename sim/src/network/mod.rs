@@ -1,8 +1,10 @@
-//! The simulated network: sources, an optional durable log and engine
-//! workers as turmoil hosts exchanging UDP datagrams with application-level
+//! The simulated network: sources (a turmoil host per source group) and one
+//! receiver, the durable log or an ingress host for every engine worker
+//! (so the per-tick cost doesn't grow with the worker count), exchanging
+//! UDP datagrams with application-level
 //! acknowledgements, timeouts and retries. It ends where entries are
-//! appended to the log (the log host, or without one the engine host, where
-//! sources append to one partition each); consumers read the log in the
+//! appended to the log (the log host, or without one the workers' ingress
+//! host, where sources append to one partition each); consumers read the log in the
 //! processing phase (`crate::workers`).
 //!
 //! What it never does: read the wall clock, draw from an unseeded RNG, or

@@ -1,6 +1,7 @@
 //! Host names as a scenario writes them (a source, a source group,
 //! `engine`, `log`) resolved to the simulated endpoints they cover, and the
-//! turmoil hosts those endpoints live on (one per source group).
+//! turmoil hosts those endpoints live on (one per source group, one for
+//! every worker together, and the log).
 
 use super::route::Topology;
 use crate::scenario::{ENGINE_HOST, LOG_HOST};
@@ -19,11 +20,12 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    /// Its turmoil host's name: the group host for a source.
+    /// Its turmoil host's name: the group host for a source, the one
+    /// ingress host for every worker.
     pub fn host(self, hosts: &Hosts) -> String {
         match self {
             Endpoint::Source(s) => Hosts::name(hosts.host_of(s)),
-            Endpoint::Worker(w) => Topology::worker_name(w),
+            Endpoint::Worker(_) => Topology::WORKERS.to_string(),
             Endpoint::Log => Topology::LOG.to_string(),
         }
     }
@@ -81,8 +83,8 @@ impl Hosts {
         self.host_of[s as usize]
     }
 
-    /// Turmoil name of group host `h`: `grp-N`, which no scenario name
-    /// can collide with `log` or `worker-N`.
+    /// Turmoil name of group host `h`: `grp-N`, which can't collide with
+    /// `log` or `workers` (turmoil names never come from the scenario).
     pub fn name(h: u32) -> String {
         format!("grp-{h}")
     }

@@ -71,10 +71,16 @@ impl Topology {
         }
     }
 
-    /// Turmoil host name of worker `w`; also its endpoint name in link overrides.
+    /// Name of worker `w` in fault decisions (`ack ... to worker-3 lost`).
     pub fn worker_name(w: u32) -> String {
         format!("worker-{w}")
     }
+
+    /// Turmoil host name of the ingress host that receives for every
+    /// worker (see `worker`). One host, not one per worker: turmoil visits
+    /// every link from every host on every tick, so a host per worker made
+    /// each tick cost workers² × source groups.
+    pub const WORKERS: &'static str = "workers";
 
     /// Turmoil host name of the log.
     pub const LOG: &'static str = "log";

@@ -1,5 +1,5 @@
-//! Builds the turmoil simulation (a host per source group, per worker, and
-//! the log), drives it step by step (applying partitions and holds between
+//! Builds the turmoil simulation (a host per source group, and either the
+//! log or one ingress host for every worker), drives it step by step (applying partitions and holds between
 //! hosts at their scheduled times), and turns what the hosts recorded into
 //! a [`Trace`] in exact time order.
 
@@ -98,14 +98,13 @@ pub fn run(cfg: &NetConfig, workload: &Workload, seed: u64) -> Result<Trace> {
         .build();
 
     // Receivers first: turmoil ticks hosts in registration order, so they
-    // bind their sockets before any source sends.
-    for w in 0..topo.workers {
+    // bind their sockets before any source sends. Without a log, one
+    // ingress host receives for every worker; with one, the network ends
+    // at the log and no worker host exists.
+    if topo.log_partitions.is_none() {
         let c = ctx.clone();
-        sim.host(Endpoint::Worker(w).host(&hosts), move || {
-            worker::run(c.clone(), w)
-        });
-    }
-    if topo.log_partitions.is_some() {
+        sim.host(Topology::WORKERS, move || worker::run(c.clone()));
+    } else {
         let c = ctx.clone();
         sim.client(Endpoint::Log.host(&hosts), log::run(c));
     }
@@ -329,7 +328,12 @@ fn schedule(
                 };
                 match (a, b) {
                     (Side::Group(h), Side::Peer(p)) | (Side::Peer(p), Side::Group(h)) => {
-                        pairs.push((Hosts::name(*h), p.host(hosts)));
+                        // Only `engine` names workers, so a fault on the
+                        // ingress host's link always covers every worker.
+                        let pair = (Hosts::name(*h), p.host(hosts));
+                        if has_host(*p, topo) && !pairs.contains(&pair) {
+                            pairs.push(pair);
+                        }
                         for &s in &hosts.members[*h as usize] {
                             exact(s, p);
                         }
@@ -339,11 +343,10 @@ fn schedule(
                             exact(s, p);
                         }
                     }
-                    (Side::Peer(p), Side::Peer(q)) if p != q => {
-                        pairs.push((p.host(hosts), q.host(hosts)));
-                        // Nothing travels between the log and the workers:
-                        // consumers read the log in the processing phase.
-                    }
+                    // Nothing travels between the log and the workers
+                    // (consumers read the log in the processing phase), and
+                    // with a log there is no worker host to cut off.
+                    (Side::Peer(_), Side::Peer(_)) => {}
                     // Sources never talk to each other, nor workers.
                     _ => {}
                 }
@@ -397,6 +400,16 @@ struct Faults {
     records: Vec<Record>,
     /// Each source's faults towards its destinations.
     sources: Vec<Vec<LocalFault>>,
+}
+
+/// Whether `e` has a turmoil host of its own to partition or hold: the log,
+/// and the workers' ingress when there is no log.
+fn has_host(e: Endpoint, topo: Topology) -> bool {
+    match e {
+        Endpoint::Log => topo.log_partitions.is_some(),
+        Endpoint::Worker(_) => topo.log_partitions.is_none(),
+        Endpoint::Source(_) => false,
+    }
 }
 
 fn exists(e: Endpoint, topo: Topology) -> bool {

@@ -13,7 +13,7 @@
 //! every ack due by then has surely been read, so retry decisions are a
 //! function of the fates alone, whatever the tick.
 
-use super::ctx::{self, now_ms, Ctx, PORT};
+use super::ctx::{self, now_ms, Ctx, Outbox, PORT};
 use super::fate::{FateDrawer, MsgId};
 use super::local_fault::{self, LocalFault};
 use super::route::Topology;
@@ -60,7 +60,8 @@ struct Member {
     suffix_min: Vec<i64>,
     /// How many of its events have started.
     started: usize,
-    /// Started, unsettled events, for the low watermark.
+    /// Started, unsettled events, for the low watermark; kept only when
+    /// the group punctuates (an ordered insert and remove per event).
     outstanding: BTreeSet<(i64, u64)>,
     unsettled: usize,
     punct_seq: u64,
@@ -75,7 +76,6 @@ struct Group {
     /// The group's events in send order, `(sent_at, id)`.
     events: Vec<Event>,
     slots: Vec<Slot>,
-    by_id: FxHashMap<u64, u32>,
     next: usize,
     unsettled: usize,
     sends_pending: usize,
@@ -100,9 +100,13 @@ pub struct GroupSpec {
 /// given up and every retry decision is taken.
 pub async fn run(ctx: Rc<Ctx>, spec: GroupSpec) -> turmoil::Result {
     let sock = turmoil::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, PORT)).await?;
-    let mut dests: Vec<SocketAddr> = (0..ctx.topo.workers)
-        .map(|w| ctx::addr(&Topology::worker_name(w)))
-        .collect();
+    // Without a log, every worker is reached through the one ingress host
+    // (the datagram names its worker); with one, sources talk to the log
+    // only and no worker host exists.
+    let mut dests: Vec<SocketAddr> = match ctx.topo.log_partitions {
+        None => vec![ctx::addr(Topology::WORKERS); ctx.topo.workers as usize],
+        Some(_) => vec![SocketAddr::from((Ipv4Addr::UNSPECIFIED, PORT)); ctx.topo.workers as usize],
+    };
     if ctx.topo.log_partitions.is_some() {
         dests.push(ctx::addr(Topology::LOG));
     }
@@ -119,18 +123,20 @@ pub async fn run(ctx: Rc<Ctx>, spec: GroupSpec) -> turmoil::Result {
             g.final_punctuation(m as u32, 0);
         }
     }
-    let mut buf = [0u8; 64];
+    let mut buf = vec![0u8; ctx::RECV_BUF];
+    let mut out = Outbox::default();
     loop {
         let now = now_ms();
         let step = g.ctx.step_of(now);
-        while let Ok((n, from)) = sock.try_recv_from(&mut buf) {
-            if let Some(d) = Msg::decode(&buf[..n]) {
-                if let Msg::Ack { tag } = d.msg {
-                    g.on_ack(tag, &d, now, from);
+        while let Ok((n, _)) = sock.try_recv_from(&mut buf) {
+            for d in ctx::messages(&buf[..n]) {
+                if let Msg::Ack { tag, dest } = d.msg {
+                    g.on_ack(tag, dest, &d, now);
                 }
             }
         }
-        g.advance(step, &sock)?;
+        g.advance(step, &mut out);
+        out.flush(&sock)?;
         if g.finished() {
             break;
         }
@@ -188,17 +194,11 @@ impl Group {
                 }
             })
             .collect();
-        let by_id = events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id, i as u32))
-            .collect();
         Group {
             unsettled: events.len(),
             ctx,
             members,
             slots,
-            by_id,
             events,
             next: 0,
             sends_pending: 0,
@@ -239,7 +239,7 @@ impl Group {
     }
 
     /// Handles everything due within the step starting at `step`.
-    fn advance(&mut self, step: i64, sock: &turmoil::net::UdpSocket) -> std::io::Result<()> {
+    fn advance(&mut self, step: i64, out: &mut Outbox) {
         while self.next < self.events.len()
             && self.ctx.step_of(self.events[self.next].sent_at.0) <= step
         {
@@ -248,14 +248,16 @@ impl Group {
             let e = self.events[slot as usize];
             let m = &mut self.members[self.slots[slot as usize].member as usize];
             m.started += 1;
-            m.outstanding.insert((e.time.0, e.id));
+            if self.ctx.punctuation_interval_ms.is_some() {
+                m.outstanding.insert((e.time.0, e.id));
+            }
             self.attempt(slot, 0, e.sent_at.0);
         }
         while let Some(action) = self.timers.pop_due(step) {
             match action {
                 Action::Send { to, bytes } => {
                     self.sends_pending -= 1;
-                    ctx::send_bytes(sock, bytes, step, self.dests[to as usize])?;
+                    out.push(self.dests[to as usize], bytes, step);
                 }
                 Action::Timeout { slot, attempt, due } => self.on_timeout(slot, attempt, due),
                 Action::Punctuate { member, at } => {
@@ -273,7 +275,6 @@ impl Group {
                 }
             }
         }
-        Ok(())
     }
 
     /// The least event time source `member` may still send.
@@ -328,13 +329,15 @@ impl Group {
             let faults = &self.members[member as usize].faults;
             if let Some(at) = local_fault::pass(faults, dest, start + fate.latency_ms) {
                 let msg = Msg::Data {
-                    tag: e.id,
+                    // The ack echoes the slot: no lookup by event id.
+                    tag: u64::from(slot),
                     event: e.id,
                     attempt,
                     channel,
                     ack_lost: fate.ack_lost,
                     ack_latency_ms: u32::try_from(fate.ack_latency_ms).unwrap_or(u32::MAX),
                     time: e.time.0,
+                    dest,
                 };
                 self.send_at(at, dest, msg);
             }
@@ -362,20 +365,23 @@ impl Group {
         }
     }
 
-    /// An ack `d` for event `tag` was read at `now` from `from`.
-    fn on_ack(&mut self, tag: u64, d: &Stamped, now: i64, from: SocketAddr) {
-        let Some(&slot) = self.by_id.get(&tag) else {
+    /// An ack `d` for the event in slot `tag` from destination `dest` was
+    /// read at `now`.
+    fn on_ack(&mut self, tag: u64, dest: u32, d: &Stamped, now: i64) {
+        let Some(slot) = u32::try_from(tag)
+            .ok()
+            .filter(|&s| (s as usize) < self.slots.len())
+        else {
             return;
         };
         let member = self.slots[slot as usize].member as usize;
         let faults = &self.members[member].faults;
         // The faults on the way back, by the time the ack was meant to
         // arrive (not when it was read).
-        let exact = match self.dests.iter().position(|&a| a == from) {
-            Some(dest) if !faults.is_empty() => {
-                local_fault::pass(faults, dest as u32, d.deliver_at)
-            }
-            _ => Some(d.deliver_at),
+        let exact = if faults.is_empty() {
+            Some(d.deliver_at)
+        } else {
+            local_fault::pass(faults, dest, d.deliver_at)
         };
         let Some(exact) = exact else {
             return;
@@ -412,7 +418,9 @@ impl Group {
         let member = s.member;
         let e = self.events[slot as usize];
         let m = &mut self.members[member as usize];
-        m.outstanding.remove(&(e.time.0, e.id));
+        if self.ctx.punctuation_interval_ms.is_some() {
+            m.outstanding.remove(&(e.time.0, e.id));
+        }
         m.unsettled -= 1;
         self.unsettled -= 1;
         self.ctx.settled(at);
@@ -466,6 +474,7 @@ impl Group {
                 let msg = Msg::Punctuation {
                     channel: index,
                     watermark,
+                    dest: dest as u32,
                 };
                 self.send_at(arrive, dest as u32, msg);
             }

@@ -395,3 +395,50 @@ fn a_partition_of_one_source_spares_the_rest_of_its_group() {
         }
     }
 }
+
+#[test]
+fn one_ingress_host_delivers_each_message_to_the_worker_it_names() {
+    // Every worker is served by one turmoil host: the datagram, not the
+    // host, says which worker it is for. Records must reach the key's
+    // worker, punctuations every worker, and a partition between a
+    // source and `engine` must cut it off from all of them.
+    let w = workload(400, 3, 5);
+    let mut c = lossy(0.2, 50);
+    c.workers = 64;
+    c.punctuation_interval_ms = Some(100);
+    c.faults.push(ScheduledFault {
+        kind: FaultKind::Partition,
+        at_ms: 500,
+        for_ms: 400,
+        from: "s1".into(),
+        to: "engine".into(),
+    });
+    let t = deliver_with(&c, &w, 11).expect("settles");
+    assert!(t.undelivered.is_empty());
+    let topo = Topology::new(&c, 3);
+    let mut punctuated = [[false; 3]; 64];
+    for d in &t.deliveries {
+        match *d {
+            Delivery::Record {
+                at,
+                worker,
+                channel,
+                event,
+                ..
+            } => {
+                let e = w.events[event as usize];
+                assert_eq!(worker, topo.worker_of(e.key), "event {event}");
+                assert_eq!(channel, e.source, "event {event}");
+                assert!(
+                    e.source != 1 || !(500..900).contains(&at.0),
+                    "event {event} of s1 arrived at {} during the partition",
+                    at.0
+                );
+            }
+            Delivery::Punctuation {
+                worker, channel, ..
+            } => punctuated[worker as usize][channel as usize] = true,
+        }
+    }
+    assert!(punctuated.iter().all(|p| p.iter().all(|&x| x)));
+}

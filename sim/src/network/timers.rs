@@ -3,49 +3,63 @@
 //! host instead of a task or a timer per message keeps the tokio runtime's
 //! work proportional to the number of wake-ups, not of messages.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// Actions ordered by (time, insertion sequence): ties run in the order
 /// they were scheduled, which is itself deterministic.
+///
+/// A bucket per distinct time rather than a binary heap of every action:
+/// hosts schedule at step starts only, so there are few distinct times and
+/// many actions each; an action is moved once into its bucket instead of
+/// being sifted through a heap (a send carries its whole encoded datagram,
+/// and the heap's sifting was a tenth of a seed's time).
 #[derive(Debug)]
-pub struct Timers<A: Ord> {
-    heap: BinaryHeap<Reverse<(i64, u64, A)>>,
-    seq: u64,
+pub struct Timers<A> {
+    buckets: BTreeMap<i64, VecDeque<A>>,
+    /// Emptied buckets, kept so a new time reuses their allocation.
+    spare: Vec<VecDeque<A>>,
 }
 
-impl<A: Ord> Default for Timers<A> {
+impl<A> Default for Timers<A> {
     fn default() -> Self {
         Timers {
-            heap: BinaryHeap::new(),
-            seq: 0,
+            buckets: BTreeMap::new(),
+            spare: Vec::new(),
         }
     }
 }
 
-impl<A: Ord> Timers<A> {
+impl<A> Timers<A> {
     /// Schedules `action` at `at_ms`.
     pub fn at(&mut self, at_ms: i64, action: A) {
-        self.seq += 1;
-        self.heap.push(Reverse((at_ms, self.seq, action)));
+        let spare = &mut self.spare;
+        self.buckets
+            .entry(at_ms)
+            .or_insert_with(|| spare.pop().unwrap_or_default())
+            .push_back(action);
     }
 
     /// The next action due at or before `now_ms`.
     pub fn pop_due(&mut self, now_ms: i64) -> Option<A> {
-        match self.heap.peek() {
-            Some(Reverse((t, _, _))) if *t <= now_ms => self.heap.pop().map(|Reverse((_, _, a))| a),
-            _ => None,
+        let mut first = self.buckets.first_entry()?;
+        if *first.key() > now_ms {
+            return None;
         }
+        let action = first.get_mut().pop_front();
+        if first.get().is_empty() {
+            self.spare.push(first.remove());
+        }
+        action
     }
 
     /// Every queued action, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &A> {
-        self.heap.iter().map(|Reverse((_, _, a))| a)
+        self.buckets.values().flatten()
     }
 
     /// When the next action is due.
     pub fn next(&self) -> Option<i64> {
-        self.heap.peek().map(|Reverse((t, _, _))| *t)
+        self.buckets.keys().next().copied()
     }
 }
 

@@ -1,5 +1,5 @@
-//! The datagrams the simulated hosts exchange: fixed-size, little-endian,
-//! no allocation beyond the one turmoil makes per datagram.
+//! The messages the simulated hosts exchange: fixed-size, little-endian,
+//! packed back to back into turmoil datagrams (`ctx::Outbox`).
 //!
 //! Every datagram ends with two stamps: `deliver_at`, the exact simulated
 //! time it is meant to arrive (the sender's intended send time plus its
@@ -14,8 +14,8 @@
 pub enum Msg {
     /// An event (or a log entry holding one).
     Data {
-        /// What the ack must echo: the event id from a source, the log
-        /// entry index from the log.
+        /// What the ack must echo: the sender's own index for the event
+        /// (a source group's slot).
         tag: u64,
         /// The event id.
         event: u64,
@@ -30,11 +30,18 @@ pub enum Msg {
         ack_latency_ms: u32,
         /// The event's time (the log holds its partition watermark back by it).
         time: i64,
+        /// The destination: a worker index, or the log as index `workers`.
+        /// Every worker is served by one ingress host, so the datagram
+        /// says which worker it is for.
+        dest: u32,
     },
     /// Acknowledges a `Data` with this tag.
     Ack {
         /// The tag of the acknowledged `Data`.
         tag: u64,
+        /// The destination that acknowledges (the `Data`'s `dest`): the
+        /// sender applies the faults on the way back by it.
+        dest: u32,
     },
     /// A low watermark: the sender will send nothing earlier on `channel`.
     Punctuation {
@@ -42,11 +49,13 @@ pub enum Msg {
         channel: u32,
         /// Event time in ms.
         watermark: i64,
+        /// The destination, as in `Data`.
+        dest: u32,
     },
 }
 
 /// Bytes of the message itself, before the two stamps.
-const BODY: usize = 38;
+const BODY: usize = 42;
 
 /// Bytes in every encoded datagram.
 pub const LEN: usize = BODY + 16;
@@ -85,6 +94,7 @@ impl Msg {
                 ack_lost,
                 ack_latency_ms,
                 time,
+                dest,
             } => {
                 b[0] = DATA;
                 b[1..9].copy_from_slice(&tag.to_le_bytes());
@@ -94,15 +104,22 @@ impl Msg {
                 b[25] = u8::from(ack_lost);
                 b[26..30].copy_from_slice(&ack_latency_ms.to_le_bytes());
                 b[30..38].copy_from_slice(&time.to_le_bytes());
+                b[38..42].copy_from_slice(&dest.to_le_bytes());
             }
-            Msg::Ack { tag } => {
+            Msg::Ack { tag, dest } => {
                 b[0] = ACK;
                 b[1..9].copy_from_slice(&tag.to_le_bytes());
+                b[9..13].copy_from_slice(&dest.to_le_bytes());
             }
-            Msg::Punctuation { channel, watermark } => {
+            Msg::Punctuation {
+                channel,
+                watermark,
+                dest,
+            } => {
                 b[0] = PUNCT;
                 b[1..5].copy_from_slice(&channel.to_le_bytes());
                 b[5..13].copy_from_slice(&watermark.to_le_bytes());
+                b[13..17].copy_from_slice(&dest.to_le_bytes());
             }
         }
         b[BODY..BODY + 8].copy_from_slice(&deliver_at.to_le_bytes());
@@ -134,11 +151,16 @@ impl Msg {
                 ack_lost: b[25] != 0,
                 ack_latency_ms: u32_at(26)?,
                 time: u64_at(30)? as i64,
+                dest: u32_at(38)?,
             }),
-            ACK => Some(Msg::Ack { tag: u64_at(1)? }),
+            ACK => Some(Msg::Ack {
+                tag: u64_at(1)?,
+                dest: u32_at(9)?,
+            }),
             PUNCT => Some(Msg::Punctuation {
                 channel: u32_at(1)?,
                 watermark: b[5..13].try_into().ok().map(i64::from_le_bytes)?,
+                dest: u32_at(13)?,
             }),
             _ => None,
         }
@@ -160,11 +182,13 @@ mod tests {
                 ack_lost: true,
                 ack_latency_ms: 77,
                 time: -5,
+                dest: 7,
             },
-            Msg::Ack { tag: 42 },
+            Msg::Ack { tag: 42, dest: 3 },
             Msg::Punctuation {
                 channel: 2,
                 watermark: i64::MIN,
+                dest: u32::MAX,
             },
         ] {
             let mut b = m.encode(-7);

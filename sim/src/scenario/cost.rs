@@ -8,14 +8,22 @@
 //! |---|---|---|
 //! | [`ENGINE_WORK_MAX`] | events × windows per event × strategies | rates, duration, sliding `size/period`, strategies |
 //! | [`WIRE_MESSAGES_MAX`] | data attempts × 2 (acks) + punctuations | `retry.max_attempts`, loss, fault lengths, punctuation interval |
-//! | [`NETWORK_STEPS_MAX`] | ticks × hosts × links | `pipeline.workers`, `duration` and fault spans |
+//! | [`NETWORK_STEPS_MAX`] | ticks × hosts × links | `duration` and fault spans, source groups |
 //!
 //! The network term is the simulated network's per-tick cost: turmoil
 //! visits every link from every host on every tick, whether or not
-//! anything is in flight, so a long quiet span or many workers cost time
-//! even with few events. Making that loop sparse needs the workers
-//! restructured (they become one host per worker reading a durable log in
-//! a later change); until then the budget bounds it.
+//! anything is in flight, so a long quiet span costs time even with few
+//! events. The hosts are one per source group plus one receiver (the log,
+//! or a single ingress host for every worker), so the worker count is not
+//! part of it: workers cost per message and per punctuation, which the
+//! wire budget counts. (With a turmoil host per worker, a tick cost
+//! workers² × groups and 512 workers took minutes for 118 events.)
+//!
+//! An idle tick is still not free: turmoil steps every host's runtime on
+//! every tick. With one source group (14,400 ticks a simulated hour at the
+//! 250 ms tick), a quiet span measured 0.1–0.45 s of wall time per
+//! simulated hour on the project's shared two-core machine, so the budget
+//! (8 steps a tick) allows about 87 quiet hours, tens of seconds.
 //!
 //! These are estimates, deliberately simple and conservative; none of them
 //! measures time, so they are the same on every machine.
@@ -120,12 +128,10 @@ pub fn estimate(s: &Scenario) -> Cost {
         .map_or(0.0, |i| sources * readers * span_ms / i.ms().max(1) as f64);
     let wire_messages = events * attempts_per_event * 2.0 + punctuations;
 
+    // A host per source group and one receiver (the log, or the workers'
+    // ingress), with a link from each group to it.
     let groups = s.workload.sources.len() as f64;
-    let workers = f64::from(s.pipeline.workers.max(1));
-    let (hosts, links) = match s.network.log {
-        None => (groups + workers, groups * workers),
-        Some(_) => (groups + workers + 1.0, groups + workers),
-    };
+    let (hosts, links) = (groups + 1.0, groups);
     let tick = crate::network::NetConfig::from_scenario(s).tick().max(1) as f64;
     Cost {
         events,
@@ -206,8 +212,11 @@ pub(crate) fn check(s: &Scenario) -> Result<(), Problem> {
         );
     }
     if c.network_steps() > NETWORK_STEPS_MAX {
-        let path = if s.pipeline.workers > 1 {
-            yaml_path!["pipeline", "workers"]
+        // The duration when even one source group would be too slow, else
+        // the number of groups.
+        let one_group = c.ticks * 2.0 * 4.0;
+        let path = if one_group <= NETWORK_STEPS_MAX {
+            yaml_path!["workload", "sources"]
         } else {
             yaml_path!["duration"]
         };
@@ -215,9 +224,9 @@ pub(crate) fn check(s: &Scenario) -> Result<(), Problem> {
             path,
             format!(
                 "the simulated network would make about {:.0} host-link steps ({:.0} ticks × \
-                 {:.0} hosts × {:.0} links); the budget is {NETWORK_STEPS_MAX:.0}: lower \
-                 pipeline.workers, or shorten the duration, faults, offline periods and \
-                 bursts (every simulated tick costs time, even a quiet one)",
+                 {:.0} hosts × {:.0} links); the budget is {NETWORK_STEPS_MAX:.0}: shorten \
+                 the duration, faults, offline periods and bursts (every simulated tick \
+                 costs time, even a quiet one), or use fewer source groups (each is a host)",
                 c.network_steps(),
                 c.ticks,
                 c.hosts,

@@ -96,6 +96,10 @@ struct Worker {
     /// Highest watermark sent downstream (downstream state: survives crashes).
     sent: EventTime,
     lag_second: i64,
+    /// Entries of `view` appended before `appended.1`, as of the last lag
+    /// sample (samples come in time order, so the count only grows; see
+    /// `sample_lag`).
+    appended: (usize, i64),
     /// Most windows this worker's engine held at a lag sample.
     state_peak: u64,
 }
@@ -210,6 +214,7 @@ impl<'a> Replay<'a> {
                 in_flight: None,
                 sent: EventTime::MIN,
                 lag_second: i64::MIN,
+                appended: (0, i64::MIN),
                 state_peak: 0,
             });
         }
@@ -595,9 +600,17 @@ impl<'a> Replay<'a> {
         let worker = &mut self.workers[w];
         // Appended before this instant: entries of the same millisecond
         // still being handed over are not lag.
-        let appended = worker
-            .view
-            .partition_point(|&i| trace.deliveries[i].at().0 < t);
+        // The event loop runs in time order, so `t` never decreases and
+        // the count is advanced from the last sample instead of searched
+        // for each entry (a search per entry was 6% of a seed).
+        let before = |i: &usize| trace.deliveries[*i].at().0 < t;
+        let appended = if t >= worker.appended.1 {
+            let (from, _) = worker.appended;
+            from + worker.view[from..].iter().take_while(|i| before(i)).count()
+        } else {
+            worker.view.partition_point(before)
+        };
+        worker.appended = (appended, t);
         let lag = appended.saturating_sub(worker.pos) as u64;
         let r = &mut self.run.recovery;
         r.lag_max = r.lag_max.max(lag);
