@@ -32,8 +32,10 @@ pub fn generate(scenario: &Scenario, seed: u64) -> Workload {
     let keys = scenario.workload.keys.names();
     let key_count = u64::try_from(keys.len()).unwrap_or(u64::MAX).max(1);
     let mut sources = Vec::new();
-    // (sent_at, source, sequence) → event without its id yet.
-    let mut events: Vec<(i64, u32, u64, Event)> = Vec::new();
+    // Until sorted, an event's `id` holds its sequence within its source:
+    // sorting the events themselves (not tuples around them) keeps one
+    // copy of the workload in memory.
+    let mut events: Vec<Event> = Vec::new();
     for group in &scenario.workload.sources {
         let offline = offline_periods(group, seed);
         for (i, name) in group.source_names().into_iter().enumerate() {
@@ -54,17 +56,19 @@ pub fn generate(scenario: &Scenario, seed: u64) -> Workload {
                 if events.len() >= EVENTS_MAX {
                     break;
                 }
-                events.push((event.sent_at.0, source, seq as u64, event));
+                events.push(Event {
+                    id: seq as u64,
+                    ..event
+                });
             }
             sources.push(name);
         }
     }
-    events.sort_unstable_by_key(|(sent_at, source, seq, _)| (*sent_at, *source, *seq));
-    let events = events
-        .into_iter()
-        .enumerate()
-        .map(|(id, (_, _, _, e))| Event { id: id as u64, ..e })
-        .collect();
+    events.sort_unstable_by_key(|e| (e.sent_at, e.source, e.id));
+    for (id, e) in events.iter_mut().enumerate() {
+        e.id = id as u64;
+    }
+    events.shrink_to_fit();
     Workload {
         events,
         sources,
