@@ -185,29 +185,39 @@ fn compute(
             _ => false,
         }
     };
+    // One key at a time (no window spans keys): only one key's rows are
+    // held at once, not a row per element of the whole run. Keys come in
+    // sorted order and each key's rows are sorted, so the rows are folded
+    // in exactly the order one sort of all of them would give.
+    let mut out = Results::new();
     let mut assigned: Vec<(Key, Window, i64, u64)> = Vec::new();
-    match windowing.window {
-        WindowFn::Sessions { gap } => {
-            let kept: Vec<Element> = elements
-                .into_iter()
-                .filter(|e| !take_refusal(e.id, None))
-                .collect();
-            for (key, window, e) in sessions(&kept, gap.0) {
-                assigned.push((key, window, e.value, e.id));
+    for group in elements.chunk_by(|a, b| a.key == b.key) {
+        assigned.clear();
+        match windowing.window {
+            WindowFn::Sessions { gap } => {
+                let kept: Vec<Element> = group
+                    .iter()
+                    .copied()
+                    .filter(|e| !take_refusal(e.id, None))
+                    .collect();
+                for (key, window, e) in sessions(&kept, gap.0) {
+                    assigned.push((key, window, e.value, e.id));
+                }
             }
-        }
-        window_fn => {
-            for e in &elements {
-                for w in windows_of(window_fn, e.time) {
-                    if !take_refusal(e.id, Some(w)) {
-                        assigned.push((e.key, w, e.value, e.id));
+            window_fn => {
+                for e in group {
+                    for w in windows_of(window_fn, e.time) {
+                        if !take_refusal(e.id, Some(w)) {
+                            assigned.push((e.key, w, e.value, e.id));
+                        }
                     }
                 }
             }
         }
+        assigned.sort();
+        fold_groups(&assigned, windowing.aggregate, &mut out);
     }
-    assigned.sort();
-    fold_groups(&assigned, windowing.aggregate)
+    out
 }
 
 /// The non-merging windows holding `t`, recomputed from the definitions:
@@ -277,8 +287,7 @@ fn sessions(sorted: &[Element], gap: i64) -> Vec<(Key, Window, Element)> {
 }
 
 /// Folds sorted `(key, window, value, id)` rows into one cell per group.
-fn fold_groups(rows: &[(Key, Window, i64, u64)], aggregate: Aggregate) -> Results {
-    let mut out = Results::new();
+fn fold_groups(rows: &[(Key, Window, i64, u64)], aggregate: Aggregate, out: &mut Results) {
     let mut i = 0;
     while i < rows.len() {
         let (key, window) = (rows[i].0, rows[i].1);
@@ -293,7 +302,6 @@ fn fold_groups(rows: &[(Key, Window, i64, u64)], aggregate: Aggregate) -> Result
         out.insert((key, window), Cell { value, events });
         i = j;
     }
-    out
 }
 
 /// `a + b`, exactly. The oracle never wraps (a wrapped truth would agree

@@ -46,12 +46,16 @@ pub fn simulate_with(
     network_seed: u64,
 ) -> anyhow::Result<Simulation> {
     let workload = crate::workload::generate(scenario, workload_seed);
-    let trace = crate::network::deliver(scenario, &workload, network_seed).with_context(|| {
-        format!(
-            "scenario {}: simulating the network for seed {network_seed}",
-            scenario.name
-        )
-    })?;
+    let mut trace =
+        crate::network::deliver(scenario, &workload, network_seed).with_context(|| {
+            format!(
+                "scenario {}: simulating the network for seed {network_seed}",
+                scenario.name
+            )
+        })?;
+    // Held for the whole seed: give back what the network's appends
+    // over-reserved.
+    trace.deliveries.shrink_to_fit();
     let log = Log::from_trace(&trace, scenario.log);
     let runs = scenario
         .strategies

@@ -153,8 +153,8 @@ impl<'a> Replay<'a> {
         let mut place = vec![(0u32, 0u64); trace.deliveries.len()];
         for p in 0..log.partitions() {
             for e in log.entries(p) {
-                if let Some(slot) = place.get_mut(e.delivery) {
-                    *slot = (p, e.offset);
+                if let Some(slot) = place.get_mut(e.delivery()) {
+                    *slot = (p, e.offset());
                 }
             }
         }
