@@ -69,13 +69,58 @@ struct Member {
     faults: Vec<LocalFault>,
 }
 
+/// What the group needs of an event to send it: 32 bytes, not the
+/// event's 56 (the network holds one per event for the whole run).
+#[derive(Debug, Clone, Copy)]
+struct Sending {
+    id: u64,
+    key: u64,
+    /// Event time, for the low watermark.
+    time: i64,
+    sent_at: i64,
+}
+
+/// An event's slot from its id (acks carry ids). The workload numbers
+/// events in send order, so a group's ids ascend and a binary search
+/// needs no table; a table is built only for events out of id order.
+enum IdIndex {
+    Ascending,
+    Table(Vec<(u64, u32)>),
+}
+
+impl IdIndex {
+    fn new(events: &[Sending]) -> IdIndex {
+        if events.windows(2).all(|w| w[0].id < w[1].id) {
+            return IdIndex::Ascending;
+        }
+        let mut table: Vec<(u64, u32)> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id, i as u32))
+            .collect();
+        table.sort_unstable();
+        IdIndex::Table(table)
+    }
+
+    fn slot(&self, events: &[Sending], id: u64) -> Option<u32> {
+        match self {
+            IdIndex::Ascending => events.binary_search_by_key(&id, |e| e.id).ok(),
+            IdIndex::Table(t) => t
+                .binary_search_by_key(&id, |&(i, _)| i)
+                .ok()
+                .map(|k| t[k].1 as usize),
+        }
+        .map(|i| i as u32)
+    }
+}
+
 struct Group {
     ctx: Rc<Ctx>,
     members: Vec<Member>,
     /// The group's events in send order, `(sent_at, id)`.
-    events: Vec<Event>,
+    events: Vec<Sending>,
     slots: Vec<Slot>,
-    by_id: FxHashMap<u64, u32>,
+    by_id: IdIndex,
     next: usize,
     unsettled: usize,
     sends_pending: usize,
@@ -155,7 +200,14 @@ impl Group {
             .collect();
         let mut times: Vec<Vec<i64>> = vec![Vec::new(); sources.len()];
         let mut slots = Vec::with_capacity(events.len());
+        let mut sending = Vec::with_capacity(events.len());
         for e in &events {
+            sending.push(Sending {
+                id: e.id,
+                key: e.key,
+                time: e.time.0,
+                sent_at: e.sent_at.0,
+            });
             // `run` only hands a group its own sources' events.
             let m = member_of.get(&e.source).copied().unwrap_or(0);
             times[m as usize].push(e.time.0);
@@ -188,18 +240,15 @@ impl Group {
                 }
             })
             .collect();
-        let by_id = events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id, i as u32))
-            .collect();
+        drop(events);
+        let by_id = IdIndex::new(&sending);
         Group {
-            unsettled: events.len(),
+            unsettled: sending.len(),
             ctx,
             members,
             slots,
             by_id,
-            events,
+            events: sending,
             next: 0,
             sends_pending: 0,
             timers: Timers::default(),
@@ -231,7 +280,7 @@ impl Group {
         let next_event = self
             .events
             .get(self.next)
-            .map(|e| self.ctx.step_of(e.sent_at.0));
+            .map(|e| self.ctx.step_of(e.sent_at));
         match (self.timers.next(), next_event) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -241,15 +290,15 @@ impl Group {
     /// Handles everything due within the step starting at `step`.
     fn advance(&mut self, step: i64, sock: &turmoil::net::UdpSocket) -> std::io::Result<()> {
         while self.next < self.events.len()
-            && self.ctx.step_of(self.events[self.next].sent_at.0) <= step
+            && self.ctx.step_of(self.events[self.next].sent_at) <= step
         {
             let slot = self.next as u32;
             self.next += 1;
             let e = self.events[slot as usize];
             let m = &mut self.members[self.slots[slot as usize].member as usize];
             m.started += 1;
-            m.outstanding.insert((e.time.0, e.id));
-            self.attempt(slot, 0, e.sent_at.0);
+            m.outstanding.insert((e.time, e.id));
+            self.attempt(slot, 0, e.sent_at);
         }
         while let Some(action) = self.timers.pop_due(step) {
             match action {
@@ -303,12 +352,13 @@ impl Group {
     fn attempt(&mut self, slot: u32, attempt: u32, start: i64) {
         let e = self.events[slot as usize];
         let member = self.slots[slot as usize].member;
+        let source = self.members[member as usize].index;
         let topo = &self.ctx.topo;
         let (dest, channel) = match topo.log_partitions {
-            None => (topo.worker_of(e.key), e.source),
+            None => (topo.worker_of(e.key), source),
             Some(_) => (topo.workers, topo.partition_of(e.key)),
         };
-        let link = &self.ctx.links_from_source[e.source as usize][dest as usize];
+        let link = &self.ctx.links_from_source[source as usize][dest as usize];
         let loss = link.loss;
         let fate = self.fates.draw(
             self.ctx.seed,
@@ -334,7 +384,7 @@ impl Group {
                     channel,
                     ack_lost: fate.ack_lost,
                     ack_latency_ms: u32::try_from(fate.ack_latency_ms).unwrap_or(u32::MAX),
-                    time: e.time.0,
+                    time: e.time,
                 };
                 self.send_at(at, dest, msg);
             }
@@ -364,7 +414,7 @@ impl Group {
 
     /// An ack `d` for event `tag` was read at `now` from `from`.
     fn on_ack(&mut self, tag: u64, d: &Stamped, now: i64, from: SocketAddr) {
-        let Some(&slot) = self.by_id.get(&tag) else {
+        let Some(slot) = self.by_id.slot(&self.events, tag) else {
             return;
         };
         let member = self.slots[slot as usize].member as usize;
@@ -385,7 +435,7 @@ impl Group {
         // exactly `attempts_max` timeouts after `sent_at`; an ack meant to
         // arrive later finds nobody waiting (the give-up is the timeout's).
         let retry = self.ctx.cfg.retry;
-        let give_up = self.events[slot as usize].sent_at.0.saturating_add(
+        let give_up = self.events[slot as usize].sent_at.saturating_add(
             retry
                 .timeout_ms
                 .saturating_mul(i64::from(retry.attempts_max)),
@@ -412,7 +462,7 @@ impl Group {
         let member = s.member;
         let e = self.events[slot as usize];
         let m = &mut self.members[member as usize];
-        m.outstanding.remove(&(e.time.0, e.id));
+        m.outstanding.remove(&(e.time, e.id));
         m.unsettled -= 1;
         self.unsettled -= 1;
         self.ctx.settled(at);
