@@ -9,7 +9,7 @@ use super::local_fault::LocalFault;
 use super::names::{Endpoint, Hosts, Names};
 use super::route::Topology;
 use super::{log, source, worker};
-use crate::model::{Delivery, Event, FaultDecision, Trace, Workload};
+use crate::model::{Delivery, FaultDecision, Trace, Workload};
 use crate::rng;
 use anyhow::{anyhow, Context, Result};
 use std::cell::RefCell;
@@ -409,18 +409,18 @@ fn exists(e: Endpoint, topo: Topology) -> bool {
     }
 }
 
-fn split_by_host(workload: &Workload, hosts: &Hosts) -> Vec<Vec<Event>> {
+fn split_by_host(workload: &Workload, hosts: &Hosts) -> Vec<Vec<source::Sending>> {
     // Sized exactly (a copy of the workload is held for the whole run).
     let mut sizes = vec![0usize; hosts.members.len()];
     for e in workload.events.iter().filter(|e| e.source < hosts.sources()) {
         sizes[hosts.host_of(e.source) as usize] += 1;
     }
-    let mut out: Vec<Vec<Event>> = sizes.into_iter().map(Vec::with_capacity).collect();
+    let mut out: Vec<Vec<source::Sending>> = sizes.into_iter().map(Vec::with_capacity).collect();
     for e in &workload.events {
         // Events of sources the workload doesn't list have no host: nothing
         // would send them, and they count as undelivered.
         if e.source < hosts.sources() {
-            out[hosts.host_of(e.source) as usize].push(*e);
+            out[hosts.host_of(e.source) as usize].push(source::Sending::of(e));
         }
     }
     out

@@ -69,15 +69,32 @@ struct Member {
     faults: Vec<LocalFault>,
 }
 
-/// What the group needs of an event to send it: 32 bytes, not the
-/// event's 56 (the network holds one per event for the whole run).
+/// What a group needs of an event to send it: 32 bytes, not the event's
+/// 56 (the network holds one per event for the whole run, beside the
+/// workload itself).
 #[derive(Debug, Clone, Copy)]
-struct Sending {
+pub struct Sending {
     id: u64,
     key: u64,
     /// Event time, for the low watermark.
     time: i64,
     sent_at: i64,
+    /// The event's source (global index).
+    source: u32,
+}
+
+impl Sending {
+    /// What the group needs of `e`.
+    #[must_use]
+    pub fn of(e: &Event) -> Sending {
+        Sending {
+            id: e.id,
+            key: e.key,
+            time: e.time.0,
+            sent_at: e.sent_at.0,
+            source: e.source,
+        }
+    }
 }
 
 /// An event's slot from its id (acks carry ids). The workload numbers
@@ -136,7 +153,7 @@ pub struct GroupSpec {
     /// Global source indices.
     pub sources: Vec<u32>,
     /// Every event of these sources, ordered by (`sent_at`, `id`).
-    pub events: Vec<Event>,
+    pub events: Vec<Sending>,
     /// `faults[i]`: the local faults of `sources[i]`.
     pub faults: Vec<Vec<LocalFault>>,
 }
@@ -200,21 +217,14 @@ impl Group {
             .collect();
         let mut times: Vec<Vec<i64>> = vec![Vec::new(); sources.len()];
         let mut slots = Vec::with_capacity(events.len());
-        let mut sending = Vec::with_capacity(events.len());
         for e in &events {
-            sending.push(Sending {
-                id: e.id,
-                key: e.key,
-                time: e.time.0,
-                sent_at: e.sent_at.0,
-            });
             // `run` only hands a group its own sources' events.
             let m = member_of.get(&e.source).copied().unwrap_or(0);
-            times[m as usize].push(e.time.0);
+            times[m as usize].push(e.time);
             slots.push(Slot {
                 member: m,
                 attempt: 0,
-                started_at: e.sent_at.0,
+                started_at: e.sent_at,
                 acked_at: i64::MAX,
                 settled: false,
             });
@@ -240,15 +250,14 @@ impl Group {
                 }
             })
             .collect();
-        drop(events);
-        let by_id = IdIndex::new(&sending);
+        let by_id = IdIndex::new(&events);
         Group {
-            unsettled: sending.len(),
+            unsettled: events.len(),
             ctx,
             members,
             slots,
             by_id,
-            events: sending,
+            events,
             next: 0,
             sends_pending: 0,
             timers: Timers::default(),
