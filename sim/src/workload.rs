@@ -18,10 +18,10 @@ use rand_distr::{Distribution, Exp};
 use tidemark_engine::{EventTime, ProcTime};
 
 /// The most events one run generates. `scenario::load` refuses scenarios
-/// that expect more than 4 million, so this cap is a safety net, not a
+/// that expect more than 20 million, so this cap is a safety net, not a
 /// behaviour: a run that hits it stops generating rather than growing
 /// without bound.
-pub const EVENTS_MAX: usize = 5_000_000;
+pub const EVENTS_MAX: usize = 25_000_000;
 
 /// Every event of `scenario` under master seed `seed`, ordered by
 /// (`sent_at`, source, sequence) and numbered densely from 0 in that order.

@@ -62,14 +62,15 @@ impl Reference {
                 .or(self.started_at)
                 .is_some_and(|since| t >= since.saturating_add(ms)),
         };
-        let active: Vec<EventTime> = self
+        // Read at every arrival: a fold, not a collected list.
+        let active = self
             .channels
             .iter()
             .filter(|ch| !idle(ch))
             .map(|ch| ch.watermark)
-            .collect();
-        match active.iter().min() {
-            Some(&m) => m,
+            .min();
+        match active {
+            Some(m) => m,
             None => self
                 .channels
                 .iter()

@@ -397,9 +397,9 @@ fn nested_triggers_are_checked_where_they_are() {
 fn too_many_events_are_refused() {
     assert_error(
         "      rate: 2",
-        "      rate: 1000",
-        "s.yaml:8:5: workload.sources: the sources would generate about 12000000 events over \
-         10m; at most 4000000 are allowed (lower a rate, count or duration)",
+        "      rate: 2000",
+        "s.yaml:8:5: workload.sources: the sources would generate about 24000000 events over \
+         10m; at most 20000000 are allowed (lower a rate, count or duration)",
     );
 }
 
