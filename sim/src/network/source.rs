@@ -36,11 +36,10 @@ enum Action {
     Punctuate { member: u32, at: i64 },
 }
 
-/// One event's sending state.
+/// One event's sending state (24 bytes: its member is looked up from its
+/// source, [`Group::member`], rather than kept per event).
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    /// Its source, as an index into `Group::members`.
-    member: u32,
     /// The current attempt.
     attempt: u32,
     /// When the current attempt started.
@@ -138,6 +137,8 @@ struct Group {
     events: Vec<Sending>,
     slots: Vec<Slot>,
     by_id: IdIndex,
+    /// Global source index → index into `members`.
+    member_of: FxHashMap<u32, u32>,
     next: usize,
     unsettled: usize,
     sends_pending: usize,
@@ -204,6 +205,13 @@ pub async fn run(ctx: Rc<Ctx>, spec: GroupSpec) -> turmoil::Result {
 }
 
 impl Group {
+    /// Event `slot`'s source, as an index into `members`.
+    fn member(&self, slot: u32) -> u32 {
+        // `run` only hands a group its own sources' events.
+        let source = self.events[slot as usize].source;
+        self.member_of.get(&source).copied().unwrap_or(0)
+    }
+
     fn new(ctx: Rc<Ctx>, spec: GroupSpec, dests: Vec<SocketAddr>) -> Group {
         let GroupSpec {
             sources,
@@ -222,7 +230,6 @@ impl Group {
             let m = member_of.get(&e.source).copied().unwrap_or(0);
             times[m as usize].push(e.time);
             slots.push(Slot {
-                member: m,
                 attempt: 0,
                 started_at: e.sent_at,
                 acked_at: i64::MAX,
@@ -257,6 +264,7 @@ impl Group {
             members,
             slots,
             by_id,
+            member_of,
             events,
             next: 0,
             sends_pending: 0,
@@ -304,7 +312,8 @@ impl Group {
             let slot = self.next as u32;
             self.next += 1;
             let e = self.events[slot as usize];
-            let m = &mut self.members[self.slots[slot as usize].member as usize];
+            let member = self.member(slot) as usize;
+            let m = &mut self.members[member];
             m.started += 1;
             m.outstanding.insert((e.time, e.id));
             self.attempt(slot, 0, e.sent_at);
@@ -360,8 +369,8 @@ impl Group {
     /// its fate, queue its datagram (unless lost) and its timeout.
     fn attempt(&mut self, slot: u32, attempt: u32, start: i64) {
         let e = self.events[slot as usize];
-        let member = self.slots[slot as usize].member;
-        let source = self.members[member as usize].index;
+        let member = self.member(slot);
+        let source = e.source;
         let topo = &self.ctx.topo;
         let (dest, channel) = match topo.log_partitions {
             None => (topo.worker_of(e.key), source),
@@ -426,7 +435,7 @@ impl Group {
         let Some(slot) = self.by_id.slot(&self.events, tag) else {
             return;
         };
-        let member = self.slots[slot as usize].member as usize;
+        let member = self.member(slot) as usize;
         let faults = &self.members[member].faults;
         // The faults on the way back, by the time the ack was meant to
         // arrive (not when it was read).
@@ -468,7 +477,7 @@ impl Group {
             return;
         }
         s.settled = true;
-        let member = s.member;
+        let member = self.member(slot);
         let e = self.events[slot as usize];
         let m = &mut self.members[member as usize];
         m.outstanding.remove(&(e.time, e.id));
