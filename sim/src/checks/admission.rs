@@ -70,10 +70,7 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         if (duplicate && input.dedup) || !run.recovery.read.get(i).copied().unwrap_or(true) {
             continue;
         }
-        let Some(time) = usize::try_from(event)
-            .ok()
-            .and_then(|e| times.get(e))
-        else {
+        let Some(time) = usize::try_from(event).ok().and_then(|e| times.get(e)) else {
             continue;
         };
         let Some(windows) = windows_of(input.pipeline.window, time) else {

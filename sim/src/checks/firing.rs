@@ -136,9 +136,7 @@ fn one_shot(
             continue;
         }
         let (Some(time), Some(&key)) = (
-            usize::try_from(event)
-                .ok()
-                .and_then(|e| times.get(e)),
+            usize::try_from(event).ok().and_then(|e| times.get(e)),
             keys.get(&event),
         ) else {
             continue;

@@ -291,11 +291,7 @@ impl<'a> EventTimes<'a> {
         if events.iter().enumerate().all(|(i, e)| e.id as usize == i) {
             return EventTimes::Dense(events);
         }
-        let end = events
-            .iter()
-            .map(|e| e.id as usize + 1)
-            .max()
-            .unwrap_or(0);
+        let end = events.iter().map(|e| e.id as usize + 1).max().unwrap_or(0);
         let mut out = vec![None; end];
         for e in events {
             out[e.id as usize] = Some(e.time);

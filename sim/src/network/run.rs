@@ -412,7 +412,11 @@ fn exists(e: Endpoint, topo: Topology) -> bool {
 fn split_by_host(workload: &Workload, hosts: &Hosts) -> Vec<Vec<source::Sending>> {
     // Sized exactly (a copy of the workload is held for the whole run).
     let mut sizes = vec![0usize; hosts.members.len()];
-    for e in workload.events.iter().filter(|e| e.source < hosts.sources()) {
+    for e in workload
+        .events
+        .iter()
+        .filter(|e| e.source < hosts.sources())
+    {
         sizes[hosts.host_of(e.source) as usize] += 1;
     }
     let mut out: Vec<Vec<source::Sending>> = sizes.into_iter().map(Vec::with_capacity).collect();

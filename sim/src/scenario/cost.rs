@@ -255,8 +255,14 @@ pub(crate) fn check(s: &Scenario) -> Result<(), Problem> {
         let gib = |b: f64| b / 1024.0 / 1024.0 / 1024.0;
         let mut parts = format!("{:.0} events × {EVENT_BYTES:.0} bytes", c.events);
         for (bytes, what) in [
-            (windows, format!("{:.0} windows per event", c.windows_per_event)),
-            (retries, format!("{:.1} attempts per event", c.attempts_per_event)),
+            (
+                windows,
+                format!("{:.0} windows per event", c.windows_per_event),
+            ),
+            (
+                retries,
+                format!("{:.1} attempts per event", c.attempts_per_event),
+            ),
             (strategies, format!("{} strategies", s.strategies.len())),
         ] {
             if bytes > 0.0 {
