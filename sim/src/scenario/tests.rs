@@ -606,3 +606,37 @@ fn strategies_with_different_punctuation_intervals_are_refused() {
         "{e}"
     );
 }
+
+/// The memory benchmark's scenarios (`sim/benches/memory/`) load, and a
+/// plain scenario at the event cap is within the memory budget: the cap
+/// and the budget agree.
+#[test]
+fn event_cap_fits_the_memory_budget() {
+    let ten = include_str!("../../benches/memory/events_10m.yaml");
+    let s = parse_str(ten).expect("the 10M-event benchmark loads");
+    assert!(cost::estimate(&s).events > 9_900_000.0);
+    let twenty = ten.replace("rate: 100", "rate: 199");
+    let s = parse_str(&twenty).expect("a 20M-event plain scenario loads");
+    let (memory, ..) = cost::estimate(&s).memory();
+    assert!(memory < cost::MEMORY_MAX, "{memory}");
+}
+
+/// Past the memory budget, the error names the setting whose share is
+/// largest: here the retries of a very lossy network.
+#[test]
+fn memory_budget_names_the_retries() {
+    let ten = include_str!("../../benches/memory/events_10m.yaml");
+    let lossy = ten
+        .replace("rate: 100", "rate: 120")
+        .replace(
+            "  latency: {uniform: {min: 5ms, max: 50ms}}",
+            "  latency: {uniform: {min: 5ms, max: 50ms}}\n  loss: 0.5\n  retry: {timeout: 200ms, max_attempts: 3}",
+        );
+    let e = error(&lossy);
+    assert!(
+        e.starts_with("s.yaml:")
+            && e.contains(": network.retry.max_attempts: this scenario would hold about")
+            && e.contains("2.0 attempts per event"),
+        "{e}"
+    );
+}
