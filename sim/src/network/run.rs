@@ -109,7 +109,7 @@ pub fn run(cfg: &NetConfig, workload: &Workload, seed: u64) -> Result<Trace> {
         let c = ctx.clone();
         sim.client(Endpoint::Log.host(&hosts), log::run(c));
     }
-    let mut events = split_by_host(workload, &hosts);
+    let mut events = split_by_host(workload, &hosts, &topo);
     for (h, members) in hosts.members.iter().enumerate() {
         let spec = source::GroupSpec {
             sources: members.clone(),
@@ -409,7 +409,7 @@ fn exists(e: Endpoint, topo: Topology) -> bool {
     }
 }
 
-fn split_by_host(workload: &Workload, hosts: &Hosts) -> Vec<Vec<source::Sending>> {
+fn split_by_host(workload: &Workload, hosts: &Hosts, topo: &Topology) -> Vec<Vec<source::Sending>> {
     // Sized exactly (a copy of the workload is held for the whole run).
     let mut sizes = vec![0usize; hosts.members.len()];
     for e in workload
@@ -424,7 +424,7 @@ fn split_by_host(workload: &Workload, hosts: &Hosts) -> Vec<Vec<source::Sending>
         // Events of sources the workload doesn't list have no host: nothing
         // would send them, and they count as undelivered.
         if e.source < hosts.sources() {
-            out[hosts.host_of(e.source) as usize].push(source::Sending::of(e));
+            out[hosts.host_of(e.source) as usize].push(source::Sending::of(e, topo));
         }
     }
     out

@@ -74,24 +74,29 @@ struct Member {
 #[derive(Debug, Clone, Copy)]
 pub struct Sending {
     id: u64,
-    key: u64,
     /// Event time, for the low watermark.
     time: i64,
     sent_at: i64,
     /// The event's source (global index).
     source: u32,
+    /// Where its key goes: the worker without a log, the log partition
+    /// with one (routing depends on nothing but the key and the topology).
+    to: u32,
 }
 
 impl Sending {
-    /// What the group needs of `e`.
+    /// What the group needs of `e`, routed by `topo`.
     #[must_use]
-    pub fn of(e: &Event) -> Sending {
+    pub fn of(e: &Event, topo: &Topology) -> Sending {
         Sending {
             id: e.id,
-            key: e.key,
             time: e.time.0,
             sent_at: e.sent_at.0,
             source: e.source,
+            to: match topo.log_partitions {
+                None => topo.worker_of(e.key),
+                Some(_) => topo.partition_of(e.key),
+            },
         }
     }
 }
@@ -373,8 +378,8 @@ impl Group {
         let source = e.source;
         let topo = &self.ctx.topo;
         let (dest, channel) = match topo.log_partitions {
-            None => (topo.worker_of(e.key), source),
-            Some(_) => (topo.workers, topo.partition_of(e.key)),
+            None => (e.to, source),
+            Some(_) => (topo.workers, e.to),
         };
         let link = &self.ctx.links_from_source[source as usize][dest as usize];
         let loss = link.loss;
