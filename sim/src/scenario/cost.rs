@@ -12,7 +12,7 @@
 //! | [`MEMORY_MAX`] | bytes held at once (below) | rates, duration, sliding `size/period`, strategies, `retry.max_attempts` |
 //!
 //! The memory term is per event, from what one seed holds at its peak
-//! (measured with `docs/memory.md`'s command: about 175 bytes per event on
+//! (measured with `docs/memory.md`'s command: 160–175 bytes per event on
 //! a plain scenario, most of it while the network runs): [`EVENT_BYTES`]
 //! per event, [`WINDOW_BYTES`] per extra window an event lands in (the
 //! oracle keeps every counted event's id per window), [`ATTEMPT_BYTES`]
