@@ -149,8 +149,8 @@ impl Subject<'_> {
         self.log
             .entries(channel)
             .iter()
-            .find(|e| e.delivery == d)
-            .map(|e| (channel, e.offset))
+            .find(|e| e.delivery() == d)
+            .map(|e| (channel, e.offset()))
     }
 }
 

@@ -20,7 +20,7 @@ use crate::model::{Delivery, Trace};
 use crate::scenario::RetentionSpec;
 use tidemark_engine::{EventTime, ProcTime};
 
-/// What an entry holds.
+/// What an entry holds: read off the trace delivery it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Payload {
     /// An event (`Workload::events` id); `duplicate` when an earlier copy
@@ -38,19 +38,45 @@ pub enum Payload {
     },
 }
 
-/// One appended entry.
+impl Payload {
+    /// The payload of a trace delivery.
+    #[must_use]
+    pub fn of(d: &Delivery) -> Payload {
+        match *d {
+            Delivery::Record {
+                event, duplicate, ..
+            } => Payload::Record { event, duplicate },
+            Delivery::Punctuation { watermark, .. } => Payload::Punctuation { watermark },
+        }
+    }
+}
+
+/// One appended entry: 16 bytes, since the log holds one per delivery for
+/// the whole run. Everything else about it (worker, event, punctuation) is
+/// in its trace delivery, [`LogEntry::delivery`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogEntry {
-    /// Position in its partition, dense from 0.
-    pub offset: u64,
     /// Processing time of the append.
     pub appended_at: ProcTime,
-    /// The worker whose keys this entry carries.
-    pub worker: u32,
+    /// Index of the matching `Trace::deliveries` item (the loader's wire
+    /// budget keeps a trace far below 2^32 deliveries).
+    delivery: u32,
+    /// Position in its partition, dense from 0.
+    offset: u32,
+}
+
+impl LogEntry {
+    /// Position in its partition, dense from 0.
+    #[must_use]
+    pub fn offset(&self) -> u64 {
+        u64::from(self.offset)
+    }
+
     /// Index of the matching `Trace::deliveries` item.
-    pub delivery: usize,
-    /// The event or punctuation.
-    pub payload: Payload,
+    #[must_use]
+    pub fn delivery(&self) -> usize {
+        self.delivery as usize
+    }
 }
 
 /// The retained log of one run.
@@ -65,32 +91,27 @@ impl Log {
     /// The log the network appended in `trace`, kept per `retention`.
     #[must_use]
     pub fn from_trace(trace: &Trace, retention: RetentionSpec) -> Log {
-        let mut partitions: Vec<Vec<LogEntry>> = vec![Vec::new(); trace.channels as usize];
+        let channel_of = |d: &Delivery| match *d {
+            Delivery::Record { channel, .. } | Delivery::Punctuation { channel, .. } => channel,
+        };
+        // Sized exactly up front: no partition grows past what it holds.
+        let mut sizes = vec![0usize; trace.channels as usize];
+        for d in &trace.deliveries {
+            if let Some(n) = sizes.get_mut(channel_of(d) as usize) {
+                *n += 1;
+            }
+        }
+        let mut partitions: Vec<Vec<LogEntry>> =
+            sizes.into_iter().map(Vec::with_capacity).collect();
         for (i, d) in trace.deliveries.iter().enumerate() {
-            let (at, worker, channel, payload) = match *d {
-                Delivery::Record {
-                    at,
-                    worker,
-                    channel,
-                    event,
-                    duplicate,
-                } => (at, worker, channel, Payload::Record { event, duplicate }),
-                Delivery::Punctuation {
-                    at,
-                    worker,
-                    channel,
-                    watermark,
-                } => (at, worker, channel, Payload::Punctuation { watermark }),
-            };
-            let Some(p) = partitions.get_mut(channel as usize) else {
+            let Some(p) = partitions.get_mut(channel_of(d) as usize) else {
                 continue;
             };
+            debug_assert!(u32::try_from(i).is_ok(), "trace past the wire budget");
             p.push(LogEntry {
-                offset: p.len() as u64,
-                appended_at: at,
-                worker,
-                delivery: i,
-                payload,
+                appended_at: d.at(),
+                delivery: i as u32,
+                offset: p.len() as u32,
             });
         }
         Log {
@@ -204,10 +225,10 @@ mod tests {
         let offsets: Vec<(u64, i64, usize)> = log
             .entries(0)
             .iter()
-            .map(|e| (e.offset, e.appended_at.0, e.delivery))
+            .map(|e| (e.offset(), e.appended_at.0, e.delivery()))
             .collect();
         assert_eq!(offsets, vec![(0, 0, 0), (1, 7, 2), (2, 9, 3)]);
-        assert_eq!(log.entries(1)[0].offset, 0);
+        assert_eq!(log.entries(1)[0].offset(), 0);
         assert_eq!(log.end_offset(0, ProcTime(7)), 2);
         assert_eq!(log.end_offset(0, ProcTime(6)), 1);
     }

@@ -46,13 +46,50 @@ struct Element {
 /// time as the source stamped it.
 #[must_use]
 pub fn truth(workload: &Workload, windowing: Windowing) -> Results {
-    let elements = workload.events.iter().map(|e| Element {
+    let all = (0..workload.events.len()).filter_map(|i| u32::try_from(i).ok());
+    compute(grouped(workload, all), &BTreeMap::new(), windowing)
+}
+
+/// The oracle's view of an event.
+fn element(e: &crate::model::Event) -> Element {
+    Element {
         id: e.id,
         key: Key(e.key),
         value: e.value,
         time: e.time,
-    });
-    compute(elements.collect(), &BTreeMap::new(), windowing)
+    }
+}
+
+/// Counted copies, given as positions in `Workload::events` (one per
+/// copy), grouped by key in ascending key order: 4 bytes a copy while
+/// grouping, and one key's elements at a time after, rather than an
+/// element (32 bytes) per copy of the whole run at once.
+fn grouped<'w>(
+    workload: &'w Workload,
+    positions: impl IntoIterator<Item = u32>,
+) -> impl Iterator<Item = Vec<Element>> + 'w {
+    let mut buckets: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
+    for p in positions {
+        if let Some(e) = workload.events.get(p as usize) {
+            buckets.entry(e.key).or_default().push(p);
+        }
+    }
+    buckets.into_values().map(move |ps| {
+        ps.into_iter()
+            .filter_map(|p| workload.events.get(p as usize).map(element))
+            .collect()
+    })
+}
+
+/// `elements` grouped by key in ascending key order.
+#[cfg(test)]
+fn by_key(mut elements: Vec<Element>) -> impl Iterator<Item = Vec<Element>> {
+    elements.sort_by_key(|e| e.key);
+    let mut out: Vec<Vec<Element>> = Vec::new();
+    for g in elements.chunk_by(|a, b| a.key == b.key) {
+        out.push(g.to_vec());
+    }
+    out.into_iter()
 }
 
 /// The truth over every event the network delivered: each delivered event
@@ -66,7 +103,10 @@ pub fn delivered_truth(
     windowing: Windowing,
 ) -> Results {
     compute(
-        engine_copies(workload, trace, dedup, &std::collections::BTreeSet::new()),
+        grouped(
+            workload,
+            engine_copies(workload, trace, dedup, &std::collections::BTreeSet::new()),
+        ),
         &BTreeMap::new(),
         windowing,
     )
@@ -96,7 +136,10 @@ pub fn admitted_truth(
         }
     }
     compute(
-        engine_copies(workload, trace, dedup, &missed_set(run)),
+        grouped(
+            workload,
+            engine_copies(workload, trace, dedup, &missed_set(run)),
+        ),
         &refused,
         windowing,
     )
@@ -115,14 +158,14 @@ pub fn missed_set(run: &StrategyRun) -> std::collections::BTreeSet<usize> {
 }
 
 /// The copies of events that reach an engine: delivered records, without
-/// the repeats when deduplicating. Ids unknown to the workload are skipped
-/// here; conservation reports them.
+/// the repeats when deduplicating, as positions in `Workload::events`.
+/// Ids unknown to the workload are skipped here; conservation reports them.
 fn engine_copies(
     workload: &Workload,
     trace: &Trace,
     dedup: bool,
     missed: &std::collections::BTreeSet<usize>,
-) -> Vec<Element> {
+) -> Vec<u32> {
     let mut out = Vec::new();
     // A duplicate whose first copy was missed is the first copy read.
     let mut read = vec![
@@ -148,18 +191,15 @@ fn engine_copies(
         if dedup && repeat {
             continue;
         }
-        let Some(e) = usize::try_from(event)
+        // The loader's event cap keeps every position far below 2^32.
+        let Some(p) = usize::try_from(event)
             .ok()
-            .and_then(|i| workload.events.get(i))
+            .filter(|&i| i < workload.events.len())
+            .and_then(|i| u32::try_from(i).ok())
         else {
             continue;
         };
-        out.push(Element {
-            id: e.id,
-            key: Key(e.key),
-            value: e.value,
-            time: e.time,
-        });
+        out.push(p);
     }
     out
 }
@@ -168,13 +208,10 @@ fn engine_copies(
 /// (key, window) and folds. `refused` counts, per event id and window (or
 /// `None` for "the whole element"), how many copies were refused.
 fn compute(
-    mut elements: Vec<Element>,
+    by_key: impl Iterator<Item = Vec<Element>>,
     refused: &BTreeMap<(u64, Option<Window>), u64>,
     windowing: Windowing,
 ) -> Results {
-    // Sorting first makes the result independent of arrival order, and the
-    // "which copy was refused" choice irrelevant (copies are identical).
-    elements.sort_by_key(|e| (e.key, e.time, e.id));
     let mut refused = refused.clone();
     let mut take_refusal = |id: u64, w: Option<Window>| -> bool {
         match refused.get_mut(&(id, w)) {
@@ -185,29 +222,43 @@ fn compute(
             _ => false,
         }
     };
+    // One key at a time (no window spans keys): only one key's rows are
+    // held at once, not a row per element of the whole run. Keys come in
+    // ascending order and each key's rows are sorted, so the rows are
+    // folded in exactly the order one sort of all of them would give.
+    let mut out = Results::new();
     let mut assigned: Vec<(Key, Window, i64, u64)> = Vec::new();
-    match windowing.window {
-        WindowFn::Sessions { gap } => {
-            let kept: Vec<Element> = elements
-                .into_iter()
-                .filter(|e| !take_refusal(e.id, None))
-                .collect();
-            for (key, window, e) in sessions(&kept, gap.0) {
-                assigned.push((key, window, e.value, e.id));
+    for mut group in by_key {
+        // Sorting first makes the result independent of arrival order, and
+        // the "which copy was refused" choice irrelevant (copies are
+        // identical).
+        group.sort_by_key(|e| (e.time, e.id));
+        assigned.clear();
+        match windowing.window {
+            WindowFn::Sessions { gap } => {
+                let kept: Vec<Element> = group
+                    .iter()
+                    .copied()
+                    .filter(|e| !take_refusal(e.id, None))
+                    .collect();
+                for (key, window, e) in sessions(&kept, gap.0) {
+                    assigned.push((key, window, e.value, e.id));
+                }
             }
-        }
-        window_fn => {
-            for e in &elements {
-                for w in windows_of(window_fn, e.time) {
-                    if !take_refusal(e.id, Some(w)) {
-                        assigned.push((e.key, w, e.value, e.id));
+            window_fn => {
+                for e in &group {
+                    for w in windows_of(window_fn, e.time) {
+                        if !take_refusal(e.id, Some(w)) {
+                            assigned.push((e.key, w, e.value, e.id));
+                        }
                     }
                 }
             }
         }
+        assigned.sort();
+        fold_groups(&assigned, windowing.aggregate, &mut out);
     }
-    assigned.sort();
-    fold_groups(&assigned, windowing.aggregate)
+    out
 }
 
 /// The non-merging windows holding `t`, recomputed from the definitions:
@@ -277,8 +328,7 @@ fn sessions(sorted: &[Element], gap: i64) -> Vec<(Key, Window, Element)> {
 }
 
 /// Folds sorted `(key, window, value, id)` rows into one cell per group.
-fn fold_groups(rows: &[(Key, Window, i64, u64)], aggregate: Aggregate) -> Results {
-    let mut out = Results::new();
+fn fold_groups(rows: &[(Key, Window, i64, u64)], aggregate: Aggregate, out: &mut Results) {
     let mut i = 0;
     while i < rows.len() {
         let (key, window) = (rows[i].0, rows[i].1);
@@ -293,7 +343,6 @@ fn fold_groups(rows: &[(Key, Window, i64, u64)], aggregate: Aggregate) -> Result
         out.insert((key, window), Cell { value, events });
         i = j;
     }
-    out
 }
 
 /// `a + b`, exactly. The oracle never wraps (a wrapped truth would agree
@@ -472,7 +521,7 @@ mod tests {
             },
             aggregate: Aggregate::Sum,
         };
-        let r = compute(elements, &refused, windowing);
+        let r = compute(by_key(elements), &refused, windowing);
         assert_eq!(r[&(Key(0), w(0, 10))].value, AggValue::Sum(3));
         assert_eq!(r[&(Key(0), w(5, 15))].value, AggValue::Sum(6));
         assert_eq!(r[&(Key(0), w(5, 15))].events, vec![0, 0]);

@@ -46,12 +46,16 @@ pub fn simulate_with(
     network_seed: u64,
 ) -> anyhow::Result<Simulation> {
     let workload = crate::workload::generate(scenario, workload_seed);
-    let trace = crate::network::deliver(scenario, &workload, network_seed).with_context(|| {
-        format!(
-            "scenario {}: simulating the network for seed {network_seed}",
-            scenario.name
-        )
-    })?;
+    let mut trace =
+        crate::network::deliver(scenario, &workload, network_seed).with_context(|| {
+            format!(
+                "scenario {}: simulating the network for seed {network_seed}",
+                scenario.name
+            )
+        })?;
+    // Held for the whole seed: give back what the network's appends
+    // over-reserved.
+    trace.deliveries.shrink_to_fit();
     let log = Log::from_trace(&trace, scenario.log);
     let runs = scenario
         .strategies
@@ -310,39 +314,36 @@ pub fn run_seed_with(
     Ok((stage.report, sim))
 }
 
+/// The fingerprint of a simulation's workload, trace and strategy outputs.
+#[must_use]
+pub fn hash_of(sim: &Simulation) -> String {
+    run_hash(&sim.workload, &sim.trace, &sim.runs)
+}
+
 /// The verdicts for one simulated seed. `truth` is the oracle over every
 /// generated event, `accuracy` each strategy's measured accuracy
-/// ([`crate::metrics::accuracy`], the one definition); `determinism` re-runs
-/// the seed to compare hashes.
+/// ([`crate::metrics::accuracy`], the one definition); `first_hash`, when
+/// the seed is checked for determinism, is the hash of an earlier run of
+/// the same seed in this process ([`hash_of`]), which `sim` must equal.
 pub fn judge(
     scenario: &Scenario,
     seed: u64,
     sim: &Simulation,
     truth: &oracle::Results,
     accuracy: &[f64],
-    determinism: bool,
+    first_hash: Option<&str>,
 ) -> anyhow::Result<SeedReport> {
-    let hash = run_hash(&sim.workload, &sim.trace, &sim.runs);
-    let determinism_checked = determinism
-        && scenario
-            .expect
-            .invariants
-            .includes(Invariant::Deterministic);
-    let determinism = if determinism_checked {
-        let again = simulate(scenario, seed)?;
-        let hash_again = run_hash(&again.workload, &again.trace, &again.runs);
-        if hash_again == hash {
-            Outcome::Held
-        } else {
-            Outcome::Failed(Box::new(Counterexample {
-                what: format!("seed {seed} run twice in one process gave different runs"),
-                expected: Some(hash.clone()),
-                actual: Some(hash_again),
-                ..Counterexample::default()
-            }))
-        }
-    } else {
-        Outcome::NotApplicable("not checked in this run")
+    let hash = hash_of(sim);
+    let determinism_checked = first_hash.is_some();
+    let determinism = match first_hash {
+        Some(first) if first == hash => Outcome::Held,
+        Some(first) => Outcome::Failed(Box::new(Counterexample {
+            what: format!("seed {seed} run twice in one process gave different runs"),
+            expected: Some(first.to_string()),
+            actual: Some(hash.clone()),
+            ..Counterexample::default()
+        })),
+        None => Outcome::NotApplicable("not checked in this run"),
     };
     let strategies = check_strategies(scenario, sim, truth, accuracy)?;
     let architecture = crate::arch::evaluate(scenario, sim, &crate::arch::ArchBugs::default())?;

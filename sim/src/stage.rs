@@ -44,6 +44,21 @@ pub fn stage(
     network_seed: u64,
     options: Options,
 ) -> anyhow::Result<(Stage, Simulation)> {
+    let determinism = options.determinism
+        && workload_seed == network_seed
+        && scenario
+            .expect
+            .invariants
+            .includes(crate::invariants::Invariant::Deterministic);
+    // The determinism check runs the seed twice and compares hashes. The
+    // first run is hashed and dropped before the second starts, so only
+    // one simulation is ever held: a seed's memory is one run's, not two.
+    let first_hash = if determinism {
+        let first = run::simulate_with(scenario, workload_seed, network_seed)?;
+        Some(run::hash_of(&first))
+    } else {
+        None
+    };
     let sim = run::simulate_with(scenario, workload_seed, network_seed)?;
     let resolved = scenario.strategies_resolved();
     let first = resolved.first().context("the scenario has no strategies")?;
@@ -70,8 +85,14 @@ pub fn stage(
         })
         .collect();
     let accuracy: Vec<f64> = metrics.iter().map(|m| m.accuracy).collect();
-    let determinism = options.determinism && workload_seed == network_seed;
-    let report = run::judge(scenario, network_seed, &sim, &truth, &accuracy, determinism)?;
+    let report = run::judge(
+        scenario,
+        network_seed,
+        &sim,
+        &truth,
+        &accuracy,
+        first_hash.as_deref(),
+    )?;
     let scene = if options.scene {
         let net = crate::network::NetConfig::from_scenario(scenario);
         let perfect =

@@ -19,10 +19,10 @@ use rand_distr::{Distribution, Exp};
 use tidemark_engine::{EventTime, ProcTime};
 
 /// The most events one run generates. `scenario::load` refuses scenarios
-/// that expect more than 4 million, so this cap is a safety net, not a
+/// that expect more than 20 million, so this cap is a safety net, not a
 /// behaviour: a run that hits it stops generating rather than growing
 /// without bound.
-pub const EVENTS_MAX: usize = 5_000_000;
+pub const EVENTS_MAX: usize = 25_000_000;
 
 /// Every event of `scenario` under master seed `seed`, ordered by
 /// (`sent_at`, source, sequence) and numbered densely from 0 in that order.
@@ -36,8 +36,10 @@ pub fn generate(scenario: &Scenario, seed: u64) -> Workload {
     let keys = scenario.workload.keys.names();
     let key_count = u64::try_from(keys.len()).unwrap_or(u64::MAX).max(1);
     let mut sources = Vec::new();
-    // (sent_at, source, sequence) → event without its id yet.
-    let mut events: Vec<(i64, u32, u64, Event)> = Vec::new();
+    // Until sorted, an event's `id` holds its sequence within its source:
+    // sorting the events themselves (not tuples around them) keeps one
+    // copy of the workload in memory.
+    let mut events: Vec<Event> = Vec::new();
     for group in &scenario.workload.sources {
         let offline = offline_periods(group, seed);
         for (i, name) in group.source_names().into_iter().enumerate() {
@@ -58,17 +60,19 @@ pub fn generate(scenario: &Scenario, seed: u64) -> Workload {
                 if events.len() >= EVENTS_MAX {
                     break;
                 }
-                events.push((event.sent_at.0, source, seq as u64, event));
+                events.push(Event {
+                    id: seq as u64,
+                    ..event
+                });
             }
             sources.push(name);
         }
     }
-    events.sort_unstable_by_key(|(sent_at, source, seq, _)| (*sent_at, *source, *seq));
-    let events = events
-        .into_iter()
-        .enumerate()
-        .map(|(id, (_, _, _, e))| Event { id: id as u64, ..e })
-        .collect();
+    events.sort_unstable_by_key(|e| (e.sent_at, e.source, e.id));
+    for (id, e) in events.iter_mut().enumerate() {
+        e.id = id as u64;
+    }
+    events.shrink_to_fit();
     Workload {
         events,
         sources,

@@ -13,7 +13,7 @@
 //! `oracle::fold`, so that its values compare directly with panes.
 
 use crate::log::{Log, Payload};
-use crate::model::Workload;
+use crate::model::{Trace, Workload};
 use crate::oracle::fold;
 use crate::scenario::Divergence;
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,11 +39,13 @@ pub struct Fact {
 /// Every record the log ever received, by append time (then partition and
 /// offset): never dropped.
 #[must_use]
-pub fn master_dataset(log: &Log, workload: &Workload) -> Vec<Fact> {
+pub fn master_dataset(log: &Log, trace: &Trace, workload: &Workload) -> Vec<Fact> {
     let mut out = Vec::new();
     for p in 0..log.partitions() {
         for e in log.entries(p) {
-            let Payload::Record { event, .. } = e.payload else {
+            let Some(Payload::Record { event, .. }) =
+                trace.deliveries.get(e.delivery()).map(Payload::of)
+            else {
                 continue;
             };
             let Some(ev) = usize::try_from(event)

@@ -99,7 +99,7 @@ pub(super) fn run(
     let spec = &scenario.strategies[serving];
     let resolved = spec.resolve(&scenario.pipeline, scenario.expect.thresholds());
     let speed = &sim.runs[serving];
-    let master = batch::master_dataset(&sim.log, &sim.workload);
+    let master = batch::master_dataset(&sim.log, &sim.trace, &sim.workload);
     let dead: BTreeSet<u64> = speed.dead_letters.iter().map(|d| d.record.id).collect();
     let mut logic = BatchLogic::new(
         resolved.pipeline.window,

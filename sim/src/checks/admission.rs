@@ -50,7 +50,7 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
             sent.entry(w).or_default().push((at.0, wm));
         }
     }
-    let times = super::watermark::event_times(input.workload);
+    let times = super::watermark::EventTimes::of(input.workload);
     let mut keys: BTreeMap<u64, u64> = BTreeMap::new();
     for e in &input.workload.events {
         keys.insert(e.id, e.key);
@@ -70,10 +70,7 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         if (duplicate && input.dedup) || !run.recovery.read.get(i).copied().unwrap_or(true) {
             continue;
         }
-        let Some(time) = usize::try_from(event)
-            .ok()
-            .and_then(|e| times.get(e).copied().flatten())
-        else {
+        let Some(time) = usize::try_from(event).ok().and_then(|e| times.get(e)) else {
             continue;
         };
         // Sessions: lateness is judged on the element's own window

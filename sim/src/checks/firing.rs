@@ -115,7 +115,7 @@ fn one_shot(
     let run = input.run;
     let lateness = input.pipeline.allowed_lateness;
     let refused = super::refusals(run);
-    let times = super::watermark::event_times(input.workload);
+    let times = super::watermark::EventTimes::of(input.workload);
     let mut keys: BTreeMap<u64, u64> = BTreeMap::new();
     for e in &input.workload.events {
         keys.insert(e.id, e.key);
@@ -136,9 +136,7 @@ fn one_shot(
             continue;
         }
         let (Some(time), Some(&key)) = (
-            usize::try_from(event)
-                .ok()
-                .and_then(|e| times.get(e).copied().flatten()),
+            usize::try_from(event).ok().and_then(|e| times.get(e)),
             keys.get(&event),
         ) else {
             continue;

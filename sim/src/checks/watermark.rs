@@ -62,14 +62,15 @@ impl Reference {
                 .or(self.started_at)
                 .is_some_and(|since| t >= since.saturating_add(ms)),
         };
-        let active: Vec<EventTime> = self
+        // Read at every arrival: a fold, not a collected list.
+        let active = self
             .channels
             .iter()
             .filter(|ch| !idle(ch))
             .map(|ch| ch.watermark)
-            .collect();
-        match active.iter().min() {
-            Some(&m) => m,
+            .min();
+        match active {
+            Some(m) => m,
             None => self
                 .channels
                 .iter()
@@ -121,25 +122,53 @@ pub fn conformance(input: &Input<'_>) -> Outcome {
     Outcome::Held
 }
 
+/// The deliveries reaching worker `w`, in trace (arrival) order, as
+/// (arrival time, local channel, delivery). Streamed, not collected: the
+/// check reads them twice rather than holding a copy of the trace.
+fn arrivals<'t>(
+    trace: &'t crate::model::Trace,
+    w: usize,
+    channels: &'t [u32],
+) -> impl Iterator<Item = (i64, usize, &'t Delivery)> + Clone + 't {
+    let local = move |c: u32| channels.iter().position(|&x| x == c);
+    trace.deliveries.iter().filter_map(move |d| {
+        let (worker, channel) = match *d {
+            Delivery::Record {
+                worker, channel, ..
+            }
+            | Delivery::Punctuation {
+                worker, channel, ..
+            } => (worker, channel),
+        };
+        (worker as usize == w).then(|| local(channel).map(|c| (d.at().0, c, d)))?
+    })
+}
+
+/// Merges sorted streams of instants into one sorted stream, each instant
+/// once: what sorting and deduplicating their concatenation gives.
+fn merged<I: Iterator<Item = (i64, Option<i64>)>>(
+    streams: Vec<I>,
+) -> impl Iterator<Item = (i64, Option<i64>)> {
+    let mut streams: Vec<std::iter::Peekable<I>> =
+        streams.into_iter().map(Iterator::peekable).collect();
+    let mut last = None;
+    std::iter::from_fn(move || loop {
+        let (i, _) = streams
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, s)| s.peek().map(|x| (i, *x)))
+            .min_by_key(|&(_, x)| x)?;
+        let x = streams[i].next()?;
+        if last != Some(x) {
+            last = Some(x);
+            return Some(x);
+        }
+    })
+}
+
 fn worker(input: &Input<'_>, w: usize, channels: &[u32]) -> Result<(), Box<Counterexample>> {
     let trace = input.trace;
-    let local = |c: u32| channels.iter().position(|&x| x == c);
-    // Arrivals at this worker, in trace (arrival) order.
-    let arrivals: Vec<(i64, usize, &Delivery)> = trace
-        .deliveries
-        .iter()
-        .filter_map(|d| {
-            let (worker, channel) = match *d {
-                Delivery::Record {
-                    worker, channel, ..
-                }
-                | Delivery::Punctuation {
-                    worker, channel, ..
-                } => (worker, channel),
-            };
-            (worker as usize == w).then(|| local(channel).map(|c| (d.at().0, c, d)))?
-        })
-        .collect();
+    let mut arrivals_left = arrivals(trace, w, channels).peekable();
     let sent: Vec<(i64, EventTime)> = input
         .run
         .watermarks
@@ -154,19 +183,29 @@ fn worker(input: &Input<'_>, w: usize, channels: &[u32]) -> Result<(), Box<Count
     // The order of work at one processing time is: due ticks first, then
     // the entries appended then. So an entry's effect is emitted by the
     // first tick strictly after it, an idle deadline's by the first tick at
-    // or after it (both at once when the interval is zero).
-    let mut instants: Vec<(i64, Option<i64>)> = sent.iter().map(|&(at, _)| (at, None)).collect();
+    // or after it (both at once when the interval is zero). Each stream is
+    // already in order (sends and arrivals are in time order, and both
+    // tick functions are monotone), so they are merged as they are read.
+    // Sends are in time order in a real run; sorted anyway, so that a run
+    // that sent out of order is still read at every instant.
+    let mut sent_times: Vec<i64> = sent.iter().map(|&(at, _)| at).collect();
+    sent_times.sort_unstable();
+    let mut streams: Vec<Box<dyn Iterator<Item = (i64, Option<i64>)> + '_>> =
+        vec![Box::new(sent_times.into_iter().map(|at| (at, None)))];
     if input.immediate {
-        for &(at, ..) in &arrivals {
-            instants.push((at, Some(tick_after(at, interval))));
-            if let Some(ms) = idle_ms {
+        let all = arrivals(trace, w, channels);
+        streams.push(Box::new(
+            all.clone()
+                .map(move |(at, ..)| (at, Some(tick_after(at, interval)))),
+        ));
+        if let Some(ms) = idle_ms {
+            streams.push(Box::new(all.map(move |(at, ..)| {
                 let idle_at = at.saturating_add(ms);
-                instants.push((idle_at, Some(tick_at_or_after(idle_at, interval))));
-            }
+                (idle_at, Some(tick_at_or_after(idle_at, interval)))
+            })));
         }
     }
-    instants.sort_unstable();
-    instants.dedup();
+    let instants = merged(streams);
     let mut reference = Reference {
         strategy: input.watermark.strategy,
         idle_ms,
@@ -179,8 +218,8 @@ fn worker(input: &Input<'_>, w: usize, channels: &[u32]) -> Result<(), Box<Count
         ],
         started_at: None,
     };
-    let times = event_times(input.workload);
-    let (mut next, mut highest, mut sent_i) = (0usize, EventTime::MIN, 0usize);
+    let times = EventTimes::of(input.workload);
+    let (mut highest, mut sent_i) = (EventTime::MIN, 0usize);
     // Liveness reads the largest watermark sent up to a due time; due times
     // only grow, so one pointer walks `sent` once.
     let (mut due_i, mut by_then) = (0usize, EventTime::MIN);
@@ -195,19 +234,18 @@ fn worker(input: &Input<'_>, w: usize, channels: &[u32]) -> Result<(), Box<Count
         // each arrival is a watermark it may send (at one processing time the
         // order of a send and the entries appended then is not recorded).
         highest = highest.max(reference.at(t));
-        while let Some(&(at, c, d)) = arrivals.get(next).filter(|a| a.0 <= t) {
+        while let Some((at, c, d)) = arrivals_left.next_if(|a| a.0 <= t) {
             if before.0 != at {
                 before = (at, reference.at(at));
             }
             let time = match *d {
-                Delivery::Record { event, .. } => usize::try_from(event)
-                    .ok()
-                    .and_then(|i| times.get(i).copied().flatten()),
+                Delivery::Record { event, .. } => {
+                    usize::try_from(event).ok().and_then(|i| times.get(i))
+                }
                 Delivery::Punctuation { .. } => None,
             };
             reference.apply(at, c, d, time);
             highest = highest.max(reference.at(at));
-            next += 1;
         }
         let supported = reference.at(t);
         highest = highest.max(supported);
@@ -248,17 +286,36 @@ fn worker(input: &Input<'_>, w: usize, channels: &[u32]) -> Result<(), Box<Count
     Ok(())
 }
 
-/// Event time by event id.
-pub(crate) fn event_times(workload: &crate::model::Workload) -> Vec<Option<EventTime>> {
-    let end = workload
-        .events
-        .iter()
-        .map(|e| e.id as usize + 1)
-        .max()
-        .unwrap_or(0);
-    let mut out = vec![None; end];
-    for e in &workload.events {
-        out[e.id as usize] = Some(e.time);
+/// Event time by event id. A generated workload's ids are its indices, so
+/// the workload itself is the table; only a workload with gaps (a shrunk
+/// one) gets a table of its own.
+pub(crate) enum EventTimes<'a> {
+    /// `events[i].id == i` for every event.
+    Dense(&'a [crate::model::Event]),
+    /// Indexed by id.
+    Table(Vec<Option<EventTime>>),
+}
+
+impl<'a> EventTimes<'a> {
+    /// The times of `workload`'s events.
+    pub(crate) fn of(workload: &'a crate::model::Workload) -> EventTimes<'a> {
+        let events = &workload.events;
+        if events.iter().enumerate().all(|(i, e)| e.id as usize == i) {
+            return EventTimes::Dense(events);
+        }
+        let end = events.iter().map(|e| e.id as usize + 1).max().unwrap_or(0);
+        let mut out = vec![None; end];
+        for e in events {
+            out[e.id as usize] = Some(e.time);
+        }
+        EventTimes::Table(out)
     }
-    out
+
+    /// The time of event `id`, if the workload has it.
+    pub(crate) fn get(&self, id: usize) -> Option<EventTime> {
+        match self {
+            EventTimes::Dense(events) => events.get(id).map(|e| e.time),
+            EventTimes::Table(t) => t.get(id).copied().flatten(),
+        }
+    }
 }

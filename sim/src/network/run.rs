@@ -9,7 +9,7 @@ use super::local_fault::LocalFault;
 use super::names::{Endpoint, Hosts, Names};
 use super::route::Topology;
 use super::{log, source, worker};
-use crate::model::{Delivery, Event, FaultDecision, Trace, Workload};
+use crate::model::{Delivery, FaultDecision, Trace, Workload};
 use crate::rng;
 use anyhow::{anyhow, Context, Result};
 use std::cell::RefCell;
@@ -108,7 +108,7 @@ pub fn run(cfg: &NetConfig, workload: &Workload, seed: u64) -> Result<Trace> {
         let c = ctx.clone();
         sim.client(Endpoint::Log.host(&hosts), log::run(c));
     }
-    let mut events = split_by_host(workload, &hosts);
+    let mut events = split_by_host(workload, &hosts, &topo);
     for (h, members) in hosts.members.iter().enumerate() {
         let spec = source::GroupSpec {
             sources: members.clone(),
@@ -241,6 +241,9 @@ fn build_ctx(
             // Indexed by event id; ids are dense in a generated workload,
             // but a shrunk one may have gaps.
             arrived: vec![false; id_end(workload)],
+            // Every event arrives about once: reserving that up front
+            // spares the trace a doubling past it.
+            deliveries: Vec::with_capacity(workload.events.len()),
             sources_running: hosts.members.len() as u32,
             ..Recorder::default()
         }),
@@ -419,13 +422,22 @@ fn exists(e: Endpoint, topo: Topology) -> bool {
     }
 }
 
-fn split_by_host(workload: &Workload, hosts: &Hosts) -> Vec<Vec<Event>> {
-    let mut out = vec![Vec::new(); hosts.members.len()];
+fn split_by_host(workload: &Workload, hosts: &Hosts, topo: &Topology) -> Vec<Vec<source::Sending>> {
+    // Sized exactly (a copy of the workload is held for the whole run).
+    let mut sizes = vec![0usize; hosts.members.len()];
+    for e in workload
+        .events
+        .iter()
+        .filter(|e| e.source < hosts.sources())
+    {
+        sizes[hosts.host_of(e.source) as usize] += 1;
+    }
+    let mut out: Vec<Vec<source::Sending>> = sizes.into_iter().map(Vec::with_capacity).collect();
     for e in &workload.events {
         // Events of sources the workload doesn't list have no host: nothing
         // would send them, and they count as undelivered.
         if e.source < hosts.sources() {
-            out[hosts.host_of(e.source) as usize].push(*e);
+            out[hosts.host_of(e.source) as usize].push(source::Sending::of(e, topo));
         }
     }
     out

@@ -36,11 +36,10 @@ enum Action {
     Punctuate { member: u32, at: i64 },
 }
 
-/// One event's sending state.
+/// One event's sending state (24 bytes: its member is looked up from its
+/// source, [`Group::member`], rather than kept per event).
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    /// Its source, as an index into `Group::members`.
-    member: u32,
     /// The current attempt.
     attempt: u32,
     /// When the current attempt started.
@@ -70,12 +69,81 @@ struct Member {
     faults: Vec<LocalFault>,
 }
 
+/// What a group needs of an event to send it: 32 bytes, not the event's
+/// 56 (the network holds one per event for the whole run, beside the
+/// workload itself).
+#[derive(Debug, Clone, Copy)]
+pub struct Sending {
+    id: u64,
+    /// Event time, for the low watermark.
+    time: i64,
+    sent_at: i64,
+    /// The event's source (global index).
+    source: u32,
+    /// Where its key goes: the worker without a log, the log partition
+    /// with one (routing depends on nothing but the key and the topology).
+    to: u32,
+}
+
+impl Sending {
+    /// What the group needs of `e`, routed by `topo`.
+    #[must_use]
+    pub fn of(e: &Event, topo: &Topology) -> Sending {
+        Sending {
+            id: e.id,
+            time: e.time.0,
+            sent_at: e.sent_at.0,
+            source: e.source,
+            to: match topo.log_partitions {
+                None => topo.worker_of(e.key),
+                Some(_) => topo.partition_of(e.key),
+            },
+        }
+    }
+}
+
+/// An event's slot from its id (acks carry ids). The workload numbers
+/// events in send order, so a group's ids ascend and a binary search
+/// needs no table; a table is built only for events out of id order.
+enum IdIndex {
+    Ascending,
+    Table(Vec<(u64, u32)>),
+}
+
+impl IdIndex {
+    fn new(events: &[Sending]) -> IdIndex {
+        if events.windows(2).all(|w| w[0].id < w[1].id) {
+            return IdIndex::Ascending;
+        }
+        let mut table: Vec<(u64, u32)> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id, i as u32))
+            .collect();
+        table.sort_unstable();
+        IdIndex::Table(table)
+    }
+
+    fn slot(&self, events: &[Sending], id: u64) -> Option<u32> {
+        match self {
+            IdIndex::Ascending => events.binary_search_by_key(&id, |e| e.id).ok(),
+            IdIndex::Table(t) => t
+                .binary_search_by_key(&id, |&(i, _)| i)
+                .ok()
+                .map(|k| t[k].1 as usize),
+        }
+        .map(|i| i as u32)
+    }
+}
+
 struct Group {
     ctx: Rc<Ctx>,
     members: Vec<Member>,
     /// The group's events in send order, `(sent_at, id)`.
-    events: Vec<Event>,
+    events: Vec<Sending>,
     slots: Vec<Slot>,
+    /// Global source index → index into `members`.
+    member_of: FxHashMap<u32, u32>,
     next: usize,
     unsettled: usize,
     sends_pending: usize,
@@ -91,7 +159,7 @@ pub struct GroupSpec {
     /// Global source indices.
     pub sources: Vec<u32>,
     /// Every event of these sources, ordered by (`sent_at`, `id`).
-    pub events: Vec<Event>,
+    pub events: Vec<Sending>,
     /// `faults[i]`: the local faults of `sources[i]`.
     pub faults: Vec<Vec<LocalFault>>,
 }
@@ -148,6 +216,13 @@ pub async fn run(ctx: Rc<Ctx>, spec: GroupSpec) -> turmoil::Result {
 }
 
 impl Group {
+    /// Event `slot`'s source, as an index into `members`.
+    fn member(&self, slot: u32) -> u32 {
+        // `run` only hands a group its own sources' events.
+        let source = self.events[slot as usize].source;
+        self.member_of.get(&source).copied().unwrap_or(0)
+    }
+
     fn new(ctx: Rc<Ctx>, spec: GroupSpec, dests: Vec<SocketAddr>) -> Group {
         let GroupSpec {
             sources,
@@ -164,11 +239,10 @@ impl Group {
         for e in &events {
             // `run` only hands a group its own sources' events.
             let m = member_of.get(&e.source).copied().unwrap_or(0);
-            times[m as usize].push(e.time.0);
+            times[m as usize].push(e.time);
             slots.push(Slot {
-                member: m,
                 attempt: 0,
-                started_at: e.sent_at.0,
+                started_at: e.sent_at,
                 acked_at: i64::MAX,
                 settled: false,
             });
@@ -199,6 +273,7 @@ impl Group {
             ctx,
             members,
             slots,
+            member_of,
             events,
             next: 0,
             sends_pending: 0,
@@ -231,7 +306,7 @@ impl Group {
         let next_event = self
             .events
             .get(self.next)
-            .map(|e| self.ctx.step_of(e.sent_at.0));
+            .map(|e| self.ctx.step_of(e.sent_at));
         match (self.timers.next(), next_event) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -241,17 +316,18 @@ impl Group {
     /// Handles everything due within the step starting at `step`.
     fn advance(&mut self, step: i64, out: &mut Outbox) {
         while self.next < self.events.len()
-            && self.ctx.step_of(self.events[self.next].sent_at.0) <= step
+            && self.ctx.step_of(self.events[self.next].sent_at) <= step
         {
             let slot = self.next as u32;
             self.next += 1;
             let e = self.events[slot as usize];
-            let m = &mut self.members[self.slots[slot as usize].member as usize];
+            let member = self.member(slot) as usize;
+            let m = &mut self.members[member];
             m.started += 1;
             if self.ctx.punctuation_interval_ms.is_some() {
-                m.outstanding.insert((e.time.0, e.id));
+                m.outstanding.insert((e.time, e.id));
             }
-            self.attempt(slot, 0, e.sent_at.0);
+            self.attempt(slot, 0, e.sent_at);
         }
         while let Some(action) = self.timers.pop_due(step) {
             match action {
@@ -303,13 +379,14 @@ impl Group {
     /// its fate, queue its datagram (unless lost) and its timeout.
     fn attempt(&mut self, slot: u32, attempt: u32, start: i64) {
         let e = self.events[slot as usize];
-        let member = self.slots[slot as usize].member;
+        let member = self.member(slot);
+        let source = e.source;
         let topo = &self.ctx.topo;
         let (dest, channel) = match topo.log_partitions {
-            None => (topo.worker_of(e.key), e.source),
-            Some(_) => (topo.workers, topo.partition_of(e.key)),
+            None => (e.to, source),
+            Some(_) => (topo.workers, e.to),
         };
-        let link = &self.ctx.links_from_source[e.source as usize][dest as usize];
+        let link = &self.ctx.links_from_source[source as usize][dest as usize];
         let loss = link.loss;
         let fate = self.fates.fate(
             self.ctx.seed,
@@ -336,7 +413,7 @@ impl Group {
                     channel,
                     ack_lost: fate.ack_lost,
                     ack_latency_ms: u32::try_from(fate.ack_latency_ms).unwrap_or(u32::MAX),
-                    time: e.time.0,
+                    time: e.time,
                     dest,
                 };
                 self.send_at(at, dest, msg);
@@ -374,7 +451,7 @@ impl Group {
         else {
             return;
         };
-        let member = self.slots[slot as usize].member as usize;
+        let member = self.member(slot) as usize;
         let faults = &self.members[member].faults;
         // The faults on the way back, by the time the ack was meant to
         // arrive (not when it was read).
@@ -391,7 +468,7 @@ impl Group {
         // exactly `attempts_max` timeouts after `sent_at`; an ack meant to
         // arrive later finds nobody waiting (the give-up is the timeout's).
         let retry = self.ctx.cfg.retry;
-        let give_up = self.events[slot as usize].sent_at.0.saturating_add(
+        let give_up = self.events[slot as usize].sent_at.saturating_add(
             retry
                 .timeout_ms
                 .saturating_mul(i64::from(retry.attempts_max)),
@@ -415,11 +492,11 @@ impl Group {
             return;
         }
         s.settled = true;
-        let member = s.member;
+        let member = self.member(slot);
         let e = self.events[slot as usize];
         let m = &mut self.members[member as usize];
         if self.ctx.punctuation_interval_ms.is_some() {
-            m.outstanding.remove(&(e.time.0, e.id));
+            m.outstanding.remove(&(e.time, e.id));
         }
         m.unsettled -= 1;
         self.unsettled -= 1;

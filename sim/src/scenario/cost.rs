@@ -9,6 +9,16 @@
 //! | [`ENGINE_WORK_MAX`] | events × windows per event × strategies | rates, duration, sliding `size/period`, strategies |
 //! | [`WIRE_MESSAGES_MAX`] | data attempts × 2 (acks) + punctuations | `retry.max_attempts`, loss, fault lengths, punctuation interval |
 //! | [`NETWORK_STEPS_MAX`] | ticks × hosts × links | `duration` and fault spans, source groups |
+//! | [`MEMORY_MAX`] | bytes held at once (below) | rates, duration, sliding `size/period`, strategies, `retry.max_attempts` |
+//!
+//! The memory term is per event, from what one seed holds at its peak
+//! (measured with `docs/memory.md`'s command: 160–175 bytes per event on
+//! a plain scenario, most of it while the network runs): [`EVENT_BYTES`]
+//! per event, [`WINDOW_BYTES`] per extra window an event lands in (the
+//! oracle keeps every counted event's id per window), [`ATTEMPT_BYTES`]
+//! per extra attempt (a delivery, a log entry, a fault decision's text)
+//! and [`STRATEGY_BYTES`] per event and strategy (what each strategy's run
+//! keeps: what it read, its outputs).
 //!
 //! The network term is the simulated network's per-tick cost: turmoil
 //! visits every link from every host on every tick, whether or not
@@ -38,6 +48,18 @@ pub const ENGINE_WORK_MAX: f64 = 200_000_000.0;
 pub const WIRE_MESSAGES_MAX: f64 = 50_000_000.0;
 /// Host-link visits the network's tick loop may make.
 pub const NETWORK_STEPS_MAX: f64 = 10_000_000.0;
+/// Bytes one seed may hold at once: 4 GiB, so that two seeds (a sweep on
+/// two cores) fit a machine with 8 GB.
+pub const MEMORY_MAX: f64 = 4.0 * 1024.0 * 1024.0 * 1024.0;
+/// Bytes per event at the peak of a plain run (one strategy, one window
+/// per event, no retries), rounded up from the measured figure.
+pub const EVENT_BYTES: f64 = 200.0;
+/// Bytes per event for every window past its first.
+pub const WINDOW_BYTES: f64 = 32.0;
+/// Bytes per data attempt past an event's first.
+pub const ATTEMPT_BYTES: f64 = 160.0;
+/// Bytes per event for every strategy past the first.
+pub const STRATEGY_BYTES: f64 = 16.0;
 /// The most strategies a scenario may compare.
 pub const STRATEGIES_MAX: usize = 100;
 
@@ -60,6 +82,8 @@ pub struct Cost {
     pub hosts: f64,
     /// Host pairs that exchange messages.
     pub links: f64,
+    /// Strategies compared.
+    pub strategies: f64,
 }
 
 impl Cost {
@@ -67,6 +91,17 @@ impl Cost {
     #[must_use]
     pub fn network_steps(&self) -> f64 {
         self.ticks * self.hosts * self.links
+    }
+
+    /// Bytes one seed holds at its peak, as (total, the windows' share,
+    /// the retries' share, the strategies' share).
+    #[must_use]
+    pub fn memory(&self) -> (f64, f64, f64, f64) {
+        let windows = self.events * WINDOW_BYTES * (self.windows_per_event - 1.0).max(0.0);
+        let retries = self.events * ATTEMPT_BYTES * (self.attempts_per_event - 1.0).max(0.0);
+        let strategies = self.events * STRATEGY_BYTES * (self.strategies - 1.0).max(0.0);
+        let total = self.events * EVENT_BYTES + windows + retries + strategies;
+        (total, windows, retries, strategies)
     }
 }
 
@@ -144,6 +179,7 @@ pub fn estimate(s: &Scenario) -> Cost {
         // Each host's own runtime costs about as much per tick as visiting
         // a few links, which is what a quiet hour with one worker costs.
         links: links.max(4.0),
+        strategies,
     }
 }
 
@@ -208,6 +244,47 @@ pub(crate) fn check(s: &Scenario) -> Result<(), Problem> {
                  {WIRE_MESSAGES_MAX:.0}: lower network.retry.max_attempts, the loss or \
                  fault lengths, or raise the punctuation interval",
                 c.wire_messages, c.events, c.attempts_per_event
+            ),
+        );
+    }
+    let (memory, windows, retries, strategies) = c.memory();
+    if memory > MEMORY_MAX {
+        // The setting whose share is largest is the one to lower.
+        let path = if windows >= retries.max(strategies) && windows > 0.0 {
+            yaml_path!["pipeline", "window"]
+        } else if retries >= strategies && retries > 0.0 {
+            yaml_path!["network", "retry", "max_attempts"]
+        } else if strategies > 0.0 {
+            yaml_path!["strategies"]
+        } else {
+            yaml_path!["workload", "sources"]
+        };
+        let gib = |b: f64| b / 1024.0 / 1024.0 / 1024.0;
+        let mut parts = format!("{:.0} events × {EVENT_BYTES:.0} bytes", c.events);
+        for (bytes, what) in [
+            (
+                windows,
+                format!("{:.0} windows per event", c.windows_per_event),
+            ),
+            (
+                retries,
+                format!("{:.1} attempts per event", c.attempts_per_event),
+            ),
+            (strategies, format!("{} strategies", s.strategies.len())),
+        ] {
+            if bytes > 0.0 {
+                parts.push_str(&format!(", {:.1} GiB for {what}", gib(bytes)));
+            }
+        }
+        return fail(
+            path,
+            format!(
+                "this scenario would hold about {:.1} GiB at once ({parts}); the budget is \
+                 {:.0} GiB: lower the sliding window's size/period, \
+                 network.retry.max_attempts or the loss, the number of strategies, or the \
+                 sources' rates or the duration",
+                gib(memory),
+                gib(MEMORY_MAX)
             ),
         );
     }

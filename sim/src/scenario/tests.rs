@@ -405,9 +405,9 @@ fn nested_triggers_are_checked_where_they_are() {
 fn too_many_events_are_refused() {
     assert_error(
         "      rate: 2",
-        "      rate: 1000",
-        "s.yaml:8:5: workload.sources: the sources would generate about 12000000 events over \
-         10m; at most 4000000 are allowed (lower a rate, count or duration)",
+        "      rate: 2000",
+        "s.yaml:8:5: workload.sources: the sources would generate about 24000000 events over \
+         10m; at most 20000000 are allowed (lower a rate, count or duration)",
     );
 }
 
@@ -651,5 +651,39 @@ fn liveness_expectations_parse_override_and_refuse_bad_values() {
         "  dead_letter_fraction_max: 0.01",
         "  on_time_latency_max: -1s",
         "s.yaml:29:24: expect.on_time_latency_max: on_time_latency_max must not be negative, got -1s",
+    );
+}
+
+/// The memory benchmark's scenarios (`sim/benches/memory/`) load, and a
+/// plain scenario at the event cap is within the memory budget: the cap
+/// and the budget agree.
+#[test]
+fn event_cap_fits_the_memory_budget() {
+    let ten = include_str!("../../benches/memory/events_10m.yaml");
+    let s = parse_str(ten).expect("the 10M-event benchmark loads");
+    assert!(cost::estimate(&s).events > 9_900_000.0);
+    let twenty = ten.replace("rate: 100", "rate: 199");
+    let s = parse_str(&twenty).expect("a 20M-event plain scenario loads");
+    let (memory, ..) = cost::estimate(&s).memory();
+    assert!(memory < cost::MEMORY_MAX, "{memory}");
+}
+
+/// Past the memory budget, the error names the setting whose share is
+/// largest: here the retries of a very lossy network.
+#[test]
+fn memory_budget_names_the_retries() {
+    let ten = include_str!("../../benches/memory/events_10m.yaml");
+    let lossy = ten
+        .replace("rate: 100", "rate: 120")
+        .replace(
+            "  latency: {uniform: {min: 5ms, max: 50ms}}",
+            "  latency: {uniform: {min: 5ms, max: 50ms}}\n  loss: 0.5\n  retry: {timeout: 200ms, max_attempts: 3}",
+        );
+    let e = error(&lossy);
+    assert!(
+        e.starts_with("s.yaml:")
+            && e.contains(": network.retry.max_attempts: this scenario would hold about")
+            && e.contains("2.0 attempts per event"),
+        "{e}"
     );
 }

@@ -12,13 +12,13 @@ use std::collections::BTreeSet;
 /// The most events a scenario may expect to generate. Poisson counts
 /// concentrate tightly around their mean, so the generator's hard cap
 /// (`workload::EVENTS_MAX`) is never reached by a scenario that passes.
-pub const EVENTS_EXPECTED_MAX: f64 = 4_000_000.0;
+pub const EVENTS_EXPECTED_MAX: f64 = 20_000_000.0;
 
 /// The most engine workers or log partitions a scenario may ask for.
 pub const PARALLELISM_MAX: u32 = 1024;
 
 /// The largest |value| an event may carry: `i64::MAX / workload::EVENTS_MAX`
-/// (about 1.8e12), so a sum over every event of a run fits `i64`.
+/// (about 3.7e11), so a sum over every event of a run fits `i64`.
 pub const VALUE_MAX: i64 = i64::MAX / crate::workload::EVENTS_MAX as i64;
 
 /// The most keys a scenario may name or count (each key's state and

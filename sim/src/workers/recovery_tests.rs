@@ -336,7 +336,7 @@ fn a_consumer_that_starts_late_reads_from_the_earliest_retained_offset() {
             .log
             .earliest_retained(p, tidemark_engine::ProcTime(60_000));
         for e in &sim.log.entries(p)[first as usize..] {
-            assert!(run.recovery.read[e.delivery]);
+            assert!(run.recovery.read[e.delivery()]);
         }
     }
 }

@@ -120,8 +120,9 @@ pub(super) struct Replay<'a> {
     index: EventIndex,
     trace: &'a Trace,
     log: &'a Log,
-    /// Per trace delivery: (partition, offset) in the log.
-    place: Vec<(u32, u64)>,
+    /// Per trace delivery: (partition, offset) in the log (offsets fit
+    /// `u32`, as `LogEntry` keeps them; 8 bytes a delivery, not 16).
+    place: Vec<(u32, u32)>,
     workers: Vec<Worker>,
     dedup: bool,
     proc: &'a Processing,
@@ -154,11 +155,11 @@ impl<'a> Replay<'a> {
             )?),
             _ => None,
         };
-        let mut place = vec![(0u32, 0u64); trace.deliveries.len()];
+        let mut place = vec![(0u32, 0u32); trace.deliveries.len()];
         for p in 0..log.partitions() {
             for e in log.entries(p) {
-                if let Some(slot) = place.get_mut(e.delivery) {
-                    *slot = (p, e.offset);
+                if let Some(slot) = place.get_mut(e.delivery()) {
+                    *slot = (p, u32::try_from(e.offset()).unwrap_or(u32::MAX));
                 }
             }
         }
@@ -382,7 +383,7 @@ impl<'a> Replay<'a> {
         };
         let fetch = entry.at().0.max(worker.since).max(slot.unwrap_or(i64::MIN));
         let (p, offset) = self.place[d];
-        if !self.log.is_retained(p, offset, ProcTime(fetch)) {
+        if !self.log.is_retained(p, u64::from(offset), ProcTime(fetch)) {
             return Some((fetch, Ev::Miss { w, d }));
         }
         let ready_us = (fetch + self.proc.fetch_latency_ms).saturating_mul(1000);
