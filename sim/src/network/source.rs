@@ -102,40 +102,6 @@ impl Sending {
     }
 }
 
-/// An event's slot from its id (acks carry ids). The workload numbers
-/// events in send order, so a group's ids ascend and a binary search
-/// needs no table; a table is built only for events out of id order.
-enum IdIndex {
-    Ascending,
-    Table(Vec<(u64, u32)>),
-}
-
-impl IdIndex {
-    fn new(events: &[Sending]) -> IdIndex {
-        if events.windows(2).all(|w| w[0].id < w[1].id) {
-            return IdIndex::Ascending;
-        }
-        let mut table: Vec<(u64, u32)> = events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id, i as u32))
-            .collect();
-        table.sort_unstable();
-        IdIndex::Table(table)
-    }
-
-    fn slot(&self, events: &[Sending], id: u64) -> Option<u32> {
-        match self {
-            IdIndex::Ascending => events.binary_search_by_key(&id, |e| e.id).ok(),
-            IdIndex::Table(t) => t
-                .binary_search_by_key(&id, |&(i, _)| i)
-                .ok()
-                .map(|k| t[k].1 as usize),
-        }
-        .map(|i| i as u32)
-    }
-}
-
 struct Group {
     ctx: Rc<Ctx>,
     members: Vec<Member>,

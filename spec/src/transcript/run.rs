@@ -142,19 +142,13 @@ pub fn run(t: &Transcript) -> Result<Outcome, ConfigError> {
                 engine.handle_timeout(now);
             }
             Step::Watermark(w) => engine.handle_watermark(now, EventTime(*w)),
-            Step::Expect(items) => {
-                if let Some(detail) = check_expect(items, &mut pending, &keys) {
-                    fail(
-                        &mut failure,
-                        FailureKind::UnmatchedExpectation,
-                        Some(number),
-                        &description,
-                        detail,
-                    );
-                }
-            }
-            Step::ExpectInOrder(items) => {
-                if let Some(detail) = check_expect_in_order(items, &mut pending, &keys) {
+            Step::Expect(items) | Step::ExpectInOrder(items) => {
+                let detail = if matches!(step, Step::ExpectInOrder(_)) {
+                    check_expect_in_order(items, &mut pending, &keys)
+                } else {
+                    check_expect(items, &mut pending, &keys)
+                };
+                if let Some(detail) = detail {
                     fail(
                         &mut failure,
                         FailureKind::UnmatchedExpectation,
