@@ -119,6 +119,7 @@ fn input<'a>(
             log_partitions: None,
         },
         immediate: true,
+        clock_step: None,
     }
 }
 
