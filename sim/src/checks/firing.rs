@@ -16,6 +16,9 @@
 //!   Panes that come due in the same step come out in timer order: the
 //!   instant each timer waited for, then key, then window.
 //!
+//! - No pane counts an element the worker read after the pane fired
+//!   (`causality.rs`).
+//!
 //! The exact instants need every entry processed as it is appended (or at
 //! the next grid instant) and windows that don't merge; otherwise only the
 //! first rule is checked.
@@ -71,6 +74,7 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
             ));
         }
     }
+    super::causality::check(input)?;
     if !input.immediate || input.pipeline.window.is_merging() {
         return Ok(());
     }

@@ -10,6 +10,7 @@
 //! Each check returns the first counterexample, in trace order.
 
 pub mod admission;
+mod causality;
 pub mod firing;
 pub mod liveness;
 pub mod reference;

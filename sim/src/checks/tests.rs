@@ -668,3 +668,42 @@ fn on_a_coarse_clock_panes_due_in_one_step_must_come_out_in_timer_order() {
     assert!(msg.contains("timer order"), "{msg}");
     assert!(msg.contains("after key b"), "{msg}");
 }
+
+#[test]
+fn a_pane_must_not_count_elements_read_after_it_fired() {
+    use super::firing;
+    use tidemark_engine::{AggValue, Timing};
+    // Both elements fall in [0, 10); they are read at 1 and 8.
+    let w = workload(&[5, 6]);
+    let t = trace(&[(1, 0, 0), (8, 0, 1)]);
+    let p = pipeline();
+    let channels = vec![vec![0, 1]];
+    let window = Window::new(EventTime(0), EventTime(10));
+    let counted = |n: u64, at: i64| {
+        let mut x = pane(window, at, 12, Timing::OnTime);
+        x.value = AggValue::Count(n);
+        x
+    };
+    let mut right = run(&[], Vec::new());
+    right.panes = vec![counted(1, 3)];
+    assert_eq!(
+        firing::conformance(&input(&w, &t, &right, &p, &channels)),
+        Outcome::Held
+    );
+    // Fired at 3, but counts the element read at 8.
+    let mut ahead = run(&[], Vec::new());
+    ahead.panes = vec![counted(2, 3)];
+    let msg = failed(&firing::conformance(&input(&w, &t, &ahead, &p, &channels)));
+    assert!(msg.contains("read after the pane fired"), "{msg}");
+    assert!(
+        msg.contains("at most 1 element(s) read by processing time 3"),
+        "{msg}"
+    );
+    // A consumer polling every 4 reads the first element only at 4.
+    let coarse = Input {
+        clock_step: Some(4),
+        ..input(&w, &t, &right, &p, &channels)
+    };
+    let msg = failed(&firing::conformance(&coarse));
+    assert!(msg.contains("at most 0 element(s)"), "{msg}");
+}
