@@ -514,6 +514,7 @@ fn reference_checks(
         dedup: strategy.dedup,
         topology: topo,
         immediate,
+        clock_step: proc.clock_step_ms,
     };
     (
         crate::checks::check(&input),

@@ -29,7 +29,7 @@ use tidemark_engine::{DeadLetterReason, EventTime, Window};
 /// The justified-admission invariant.
 #[must_use]
 pub fn justified(input: &Input<'_>) -> Outcome {
-    if !input.immediate {
+    if !input.exact_clock() {
         return Outcome::NotApplicable("elements were not processed when appended");
     }
     match check(input) {

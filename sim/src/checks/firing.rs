@@ -10,9 +10,18 @@
 //!   expired first; and panes whose timers were due at the same instant come
 //!   out in timer order (key, then window), as Beam's timer queue orders
 //!   them.
+//! - On a coarse processing clock (`processing.clock_step`) an element
+//!   arrives at the first grid instant at or after its append, and its pane
+//!   is due at the first grid instant strictly after (that arrival + d).
+//!   Panes that come due in the same step come out in timer order: the
+//!   instant each timer waited for, then key, then window.
 //!
-//! The exact instants need every entry processed as it is appended and
-//! windows that don't merge; otherwise only the first rule is checked.
+//! - No pane counts an element the worker read after the pane fired
+//!   (`causality.rs`).
+//!
+//! The exact instants need every entry processed as it is appended (or at
+//! the next grid instant) and windows that don't merge; otherwise only the
+//! first rule is checked.
 
 use super::reference::windows_of;
 use super::{fail, Input};
@@ -65,6 +74,7 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
             ));
         }
     }
+    super::causality::check(input)?;
     if !input.immediate || input.pipeline.window.is_merging() {
         return Ok(());
     }
@@ -144,13 +154,15 @@ fn one_shot(
         let dls = refused.get(&(event, at.0)).map_or(&[][..], Vec::as_slice);
         for w in windows_of(input.pipeline.window, time).unwrap_or_default() {
             if !dls.iter().any(|(_, ws)| ws.contains(&w)) {
-                first.entry((Key(key), w)).or_insert(at.0);
+                first.entry((Key(key), w)).or_insert(input.on_grid(at.0));
             }
         }
     }
     let mut seen: BTreeMap<(Key, Window), ()> = BTreeMap::new();
-    // The previous pane of each worker that fired on its timer: (fired at, key, window).
-    let mut last_timer: BTreeMap<u32, (i64, Key, Window)> = BTreeMap::new();
+    // The previous pane of each worker that fired on its timer:
+    // (fired at, timer's own instant, key, window).
+    type Fired = (i64, (i64, Key, Window));
+    let mut last_timer: BTreeMap<u32, Fired> = BTreeMap::new();
     for p in run.panes.iter().filter(|p| !p.retraction) {
         if seen.insert((p.key, p.window), ()).is_some() {
             continue;
@@ -158,31 +170,44 @@ fn one_shot(
         let Some(&f) = first.get(&(p.key, p.window)) else {
             continue;
         };
-        let due = f.saturating_add(delay).saturating_add(1);
+        let timer = f.saturating_add(delay).saturating_add(1);
+        let due = input.on_grid(timer);
         let expired = p.watermark >= p.window.expiry(lateness);
         if p.fired_at.0 != due && !(p.fired_at.0 < due && expired) {
             return Err(problem(
                 "a processing-time pane did not fire one tick after its first element's arrival plus the delay",
                 p,
-                format!("fired at processing time {due} (first element at {f}, delay {delay})"),
+                format!("fired at processing time {due} (first element at {f}, delay {delay}{})", grid_note(input)),
             ));
         }
         if p.fired_at.0 != due {
             continue;
         }
         let worker = input.topology.worker_of(p.key.0);
-        if let Some(&(at, k, w)) = last_timer.get(&worker) {
-            if at == due && (k, w) > (p.key, p.window) {
+        let order = (timer, p.key, p.window);
+        if let Some(&(at, (t, k, w))) = last_timer.get(&worker) {
+            if at == due && (t, k, w) > order {
                 return Err(problem(
-                    "panes whose timers were due at the same instant came out of timer order (key, then window)",
+                    "panes whose timers were due at the same instant came out of timer order (timer instant, key, then window)",
                     p,
-                    format!("after key {} window {w}", key_name_of(input, k)),
+                    format!(
+                        "after key {} window {w} (timer instants {t} then {timer})",
+                        key_name_of(input, k)
+                    ),
                 ));
             }
         }
-        last_timer.insert(worker, (due, p.key, p.window));
+        last_timer.insert(worker, (due, order));
     }
     Ok(())
+}
+
+/// Says which clock the expected instant is on.
+fn grid_note(input: &Input<'_>) -> String {
+    match input.clock_step {
+        Some(step) => format!(", on a {step} ms clock step"),
+        None => String::new(),
+    }
 }
 
 fn key_name_of(input: &Input<'_>, k: Key) -> String {

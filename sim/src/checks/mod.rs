@@ -10,6 +10,7 @@
 //! Each check returns the first counterexample, in trace order.
 
 pub mod admission;
+mod causality;
 pub mod firing;
 pub mod liveness;
 pub mod reference;
@@ -46,6 +47,28 @@ pub struct Input<'a> {
     /// latency, unlimited service, no crash, no late start): then the
     /// processing time of each element is its delivery time, exactly.
     pub immediate: bool,
+    /// The coarse processing clock's step in ms, if any: with `immediate`,
+    /// each element is then processed at the first multiple of the step at
+    /// or after its delivery time, and timers fire on that grid too.
+    pub clock_step: Option<i64>,
+}
+
+impl Input<'_> {
+    /// True when each element's processing time is exactly its delivery
+    /// time (`immediate`, on the exact clock).
+    #[must_use]
+    pub fn exact_clock(&self) -> bool {
+        self.immediate && self.clock_step.is_none()
+    }
+
+    /// `t` on the processing clock's grid (itself on the exact clock).
+    #[must_use]
+    pub fn on_grid(&self, t: i64) -> i64 {
+        match self.clock_step {
+            Some(step) if step > 1 => crate::workers::on_grid(t, step),
+            _ => t,
+        }
+    }
 }
 
 /// Runs every reference check.

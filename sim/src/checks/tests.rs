@@ -119,6 +119,7 @@ fn input<'a>(
             log_partitions: None,
         },
         immediate: true,
+        clock_step: None,
     }
 }
 
@@ -623,4 +624,86 @@ fn an_emission_tick_at_an_idle_deadline_comes_before_the_entries_appended_then()
     i.watermark = config;
     let msg = failed(&watermark::conformance(&i));
     assert!(msg.contains("emission due by 200"), "{msg}");
+}
+
+#[test]
+fn on_a_coarse_clock_panes_due_in_one_step_must_come_out_in_timer_order() {
+    use super::firing;
+    use tidemark_engine::Timing;
+    // Two keys whose first elements arrive at 1 and 3: a consumer polling
+    // every 4 sees both at 4, so both one-shot timers (4 + 5, fired
+    // strictly after: 10) come due at the poll at 12.
+    let mut w = workload(&[5, 6]);
+    w.keys = vec!["a".into(), "b".into()];
+    w.events[1].key = 1;
+    let t = trace(&[(1, 0, 0), (3, 0, 1)]);
+    let mut p = pipeline();
+    p.trigger = Trigger::AfterProcessingTime {
+        delay: Duration(5),
+        align: None,
+    };
+    let channels = vec![vec![0, 1]];
+    let window = Window::new(EventTime(0), EventTime(10));
+    let keyed = |k: u64, at: i64| {
+        let mut x = pane(window, at, 0, Timing::Early);
+        x.key = Key(k);
+        x
+    };
+    let coarse = |r| Input {
+        clock_step: Some(4),
+        ..input(&w, &t, r, &p, &channels)
+    };
+    let mut right = run(&[], Vec::new());
+    right.panes = vec![keyed(0, 12), keyed(1, 12)];
+    assert_eq!(firing::conformance(&coarse(&right)), Outcome::Held);
+    // The exact clock's instants (7 and 9) are wrong on the grid.
+    let mut exact = run(&[], Vec::new());
+    exact.panes = vec![keyed(0, 7), keyed(1, 9)];
+    let msg = failed(&firing::conformance(&coarse(&exact)));
+    assert!(msg.contains("fired at processing time 12"), "{msg}");
+    // Due in one step, but the later key came out first.
+    let mut reversed = run(&[], Vec::new());
+    reversed.panes = vec![keyed(1, 12), keyed(0, 12)];
+    let msg = failed(&firing::conformance(&coarse(&reversed)));
+    assert!(msg.contains("timer order"), "{msg}");
+    assert!(msg.contains("after key b"), "{msg}");
+}
+
+#[test]
+fn a_pane_must_not_count_elements_read_after_it_fired() {
+    use super::firing;
+    use tidemark_engine::{AggValue, Timing};
+    // Both elements fall in [0, 10); they are read at 1 and 8.
+    let w = workload(&[5, 6]);
+    let t = trace(&[(1, 0, 0), (8, 0, 1)]);
+    let p = pipeline();
+    let channels = vec![vec![0, 1]];
+    let window = Window::new(EventTime(0), EventTime(10));
+    let counted = |n: u64, at: i64| {
+        let mut x = pane(window, at, 12, Timing::OnTime);
+        x.value = AggValue::Count(n);
+        x
+    };
+    let mut right = run(&[], Vec::new());
+    right.panes = vec![counted(1, 3)];
+    assert_eq!(
+        firing::conformance(&input(&w, &t, &right, &p, &channels)),
+        Outcome::Held
+    );
+    // Fired at 3, but counts the element read at 8.
+    let mut ahead = run(&[], Vec::new());
+    ahead.panes = vec![counted(2, 3)];
+    let msg = failed(&firing::conformance(&input(&w, &t, &ahead, &p, &channels)));
+    assert!(msg.contains("read after the pane fired"), "{msg}");
+    assert!(
+        msg.contains("at most 1 element(s) read by processing time 3"),
+        "{msg}"
+    );
+    // A consumer polling every 4 reads the first element only at 4.
+    let coarse = Input {
+        clock_step: Some(4),
+        ..input(&w, &t, &right, &p, &channels)
+    };
+    let msg = failed(&firing::conformance(&coarse));
+    assert!(msg.contains("at most 0 element(s)"), "{msg}");
 }

@@ -192,7 +192,7 @@ fn worker(input: &Input<'_>, w: usize, channels: &[u32]) -> Result<(), Box<Count
     sent_times.sort_unstable();
     let mut streams: Vec<Box<dyn Iterator<Item = (i64, Option<i64>)> + '_>> =
         vec![Box::new(sent_times.into_iter().map(|at| (at, None)))];
-    if input.immediate {
+    if input.exact_clock() {
         let all = arrivals(trace, w, channels);
         streams.push(Box::new(
             all.clone()

@@ -53,7 +53,17 @@ pub struct ProcessingSpec {
     /// own `sink` overrides it.
     #[serde(default)]
     pub sink: SinkSpec,
+    /// A coarse processing clock: each worker sees processing time only on
+    /// multiples of this step, like a consumer that polls every step. An
+    /// entry is handed to the engine, and a timer or watermark tick fires,
+    /// at the first multiple at or after its time, so several timers come
+    /// due in one step (default: every millisecond, exact).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_step: Option<Dur>,
 }
+
+/// Longest `clock_step` a scenario may ask for (one hour).
+pub const CLOCK_STEP_MAX_MS: i64 = 3_600_000;
 
 fn is_zero(d: &Dur) -> bool {
     d.ms() == 0
@@ -243,6 +253,14 @@ pub(crate) fn check(
             return fail_at(
                 yaml_path!["processing", "crash_rate", "restart"],
                 format!("restart must not be negative, got {}", r.restart),
+            );
+        }
+    }
+    if let Some(step) = p.clock_step {
+        if step.ms() <= 0 || step.ms() > CLOCK_STEP_MAX_MS {
+            return fail_at(
+                yaml_path!["processing", "clock_step"],
+                format!("clock_step must be positive and at most 1h, got {step}"),
             );
         }
     }

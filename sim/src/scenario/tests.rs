@@ -687,3 +687,23 @@ fn memory_budget_names_the_retries() {
         "{e}"
     );
 }
+
+#[test]
+fn clock_steps_must_be_positive_and_at_most_an_hour() {
+    assert_error(
+        "pipeline:\n",
+        "processing: {clock_step: 0s}\npipeline:\n",
+        "s.yaml:19:26: processing.clock_step: clock_step must be positive and at most 1h, got 0ms",
+    );
+    assert_error(
+        "pipeline:\n",
+        "processing:\n  clock_step: 2h\npipeline:\n",
+        "s.yaml:20:15: processing.clock_step: clock_step must be positive and at most 1h, got 2h",
+    );
+    let s = parse_str(&with(
+        "pipeline:\n",
+        "processing: {clock_step: 250ms}\npipeline:\n",
+    ))
+    .unwrap();
+    assert_eq!(s.processing.clock_step, Some(Dur(250)));
+}

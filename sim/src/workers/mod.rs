@@ -21,7 +21,7 @@ mod recovery_tests;
 #[cfg(test)]
 mod tests;
 
-pub use processing::{Bugs, Crash, Processing};
+pub use processing::{on_grid, Bugs, Crash, Processing};
 
 use crate::log::Log;
 use crate::model::{StrategyRun, Trace, Workload};

@@ -76,6 +76,10 @@ pub struct Processing {
     /// retained offsets, instead of at 0 from offset 0: a consumer that
     /// joins late (a Kappa reprocessing job).
     pub start_at: Option<i64>,
+    /// The coarse processing clock's step in ms: entries, timers and
+    /// watermark ticks happen at the first multiple at or after their time.
+    /// `None` is the exact clock.
+    pub clock_step_ms: Option<i64>,
     /// Deliberate bugs (tests only; all off in real runs).
     pub bugs: Bugs,
 }
@@ -128,7 +132,17 @@ impl Processing {
             crashes,
             sink: strategy.sink.unwrap_or(p.sink),
             start_at: None,
+            clock_step_ms: p.clock_step.map(|d| d.ms()),
             bugs: Bugs::known(),
+        }
+    }
+
+    /// `t` on the coarse clock: the first grid instant at or after it.
+    #[must_use]
+    pub fn on_grid(&self, t: i64) -> i64 {
+        match self.clock_step_ms {
+            Some(step) if step > 1 => on_grid(t, step),
+            _ => t,
         }
     }
 
@@ -140,6 +154,17 @@ impl Processing {
             crashes: Vec::new(),
             ..self.clone()
         }
+    }
+}
+
+/// The first multiple of `step` (positive) at or after `t`.
+#[must_use]
+pub fn on_grid(t: i64, step: i64) -> i64 {
+    let r = t.rem_euclid(step);
+    if r == 0 {
+        t
+    } else {
+        t.saturating_add(step - r)
     }
 }
 

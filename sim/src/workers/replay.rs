@@ -392,10 +392,11 @@ impl<'a> Replay<'a> {
             crate::model::Delivery::Punctuation { .. } => 0,
         };
         let done_us = ready_us.max(worker.busy_until_us) + cost;
-        Some((
-            done_us.div_euclid(1000) + i64::from(done_us % 1000 != 0),
-            Ev::Entry { w, d, done_us },
-        ))
+        // On a coarse clock the worker sees the entry at the next poll.
+        let done = self
+            .proc
+            .on_grid(done_us.div_euclid(1000) + i64::from(done_us % 1000 != 0));
+        Some((done, Ev::Entry { w, d, done_us }))
     }
 
     /// Fires every engine timer and watermark tick due at or before `t`,
@@ -446,7 +447,9 @@ impl<'a> Replay<'a> {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        due.map(|at| at.max(worker.since))
+        // On a coarse clock a timer fires at the next poll, together with
+        // every other timer due by then.
+        due.map(|at| self.proc.on_grid(at.max(worker.since)))
     }
 
     fn process(&mut self, w: usize, d: usize, t: i64, done_us: i64) -> Result<()> {
