@@ -7,13 +7,21 @@
 //! each key and window the panes' counts, summed in discarding mode or
 //! taken as they are when accumulating, must never exceed the admitted
 //! elements read by the pane's firing time.
+//!
+//! Under the same conditions, a count trigger fires at its count: every
+//! pane a count trigger fired (each pane of `repeatedly(after_count(n))`
+//! but the one at expiry; the early panes of an `after_watermark` whose
+//! early trigger counts; its late panes but the one at expiry when the late
+//! trigger counts) holds exactly `n` elements more than the window's
+//! previous pane. Each entry is handed to the engine alone, so a count
+//! trigger cannot overshoot.
 
 use super::reference::windows_of;
 use super::Input;
 use crate::invariants::Counterexample;
 use crate::model::Delivery;
 use std::collections::BTreeMap;
-use tidemark_engine::{Accumulation, AggValue, Aggregate, Key, Window};
+use tidemark_engine::{Accumulation, AggValue, Aggregate, Key, Pane, Timing, Trigger, Window};
 
 /// The first pane that counts more elements than were read by its firing.
 pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
@@ -66,11 +74,33 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         v.sort_unstable();
     }
     let discarding = input.pipeline.accumulation == Accumulation::Discarding;
+    let count_fired = count_fired(&input.pipeline.trigger);
     let mut counted: BTreeMap<(Key, Window), u64> = BTreeMap::new();
+    // The previous pane's value per window, for what each pane adds.
+    let mut previous: BTreeMap<(Key, Window), u64> = BTreeMap::new();
     for p in run.panes.iter().filter(|p| !p.retraction) {
         let AggValue::Count(n) = p.value else {
             continue;
         };
+        let before = previous.insert((p.key, p.window), n).unwrap_or(0);
+        let added = if discarding {
+            n
+        } else {
+            n.saturating_sub(before)
+        };
+        if let Some(at) = count_fired(p).filter(|&at| added != at) {
+            return Err(Box::new(Counterexample {
+                what: "a count trigger did not fire at its count".into(),
+                key: input.workload.keys.get(p.key.0 as usize).cloned(),
+                window: Some(p.window),
+                expected: Some(format!("{at} element(s) since the window's previous pane")),
+                actual: Some(format!(
+                    "{added} in the {} pane index {} fired at processing time {}",
+                    p.info.timing, p.info.index, p.fired_at.0
+                )),
+                events: Vec::new(),
+            }));
+        }
         let total = counted.entry((p.key, p.window)).or_insert(0);
         *total = if discarding {
             total.saturating_add(n)
@@ -100,4 +130,31 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         }
     }
     Ok(())
+}
+
+/// For a pane, the count its trigger fired at, when a count trigger fired
+/// it (see the module doc); `None` for every other pane.
+fn count_fired(trigger: &Trigger) -> impl Fn(&Pane) -> Option<u64> + '_ {
+    fn count(t: &Trigger) -> Option<u64> {
+        match t {
+            Trigger::AfterCount(n) => Some(*n),
+            Trigger::Repeatedly(inner) => match inner.as_ref() {
+                Trigger::AfterCount(n) => Some(*n),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    move |p: &Pane| match trigger {
+        Trigger::Repeatedly(_) if !p.info.is_last => count(trigger),
+        Trigger::AfterWatermark { early, .. } if p.info.timing == Timing::Early => {
+            early.as_deref().and_then(count)
+        }
+        Trigger::AfterWatermark { late, .. }
+            if p.info.timing == Timing::Late && !p.info.is_last =>
+        {
+            late.as_deref().and_then(count)
+        }
+        _ => None,
+    }
 }

@@ -707,3 +707,45 @@ fn a_pane_must_not_count_elements_read_after_it_fired() {
     let msg = failed(&firing::conformance(&coarse));
     assert!(msg.contains("at most 0 element(s)"), "{msg}");
 }
+
+#[test]
+fn a_count_trigger_must_fire_at_its_count() {
+    use super::firing;
+    use tidemark_engine::{AggValue, Timing};
+    // Three elements in [0, 10), read at 1, 2 and 3; early panes every 2.
+    let w = workload(&[5, 6, 7]);
+    let t = trace(&[(1, 0, 0), (2, 0, 1), (3, 0, 2)]);
+    let mut p = pipeline();
+    p.trigger = Trigger::AfterWatermark {
+        early: Some(Box::new(Trigger::AfterCount(2))),
+        late: None,
+    };
+    let channels = vec![vec![0, 1]];
+    let window = Window::new(EventTime(0), EventTime(10));
+    let counted = |n: u64, at: i64, timing: Timing| {
+        let mut x = pane(window, at, 12, timing);
+        x.value = AggValue::Count(n);
+        x
+    };
+    let mut right = run(&[], Vec::new());
+    right.panes = vec![counted(2, 2, Timing::Early)];
+    assert_eq!(
+        firing::conformance(&input(&w, &t, &right, &p, &channels)),
+        Outcome::Held
+    );
+    // A trigger that fires one element late (at 3, holding 3).
+    let mut late = run(&[], Vec::new());
+    late.panes = vec![counted(3, 3, Timing::Early)];
+    let msg = failed(&firing::conformance(&input(&w, &t, &late, &p, &channels)));
+    assert!(msg.contains("did not fire at its count"), "{msg}");
+    assert!(
+        msg.contains("2 element(s) since the window's previous pane"),
+        "{msg}"
+    );
+    // Accumulating: the second early pane must add exactly 2 again.
+    p.accumulation = Accumulation::Accumulating;
+    let mut short = run(&[], Vec::new());
+    short.panes = vec![counted(2, 2, Timing::Early), counted(3, 3, Timing::Early)];
+    let msg = failed(&firing::conformance(&input(&w, &t, &short, &p, &channels)));
+    assert!(msg.contains("1 in the early pane"), "{msg}");
+}

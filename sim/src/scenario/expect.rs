@@ -113,8 +113,8 @@ pub enum Invariant {
     WatermarkConformance,
     /// Panes fire when their trigger says: watermark triggers not before the
     /// end, on-time panes at the first watermark step past it, one-shot
-    /// processing-time panes one tick after first arrival + delay, and
-    /// panes due together in timer order.
+    /// processing-time panes one tick after first arrival + delay, count
+    /// triggers at their count, and panes due together in timer order.
     FiringConformance,
     /// Every admission and `window expired` dead letter agrees with the
     /// watermark at the element's arrival and `end + allowed_lateness`.
