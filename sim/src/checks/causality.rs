@@ -1,19 +1,21 @@
 //! Causality in processing time, part of firing conformance: no pane counts
 //! an element the worker read after the pane fired.
 //!
-//! Checked for the `count` aggregate (a count bounds how many elements a
-//! pane holds) when entries are processed as appended, on the exact or the
-//! coarse clock, so each element's read time is its (grid) arrival. For
-//! each key and window the panes' counts, summed in discarding mode or
-//! taken as they are when accumulating, must never exceed the admitted
-//! elements read by the pane's firing time.
+//! Checked where a pane's value bounds what it holds: the `count`
+//! aggregate and `mean`'s count (elements), and `sum` when no value is
+//! negative (the values' total); when entries are processed as appended, on
+//! the exact or the coarse clock, so each element's read time is its
+//! (grid) arrival. For each key and window the panes' measures, summed in
+//! discarding mode or taken as they are when accumulating, must never
+//! exceed what the admitted elements read by the pane's firing time add up
+//! to.
 //!
 //! Under the same conditions, a count trigger fires at its count: every
 //! pane a count trigger fired (each pane of `repeatedly(after_count(n))`
 //! but the one at expiry; the early panes of an `after_watermark` whose
 //! early trigger counts; its late panes but the one at expiry when the late
 //! trigger counts) holds exactly `n` elements more than the window's
-//! previous pane. Each entry is handed to the engine alone, so a count
+//! previous pane (`count` and `mean`). Each entry is handed to the engine alone, so a count
 //! trigger cannot overshoot.
 
 use super::reference::windows_of;
@@ -25,23 +27,32 @@ use tidemark_engine::{Accumulation, AggValue, Aggregate, Key, Pane, Timing, Trig
 
 /// The first pane that counts more elements than were read by its firing.
 pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
-    if !input.immediate
-        || input.pipeline.window.is_merging()
-        || !matches!(input.pipeline.aggregate, Aggregate::Count)
-    {
+    // What each element weighs in a pane's measure, and whether the
+    // measure counts elements (for the count trigger's rule).
+    let (by_value, elements) = match input.pipeline.aggregate {
+        Aggregate::Count | Aggregate::Mean => (false, true),
+        Aggregate::Sum if input.workload.events.iter().all(|e| e.value >= 0) => (true, false),
+        _ => return Ok(()),
+    };
+    if !input.immediate || input.pipeline.window.is_merging() {
         return Ok(());
     }
     let run = input.run;
     let refused = super::refusals(run);
     let times = super::watermark::EventTimes::of(input.workload);
-    let keys: BTreeMap<u64, u64> = input
+    let keys: BTreeMap<u64, (u64, u64)> = input
         .workload
         .events
         .iter()
-        .map(|e| (e.id, e.key))
+        .map(|e| {
+            (
+                e.id,
+                (e.key, if by_value { e.value.unsigned_abs() } else { 1 }),
+            )
+        })
         .collect();
-    // Read times of the admitted elements per (key, window), in order.
-    let mut read: BTreeMap<(Key, Window), Vec<i64>> = BTreeMap::new();
+    // Read times and weights of the admitted elements per (key, window).
+    let mut read: BTreeMap<(Key, Window), Vec<(i64, u64)>> = BTreeMap::new();
     for (i, d) in input.trace.deliveries.iter().enumerate() {
         let Delivery::Record {
             at,
@@ -55,7 +66,7 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         if (duplicate && input.dedup) || !run.recovery.read.get(i).copied().unwrap_or(true) {
             continue;
         }
-        let (Some(time), Some(&key)) = (
+        let (Some(time), Some(&(key, weight))) = (
             usize::try_from(event).ok().and_then(|e| times.get(e)),
             keys.get(&event),
         ) else {
@@ -66,12 +77,18 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
             if !dls.iter().any(|(_, ws)| ws.contains(&w)) {
                 read.entry((Key(key), w))
                     .or_default()
-                    .push(input.on_grid(at.0));
+                    .push((input.on_grid(at.0), weight));
             }
         }
     }
+    // In read order, each weight becomes the running total up to it.
     for v in read.values_mut() {
         v.sort_unstable();
+        let mut total = 0u64;
+        for (_, w) in v.iter_mut() {
+            total = total.saturating_add(*w);
+            *w = total;
+        }
     }
     let discarding = input.pipeline.accumulation == Accumulation::Discarding;
     let count_fired = count_fired(&input.pipeline.trigger);
@@ -79,8 +96,10 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
     // The previous pane's value per window, for what each pane adds.
     let mut previous: BTreeMap<(Key, Window), u64> = BTreeMap::new();
     for p in run.panes.iter().filter(|p| !p.retraction) {
-        let AggValue::Count(n) = p.value else {
-            continue;
+        let n = match p.value {
+            AggValue::Count(n) | AggValue::Mean { count: n, .. } => n,
+            AggValue::Sum(s) => s.unsigned_abs(),
+            _ => continue,
         };
         let before = previous.insert((p.key, p.window), n).unwrap_or(0);
         let added = if discarding {
@@ -88,7 +107,7 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         } else {
             n.saturating_sub(before)
         };
-        if let Some(at) = count_fired(p).filter(|&at| added != at) {
+        if let Some(at) = count_fired(p).filter(|&at| elements && added != at) {
             return Err(Box::new(Counterexample {
                 what: "a count trigger did not fire at its count".into(),
                 key: input.workload.keys.get(p.key.0 as usize).cloned(),
@@ -107,16 +126,30 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         } else {
             n
         };
-        let by_then = read
-            .get(&(p.key, p.window))
-            .map_or(0, |v| v.partition_point(|&t| t <= p.fired_at.0));
-        if *total > by_then as u64 {
+        let by_then = read.get(&(p.key, p.window)).map_or(0, |v| {
+            match v.partition_point(|&(t, _)| t <= p.fired_at.0) {
+                0 => 0,
+                k => v[k - 1].1,
+            }
+        });
+        if *total > by_then {
+            let (what, unit) = if elements {
+                (
+                    "a pane counts elements the worker read after the pane fired",
+                    " element(s)",
+                )
+            } else {
+                (
+                    "a pane sums values the worker read after the pane fired",
+                    ", the sum of the values",
+                )
+            };
             return Err(Box::new(Counterexample {
-                what: "a pane counts elements the worker read after the pane fired".into(),
+                what: what.into(),
                 key: input.workload.keys.get(p.key.0 as usize).cloned(),
                 window: Some(p.window),
                 expected: Some(format!(
-                    "at most {by_then} element(s) read by processing time {}{}",
+                    "at most {by_then}{unit} read by processing time {}{}",
                     p.fired_at.0,
                     if discarding {
                         ", over all its panes so far"
@@ -124,7 +157,10 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
                         ""
                     }
                 )),
-                actual: Some(format!("{total} counted")),
+                actual: Some(format!(
+                    "{total} {}",
+                    if elements { "counted" } else { "summed" }
+                )),
                 events: Vec::new(),
             }));
         }

@@ -749,3 +749,32 @@ fn a_count_trigger_must_fire_at_its_count() {
     let msg = failed(&firing::conformance(&input(&w, &t, &short, &p, &channels)));
     assert!(msg.contains("1 in the early pane"), "{msg}");
 }
+
+#[test]
+fn a_sum_must_not_hold_values_read_after_it_fired() {
+    use super::firing;
+    use tidemark_engine::{AggValue, Timing};
+    // Both elements (value 1 each) fall in [0, 10); read at 1 and 8.
+    let w = workload(&[5, 6]);
+    let t = trace(&[(1, 0, 0), (8, 0, 1)]);
+    let mut p = pipeline();
+    p.aggregate = Aggregate::Sum;
+    let channels = vec![vec![0, 1]];
+    let window = Window::new(EventTime(0), EventTime(10));
+    let summed = |v: i64, at: i64| {
+        let mut x = pane(window, at, 12, Timing::OnTime);
+        x.value = AggValue::Sum(v);
+        x
+    };
+    let mut right = run(&[], Vec::new());
+    right.panes = vec![summed(1, 3)];
+    assert_eq!(
+        firing::conformance(&input(&w, &t, &right, &p, &channels)),
+        Outcome::Held
+    );
+    let mut ahead = run(&[], Vec::new());
+    ahead.panes = vec![summed(2, 3)];
+    let msg = failed(&firing::conformance(&input(&w, &t, &ahead, &p, &channels)));
+    assert!(msg.contains("sums values the worker read after"), "{msg}");
+    assert!(msg.contains("2 summed"), "{msg}");
+}
