@@ -22,7 +22,6 @@
 use super::reference::windows_of;
 use super::{fail, Input};
 use crate::invariants::{Counterexample, Outcome};
-use crate::model::Delivery;
 use std::collections::BTreeMap;
 use tidemark_engine::{DeadLetterReason, EventTime, Window};
 
@@ -56,23 +55,9 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         keys.insert(e.id, e.key);
     }
     let mut cursors: BTreeMap<u32, Cursors> = BTreeMap::new();
-    for (i, d) in input.trace.deliveries.iter().enumerate() {
-        let Delivery::Record {
-            at,
-            worker,
-            event,
-            duplicate,
-            ..
-        } = *d
-        else {
-            continue;
-        };
-        if (duplicate && input.dedup) || !run.recovery.read.get(i).copied().unwrap_or(true) {
-            continue;
-        }
-        let Some(time) = usize::try_from(event).ok().and_then(|e| times.get(e)) else {
-            continue;
-        };
+    for r in super::read_records(input, &times) {
+        let (at, worker, event, time) =
+            (tidemark_engine::ProcTime(r.at), r.worker, r.event, r.time);
         // Sessions: lateness is judged on the element's own window
         // `[t, t + gap)`, before merging (Beam's LateDataDroppingDoFnRunner);
         // a refusal for another reason (closed, state limit) names the

@@ -21,7 +21,6 @@
 use super::reference::windows_of;
 use super::Input;
 use crate::invariants::Counterexample;
-use crate::model::Delivery;
 use std::collections::BTreeMap;
 use tidemark_engine::{Accumulation, AggValue, Aggregate, Key, Pane, Timing, Trigger, Window};
 
@@ -53,31 +52,17 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         .collect();
     // Read times and weights of the admitted elements per (key, window).
     let mut read: BTreeMap<(Key, Window), Vec<(i64, u64)>> = BTreeMap::new();
-    for (i, d) in input.trace.deliveries.iter().enumerate() {
-        let Delivery::Record {
-            at,
-            event,
-            duplicate,
-            ..
-        } = *d
-        else {
+    for r in super::read_records(input, &times) {
+        let Some(&(key, weight)) = keys.get(&r.event) else {
             continue;
         };
-        if (duplicate && input.dedup) || !run.recovery.read.get(i).copied().unwrap_or(true) {
-            continue;
-        }
-        let (Some(time), Some(&(key, weight))) = (
-            usize::try_from(event).ok().and_then(|e| times.get(e)),
-            keys.get(&event),
-        ) else {
-            continue;
-        };
-        let dls = refused.get(&(event, at.0)).map_or(&[][..], Vec::as_slice);
+        let (at, time) = (r.at, r.time);
+        let dls = refused.get(&(r.event, at)).map_or(&[][..], Vec::as_slice);
         for w in windows_of(input.pipeline.window, time).unwrap_or_default() {
             if !dls.iter().any(|(_, ws)| ws.contains(&w)) {
                 read.entry((Key(key), w))
                     .or_default()
-                    .push((input.on_grid(at.0), weight));
+                    .push((input.on_grid(at), weight));
             }
         }
     }

@@ -26,7 +26,6 @@
 use super::reference::windows_of;
 use super::{fail, Input};
 use crate::invariants::{Counterexample, Outcome};
-use crate::model::Delivery;
 use std::collections::BTreeMap;
 use tidemark_engine::{EventTime, Key, Pane, Timing, Trigger, Window};
 
@@ -132,29 +131,14 @@ fn one_shot(
     }
     // First admitted arrival per (key, window).
     let mut first: BTreeMap<(Key, Window), i64> = BTreeMap::new();
-    for (i, d) in input.trace.deliveries.iter().enumerate() {
-        let Delivery::Record {
-            at,
-            event,
-            duplicate,
-            ..
-        } = *d
-        else {
+    for r in super::read_records(input, &times) {
+        let Some(&key) = keys.get(&r.event) else {
             continue;
         };
-        if (duplicate && input.dedup) || !run.recovery.read.get(i).copied().unwrap_or(true) {
-            continue;
-        }
-        let (Some(time), Some(&key)) = (
-            usize::try_from(event).ok().and_then(|e| times.get(e)),
-            keys.get(&event),
-        ) else {
-            continue;
-        };
-        let dls = refused.get(&(event, at.0)).map_or(&[][..], Vec::as_slice);
-        for w in windows_of(input.pipeline.window, time).unwrap_or_default() {
+        let dls = refused.get(&(r.event, r.at)).map_or(&[][..], Vec::as_slice);
+        for w in windows_of(input.pipeline.window, r.time).unwrap_or_default() {
             if !dls.iter().any(|(_, ws)| ws.contains(&w)) {
-                first.entry((Key(key), w)).or_insert(input.on_grid(at.0));
+                first.entry((Key(key), w)).or_insert(input.on_grid(r.at));
             }
         }
     }

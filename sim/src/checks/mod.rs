@@ -21,7 +21,7 @@ pub mod watermark;
 mod tests;
 
 use crate::invariants::{Invariant, Outcome, Verdict};
-use crate::model::{StrategyRun, Trace, Workload};
+use crate::model::{Delivery, StrategyRun, Trace, Workload};
 use tidemark_engine::{Pipeline, WatermarkConfig};
 
 /// What the reference checks read besides the run.
@@ -116,4 +116,55 @@ pub(crate) fn refusals(run: &StrategyRun) -> Refusals<'_> {
             .push((dl.reason, &dl.windows));
     }
     out
+}
+
+/// One record a worker read and the pipeline kept: what the admission,
+/// firing and causality checks walk.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReadRecord {
+    /// The delivery's arrival (its append time).
+    pub at: i64,
+    /// The worker that read it.
+    pub worker: u32,
+    /// The event's id.
+    pub event: u64,
+    /// The event's time.
+    pub time: tidemark_engine::EventTime,
+}
+
+/// The records the workers read, in trace (arrival) order: duplicates the
+/// pipeline drops and entries the surviving history never read are left
+/// out, and so is a delivery whose event the workload does not have.
+pub(crate) fn read_records<'a>(
+    input: &'a Input<'_>,
+    times: &'a watermark::EventTimes<'_>,
+) -> impl Iterator<Item = ReadRecord> + 'a {
+    let read = &input.run.recovery.read;
+    input
+        .trace
+        .deliveries
+        .iter()
+        .enumerate()
+        .filter_map(move |(i, d)| {
+            let Delivery::Record {
+                at,
+                worker,
+                event,
+                duplicate,
+                ..
+            } = *d
+            else {
+                return None;
+            };
+            if (duplicate && input.dedup) || !read.get(i).copied().unwrap_or(true) {
+                return None;
+            }
+            let time = usize::try_from(event).ok().and_then(|e| times.get(e))?;
+            Some(ReadRecord {
+                at: at.0,
+                worker,
+                event,
+                time,
+            })
+        })
 }
