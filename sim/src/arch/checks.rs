@@ -67,8 +67,34 @@ fn show(v: Option<&AggValue>) -> String {
 /// A (key, window) with its expected and served values.
 type Difference = ((Key, Window), Option<AggValue>, Option<AggValue>);
 
-/// The first (key, window) where `served` (restricted by `keep`) and
+/// A served value that differs from `truth`, with the truth's events.
+fn difference(
+    sim: &Simulation,
+    what: String,
+    (kw, expected, served): Difference,
+    truth: &Results,
+) -> Counterexample {
+    Counterexample {
+        what,
+        key: key_name(&sim.workload, kw.0),
+        window: Some(kw.1),
+        expected: Some(show(expected.as_ref())),
+        actual: Some(show(served.as_ref())),
+        events: truth
+            .get(&kw)
+            .map(|c| {
+                c.events
+                    .iter()
+                    .copied()
+                    .take(crate::invariants::EVENTS_SHOWN_MAX)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
 /// `expected` differ.
+/// The first (key, window) where `served` (restricted by `keep`) and
 fn first_difference(
     served: &Served,
     expected: &Results,
@@ -96,19 +122,16 @@ pub fn kappa(sim: &Simulation, k: &Kappa) -> Verdicts {
                 k.v2_dedup,
                 k.v2_windowing,
             );
-            first_difference(served, &truth, |_| true).map(|(kw, e, s)| Counterexample {
-                what: format!(
-                    "after the switch to {} the served view at {t}ms differs from its truth on retained data",
-                    k.figures.v2
-                ),
-                key: key_name(&sim.workload, kw.0),
-                window: Some(kw.1),
-                expected: Some(show(e.as_ref())),
-                actual: Some(show(s.as_ref())),
-                events: truth
-                    .get(&kw)
-                    .map(|c| c.events.iter().copied().take(crate::invariants::EVENTS_SHOWN_MAX).collect())
-                    .unwrap_or_default(),
+            first_difference(served, &truth, |_| true).map(|d| {
+                difference(
+                    sim,
+                    format!(
+                        "after the switch to {} the served view at {t}ms differs from its truth on retained data",
+                        k.figures.v2
+                    ),
+                    d,
+                    &truth,
+                )
             })
         }
         _ => None,
@@ -156,21 +179,16 @@ pub fn lambda(sim: &Simulation, l: &Lambda, speed: &StrategyRun) -> Verdicts {
             continue;
         };
         let truth = lambda::batch_logic_truth(sim, &l.logic, b.started);
-        if let Some((kw, e, s)) = first_difference(served, &truth, |kw| kw.1.end.0 <= b.started) {
-            bad = Some(Counterexample {
-                what: format!(
+        if let Some(d) = first_difference(served, &truth, |kw| kw.1.end.0 <= b.started) {
+            bad = Some(difference(
+                sim,
+                format!(
                     "when the batch of {}ms completed ({t}ms) a window it covers is served unlike the batch logic's truth",
                     b.started
                 ),
-                key: key_name(&sim.workload, kw.0),
-                window: Some(kw.1),
-                expected: Some(show(e.as_ref())),
-                actual: Some(show(s.as_ref())),
-                events: truth
-                    .get(&kw)
-                    .map(|c| c.events.iter().copied().take(crate::invariants::EVENTS_SHOWN_MAX).collect())
-                    .unwrap_or_default(),
-            });
+                d,
+                &truth,
+            ));
             break;
         }
     }
