@@ -93,8 +93,8 @@ fn difference(
     }
 }
 
-/// `expected` differ.
 /// The first (key, window) where `served` (restricted by `keep`) and
+/// `expected` differ.
 fn first_difference(
     served: &Served,
     expected: &Results,
