@@ -23,11 +23,10 @@
 //! the next grid instant) and windows that don't merge; otherwise only the
 //! first rule is checked.
 
-use super::reference::windows_of;
 use super::{fail, Input};
 use crate::invariants::{Counterexample, Outcome};
 use std::collections::BTreeMap;
-use tidemark_engine::{EventTime, Key, Pane, Timing, Trigger, Window};
+use tidemark_engine::{EventTime, Key, Pane, Timing, Trigger};
 
 /// The firing conformance invariant.
 #[must_use]
@@ -73,7 +72,7 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
             ));
         }
     }
-    super::causality::check(input)?;
+    super::contents::check(input)?;
     if !input.immediate || input.pipeline.window.is_merging() {
         return Ok(());
     }
@@ -106,99 +105,5 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
             ));
         }
     }
-    if let Trigger::AfterProcessingTime { delay, align: None } = trigger {
-        one_shot(input, delay.0, &problem)?;
-    }
-    Ok(())
-}
-
-type Problem<'p> = dyn Fn(&str, &Pane, String) -> Box<Counterexample> + 'p;
-
-/// A one-shot processing-time trigger: each window's pane is due one tick
-/// after its first admitted element's arrival plus the delay.
-fn one_shot(
-    input: &Input<'_>,
-    delay: i64,
-    problem: &Problem<'_>,
-) -> Result<(), Box<Counterexample>> {
-    let run = input.run;
-    let lateness = input.pipeline.allowed_lateness;
-    let refused = super::refusals(run);
-    let times = super::watermark::EventTimes::of(input.workload);
-    let mut keys: BTreeMap<u64, u64> = BTreeMap::new();
-    for e in &input.workload.events {
-        keys.insert(e.id, e.key);
-    }
-    // First admitted arrival per (key, window).
-    let mut first: BTreeMap<(Key, Window), i64> = BTreeMap::new();
-    for r in super::read_records(input, &times) {
-        let Some(&key) = keys.get(&r.event) else {
-            continue;
-        };
-        let dls = refused.get(&(r.event, r.at)).map_or(&[][..], Vec::as_slice);
-        for w in windows_of(input.pipeline.window, r.time).unwrap_or_default() {
-            if !dls.iter().any(|(_, ws)| ws.contains(&w)) {
-                first.entry((Key(key), w)).or_insert(input.on_grid(r.at));
-            }
-        }
-    }
-    let mut seen: BTreeMap<(Key, Window), ()> = BTreeMap::new();
-    // The previous pane of each worker that fired on its timer:
-    // (fired at, timer's own instant, key, window).
-    type Fired = (i64, (i64, Key, Window));
-    let mut last_timer: BTreeMap<u32, Fired> = BTreeMap::new();
-    for p in run.panes.iter().filter(|p| !p.retraction) {
-        if seen.insert((p.key, p.window), ()).is_some() {
-            continue;
-        }
-        let Some(&f) = first.get(&(p.key, p.window)) else {
-            continue;
-        };
-        let timer = f.saturating_add(delay).saturating_add(1);
-        let due = input.on_grid(timer);
-        let expired = p.watermark >= p.window.expiry(lateness);
-        if p.fired_at.0 != due && !(p.fired_at.0 < due && expired) {
-            return Err(problem(
-                "a processing-time pane did not fire one tick after its first element's arrival plus the delay",
-                p,
-                format!("fired at processing time {due} (first element at {f}, delay {delay}{})", grid_note(input)),
-            ));
-        }
-        if p.fired_at.0 != due {
-            continue;
-        }
-        let worker = input.topology.worker_of(p.key.0);
-        let order = (timer, p.key, p.window);
-        if let Some(&(at, (t, k, w))) = last_timer.get(&worker) {
-            if at == due && (t, k, w) > order {
-                return Err(problem(
-                    "panes whose timers were due at the same instant came out of timer order (timer instant, key, then window)",
-                    p,
-                    format!(
-                        "after key {} window {w} (timer instants {t} then {timer})",
-                        key_name_of(input, k)
-                    ),
-                ));
-            }
-        }
-        last_timer.insert(worker, (due, order));
-    }
-    Ok(())
-}
-
-/// Says which clock the expected instant is on.
-fn grid_note(input: &Input<'_>) -> String {
-    match input.clock_step {
-        Some(step) => format!(", on a {step} ms clock step"),
-        None => String::new(),
-    }
-}
-
-fn key_name_of(input: &Input<'_>, k: Key) -> String {
-    input
-        .workload
-        .keys
-        .get(k.0 as usize)
-        .cloned()
-        .unwrap_or_else(|| format!("#{}", k.0))
+    super::timers::check(input, &problem)
 }

@@ -10,7 +10,8 @@
 //! Each check returns the first counterexample, in trace order.
 
 pub mod admission;
-mod causality;
+mod contents;
+mod timers;
 pub mod firing;
 pub mod liveness;
 pub mod reference;
@@ -167,4 +168,55 @@ pub(crate) fn read_records<'a>(
                 time,
             })
         })
+}
+
+/// One admitted element as its window saw it: when the worker read it (on
+/// the processing clock's grid) and its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WindowRead {
+    pub at: i64,
+    pub value: i64,
+}
+
+/// The admitted elements of each (key, window), in the order the worker
+/// read them: a window's element is one the worker read and did not refuse
+/// from that window. Only meaningful when entries were processed as
+/// appended (`immediate`) and windows don't merge; the firing and contents
+/// checks read it then.
+pub(crate) fn reads_by_window(
+    input: &Input<'_>,
+) -> std::collections::BTreeMap<
+    (tidemark_engine::Key, tidemark_engine::Window),
+    Vec<WindowRead>,
+> {
+    let refused = refusals(input.run);
+    let times = watermark::EventTimes::of(input.workload);
+    let events: std::collections::BTreeMap<u64, (u64, i64)> = input
+        .workload
+        .events
+        .iter()
+        .map(|e| (e.id, (e.key, e.value)))
+        .collect();
+    let mut out: std::collections::BTreeMap<_, Vec<WindowRead>> =
+        std::collections::BTreeMap::new();
+    for r in read_records(input, &times) {
+        let Some(&(key, value)) = events.get(&r.event) else {
+            continue;
+        };
+        let dls = refused.get(&(r.event, r.at)).map_or(&[][..], Vec::as_slice);
+        let at = input.on_grid(r.at);
+        for w in reference::windows_of(input.pipeline.window, r.time).unwrap_or_default() {
+            if !dls.iter().any(|(_, ws)| ws.contains(&w)) {
+                out.entry((tidemark_engine::Key(key), w))
+                    .or_default()
+                    .push(WindowRead { at, value });
+            }
+        }
+    }
+    // Trace order is append order; on a grid several appends share an
+    // instant and keep their order (a stable sort).
+    for v in out.values_mut() {
+        v.sort_by_key(|r| r.at);
+    }
+    out
 }
