@@ -142,9 +142,7 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
     for p in input.run.panes.iter().filter(|p| !p.retraction) {
         let id = (p.key, p.window);
         let pane = Fold::of(&p.value);
-        let so_far = emitted
-            .entry(id)
-            .or_insert_with(|| Fold::empty(aggregate));
+        let so_far = emitted.entry(id).or_insert_with(|| Fold::empty(aggregate));
         let before = so_far.elements();
         if discarding {
             so_far.combine(&pane);
@@ -203,7 +201,9 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
                 (Some(h), Some(_)) if h < before_f as u64 => {
                     "a pane misses elements the worker read before the pane fired"
                 }
-                _ => "a pane's value is not the fold of the elements the worker read before it fired",
+                _ => {
+                    "a pane's value is not the fold of the elements the worker read before it fired"
+                }
             };
             return Err(Box::new(Counterexample {
                 what: what.into(),

@@ -11,11 +11,11 @@
 
 pub mod admission;
 mod contents;
-mod timers;
 pub mod firing;
 pub mod liveness;
 pub mod reference;
 pub mod retraction;
+mod timers;
 pub mod watermark;
 
 #[cfg(test)]
@@ -185,10 +185,7 @@ pub(crate) struct WindowRead {
 /// checks read it then.
 pub(crate) fn reads_by_window(
     input: &Input<'_>,
-) -> std::collections::BTreeMap<
-    (tidemark_engine::Key, tidemark_engine::Window),
-    Vec<WindowRead>,
-> {
+) -> std::collections::BTreeMap<(tidemark_engine::Key, tidemark_engine::Window), Vec<WindowRead>> {
     let refused = refusals(input.run);
     let times = watermark::EventTimes::of(input.workload);
     let events: std::collections::BTreeMap<u64, (u64, i64)> = input
@@ -197,8 +194,7 @@ pub(crate) fn reads_by_window(
         .iter()
         .map(|e| (e.id, (e.key, e.value)))
         .collect();
-    let mut out: std::collections::BTreeMap<_, Vec<WindowRead>> =
-        std::collections::BTreeMap::new();
+    let mut out: std::collections::BTreeMap<_, Vec<WindowRead>> = std::collections::BTreeMap::new();
     for r in read_records(input, &times) {
         let Some(&(key, value)) = events.get(&r.event) else {
             continue;

@@ -779,3 +779,225 @@ fn a_sum_must_not_hold_values_read_after_it_fired() {
     assert!(msg.contains("expected sum 1: the 1 admitted"), "{msg}");
     assert!(msg.contains("actual sum 2"), "{msg}");
 }
+
+/// A count pane of `window` fired at `at` (watermark `wm`).
+fn counted(
+    window: Window,
+    at: i64,
+    wm: i64,
+    timing: tidemark_engine::Timing,
+    n: u64,
+) -> tidemark_engine::Pane {
+    let mut x = pane(window, at, wm, timing);
+    x.value = tidemark_engine::AggValue::Count(n);
+    x
+}
+
+#[test]
+fn repeated_processing_time_panes_fire_one_tick_after_each_timer() {
+    use super::firing;
+    use tidemark_engine::Timing::Early;
+    // Three elements of [0, 10), read at 1, 2 and 9; the window expires
+    // when the watermark passes 10, at processing time 30.
+    let w = workload(&[1, 2, 3]);
+    let t = trace(&[(1, 0, 0), (2, 0, 1), (9, 0, 2)]);
+    let mut p = pipeline();
+    p.trigger = Trigger::Repeatedly(Box::new(Trigger::AfterProcessingTime {
+        delay: Duration(5),
+        align: None,
+    }));
+    let channels = vec![vec![0, 1]];
+    let window = Window::new(EventTime(0), EventTime(10));
+    let check = |r: &StrategyRun| firing::conformance(&input(&w, &t, r, &p, &channels));
+    // The read at 1 sets a timer at 6 (fires at 7, holding two); the first
+    // read at or after 7 (at 9) the next, at 14 (fires at 15).
+    let mut right = run(&[(30, 100)], Vec::new());
+    right.panes = vec![
+        counted(window, 7, 0, Early, 2),
+        counted(window, 15, 0, Early, 1),
+    ];
+    assert_eq!(check(&right), Outcome::Held);
+    let mut tick_late = run(&[(30, 100)], Vec::new());
+    tick_late.panes = vec![
+        counted(window, 7, 0, Early, 2),
+        counted(window, 16, 0, Early, 1),
+    ];
+    let msg = failed(&check(&tick_late));
+    assert!(
+        msg.contains("expected fired at processing time 15 (its first element read at 9, delay 5)"),
+        "{msg}"
+    );
+    // A lost timer: the window expired at 30 with its second pane owed.
+    let mut lost = run(&[(30, 100)], Vec::new());
+    lost.panes = vec![counted(window, 7, 0, Early, 2)];
+    let msg = failed(&check(&lost));
+    assert!(msg.contains("a processing-time timer never fired"), "{msg}");
+    assert!(msg.contains("a pane at processing time 15"), "{msg}");
+    // Expiry at 12 comes before the timer: the pane then is the last.
+    let mut expired = run(&[(12, 100)], Vec::new());
+    expired.panes = vec![
+        counted(window, 7, 0, Early, 2),
+        counted(window, 12, 100, tidemark_engine::Timing::OnTime, 1),
+    ];
+    assert_eq!(check(&expired), Outcome::Held);
+}
+
+#[test]
+fn an_aligned_processing_time_pane_fires_after_the_next_boundary() {
+    use super::firing;
+    use tidemark_engine::Timing::Early;
+    let w = workload(&[1, 2]);
+    let t = trace(&[(1, 0, 0), (2, 0, 1)]);
+    let mut p = pipeline();
+    // No delay, aligned to 3 + k·10: the read at 1 waits for 3.
+    p.trigger = Trigger::AfterProcessingTime {
+        delay: Duration(0),
+        align: Some((Duration(10), Duration(3))),
+    };
+    let channels = vec![vec![0, 1]];
+    let window = Window::new(EventTime(0), EventTime(10));
+    let mut right = run(&[(30, 100)], Vec::new());
+    right.panes = vec![counted(window, 4, 0, Early, 2)];
+    assert_eq!(
+        firing::conformance(&input(&w, &t, &right, &p, &channels)),
+        Outcome::Held
+    );
+    // Unaligned it would have fired at 2.
+    let mut unaligned = run(&[(30, 100)], Vec::new());
+    unaligned.panes = vec![counted(window, 2, 0, Early, 1)];
+    let msg = failed(&firing::conformance(&input(
+        &w, &t, &unaligned, &p, &channels,
+    )));
+    assert!(msg.contains("fired at processing time 4"), "{msg}");
+    assert!(msg.contains("aligned up to 3 + k·10"), "{msg}");
+}
+
+#[test]
+fn early_and_late_processing_time_triggers_fire_on_their_own_timers() {
+    use super::firing;
+    use tidemark_engine::Timing::{Early, Late, OnTime};
+    // [0, 10) with 20 of lateness: reads at 1 and 8 before the watermark
+    // passes 10 at 9, a late one at 11; expiry (30) passes at 40.
+    let w = workload(&[1, 2, 3]);
+    let t = trace(&[(1, 0, 0), (8, 0, 1), (11, 0, 2)]);
+    let mut p = pipeline();
+    let every_5 = Trigger::AfterProcessingTime {
+        delay: Duration(5),
+        align: None,
+    };
+    p.trigger = Trigger::AfterWatermark {
+        early: Some(Box::new(Trigger::Repeatedly(Box::new(every_5.clone())))),
+        late: Some(Box::new(every_5)),
+    };
+    p.allowed_lateness = Duration(20);
+    let channels = vec![vec![0, 1]];
+    let window = Window::new(EventTime(0), EventTime(10));
+    let check = |r: &StrategyRun| firing::conformance(&input(&w, &t, r, &p, &channels));
+    // Early at 7 (timer 6); the read at 8 sets 13, but the on-time pane at
+    // 9 comes first; the late read at 11 sets 16: late pane at 17.
+    let marks = [(9, 10), (40, 100)];
+    let mut right = run(&marks, Vec::new());
+    right.panes = vec![
+        counted(window, 7, 0, Early, 1),
+        counted(window, 9, 10, OnTime, 1),
+        counted(window, 17, 10, Late, 1),
+    ];
+    assert_eq!(check(&right), Outcome::Held);
+    let mut late_tick = run(&marks, Vec::new());
+    late_tick.panes = vec![
+        counted(window, 7, 0, Early, 1),
+        counted(window, 9, 10, OnTime, 1),
+        counted(window, 18, 10, Late, 1),
+    ];
+    let msg = failed(&check(&late_tick));
+    assert!(
+        msg.contains("fired at processing time 17 (its first element read at 11"),
+        "{msg}"
+    );
+    // The late timer lost: nothing after the on-time pane before expiry.
+    let mut lost = run(&marks, Vec::new());
+    lost.panes = vec![
+        counted(window, 7, 0, Early, 1),
+        counted(window, 9, 10, OnTime, 1),
+    ];
+    let msg = failed(&check(&lost));
+    assert!(msg.contains("a processing-time timer never fired"), "{msg}");
+    // An early timer that fired a tick early.
+    let mut early_tick = run(&marks, Vec::new());
+    early_tick.panes = vec![
+        counted(window, 6, 0, Early, 1),
+        counted(window, 9, 10, OnTime, 1),
+        counted(window, 17, 10, Late, 1),
+    ];
+    let msg = failed(&check(&early_tick));
+    assert!(msg.contains("fired at processing time 7"), "{msg}");
+}
+
+#[test]
+fn a_pane_holds_exactly_what_was_read_before_it_for_every_aggregate() {
+    use super::firing;
+    use tidemark_engine::{AggValue, Timing::OnTime};
+    // Values 3, 7 and -2 in [0, 10), read at 1, 8 and 8.
+    let mut w = workload(&[1, 2, 3]);
+    for (e, v) in w.events.iter_mut().zip([3, 7, -2]) {
+        e.value = v;
+    }
+    let t = trace(&[(1, 0, 0), (8, 0, 1), (8, 0, 2)]);
+    let channels = vec![vec![0, 1]];
+    let window = Window::new(EventTime(0), EventTime(10));
+    let valued = |at: i64, value: AggValue| {
+        let mut x = pane(window, at, 12, OnTime);
+        x.value = value;
+        x
+    };
+    let verdict = |aggregate: Aggregate, panes: Vec<tidemark_engine::Pane>| {
+        let mut p = pipeline();
+        p.aggregate = aggregate;
+        let mut r = run(&[], Vec::new());
+        r.panes = panes;
+        firing::conformance(&input(&w, &t, &r, &p, &channels))
+    };
+    // The max at 5 is 3: 7 was read only at 8.
+    assert_eq!(
+        verdict(Aggregate::Max, vec![valued(5, AggValue::Max(Some(3)))]),
+        Outcome::Held
+    );
+    let msg = failed(&verdict(
+        Aggregate::Max,
+        vec![valued(5, AggValue::Max(Some(7)))],
+    ));
+    assert!(msg.contains("expected max 3"), "{msg}");
+    // A sum of either sign: at 9 all three (8), not 3 + 7 alone.
+    assert_eq!(
+        verdict(Aggregate::Sum, vec![valued(9, AggValue::Sum(8))]),
+        Outcome::Held
+    );
+    let msg = failed(&verdict(Aggregate::Sum, vec![valued(9, AggValue::Sum(10))]));
+    assert!(msg.contains("expected sum 8"), "{msg}");
+    // A pane at 8 may hold any prefix of the two read at 8 (a watermark
+    // step moved by one of them), but not the second without the first.
+    for (value, held) in [(3, true), (10, true), (8, true), (1, false)] {
+        let v = verdict(Aggregate::Sum, vec![valued(8, AggValue::Sum(value))]);
+        assert_eq!(v == Outcome::Held, held, "sum {value}: {v:?}");
+    }
+    // Missing an element read before: a count of 2 at 9 misses one.
+    let msg = failed(&verdict(
+        Aggregate::Count,
+        vec![valued(9, AggValue::Count(2))],
+    ));
+    assert!(
+        msg.contains("misses elements the worker read before"),
+        "{msg}"
+    );
+    // Min, in discarding mode over two panes: 3, then -2 (the later pair).
+    assert_eq!(
+        verdict(
+            Aggregate::Min,
+            vec![
+                valued(5, AggValue::Min(Some(3))),
+                valued(9, AggValue::Min(Some(-2)))
+            ]
+        ),
+        Outcome::Held
+    );
+}

@@ -104,7 +104,9 @@ fn phases(trigger: &Trigger) -> Vec<(Phase, Timer)> {
             }
             out
         }
-        t => Timer::of(t, false).map(|t| vec![(Phase::Whole, t)]).unwrap_or_default(),
+        t => Timer::of(t, false)
+            .map(|t| vec![(Phase::Whole, t)])
+            .unwrap_or_default(),
     }
 }
 
@@ -164,22 +166,22 @@ pub(super) fn check(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<
         let expiry_at = first_at_or_past(worker, id.1.expiry(lateness));
         let on_time = all.iter().position(|p| p.info.timing == Timing::OnTime);
         for &(phase, timer) in &plan {
-            let (range, starts, ends): (std::ops::Range<usize>, Vec<i64>, Option<i64>) =
-                match phase {
-                    Phase::Whole => (0..all.len(), vec![i64::MIN], expiry_at),
-                    Phase::Early => {
-                        let end = on_time.unwrap_or(all.len());
-                        let ends = on_time
-                            .map(|i| all[i].fired_at.0)
-                            .or_else(|| first_at_or_past(worker, id.1.end));
-                        (0..end, vec![i64::MIN], ends)
-                    }
-                    Phase::Late => {
-                        let Some(i) = on_time else { continue };
-                        let f = all[i].fired_at.0;
-                        (i + 1..all.len(), vec![f, f.saturating_add(1)], expiry_at)
-                    }
-                };
+            let (range, starts, ends): (std::ops::Range<usize>, Vec<i64>, Option<i64>) = match phase
+            {
+                Phase::Whole => (0..all.len(), vec![i64::MIN], expiry_at),
+                Phase::Early => {
+                    let end = on_time.unwrap_or(all.len());
+                    let ends = on_time
+                        .map(|i| all[i].fired_at.0)
+                        .or_else(|| first_at_or_past(worker, id.1.end));
+                    (0..end, vec![i64::MIN], ends)
+                }
+                Phase::Late => {
+                    let Some(i) = on_time else { continue };
+                    let f = all[i].fired_at.0;
+                    (i + 1..all.len(), vec![f, f.saturating_add(1)], expiry_at)
+                }
+            };
             let walk = Walk {
                 id,
                 reads: window_reads,

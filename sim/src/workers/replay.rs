@@ -322,7 +322,9 @@ impl<'a> Replay<'a> {
                 Ev::Restart { w } => self.restart(w, t),
             }
         }
-        let end = trace.end.0.max(last);
+        // A consumer polling on a coarse clock sees the end of input at its
+        // next poll, not between two (timers due by then fire first).
+        let end = self.proc.on_grid(trace.end.0.max(last));
         self.fire_due(end)?;
         for w in 0..self.workers.len() {
             if let Some((at, _)) = &self.workers[w].in_flight {
