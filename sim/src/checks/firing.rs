@@ -5,19 +5,12 @@
 //!   the watermark reached the window's end.
 //! - The watermark trigger's on-time pane fires at the first watermark step at or past the
 //!   window's end: not before, and not a step later.
-//! - A one-shot `after_processing_time(d)` pane fires at the first
-//!   processing time after (first element's arrival + d), unless the window
-//!   expired first; and panes whose timers were due at the same instant come
-//!   out in timer order (key, then window), as Beam's timer queue orders
-//!   them.
-//! - On a coarse processing clock (`processing.clock_step`) an element
-//!   arrives at the first grid instant at or after its append, and its pane
-//!   is due at the first grid instant strictly after (that arrival + d).
-//!   Panes that come due in the same step come out in timer order: the
-//!   instant each timer waited for, then key, then window.
-//!
-//! - No pane counts an element the worker read after the pane fired
-//!   (`causality.rs`).
+//! - Processing-time panes fire one tick after their timers, in timer
+//!   order (`timers.rs`): one-shot, `repeatedly`, aligned, and
+//!   `after_watermark`'s early and late triggers; on a coarse clock, at
+//!   the next grid instant.
+//! - Each pane holds exactly the admitted elements its worker read before
+//!   it fired, and a count trigger fires at its count (`contents.rs`).
 //!
 //! The exact instants need every entry processed as it is appended (or at
 //! the next grid instant) and windows that don't merge; otherwise only the

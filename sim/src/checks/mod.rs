@@ -120,7 +120,7 @@ pub(crate) fn refusals(run: &StrategyRun) -> Refusals<'_> {
 }
 
 /// One record a worker read and the pipeline kept: what the admission,
-/// firing and causality checks walk.
+/// firing and contents checks walk.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ReadRecord {
     /// The delivery's arrival (its append time).
