@@ -1001,3 +1001,35 @@ fn a_pane_holds_exactly_what_was_read_before_it_for_every_aggregate() {
         Outcome::Held
     );
 }
+
+#[test]
+fn a_composite_trigger_pane_between_events_must_be_a_timer() {
+    use super::firing;
+    use tidemark_engine::Timing::Early;
+    // after_any(count 10, processing time 5): reads at 1 and 2 set timers
+    // that fire at 7 and 8 (whichever the trigger kept).
+    let w = workload(&[1, 2]);
+    let t = trace(&[(1, 0, 0), (2, 0, 1)]);
+    let mut p = pipeline();
+    p.trigger = Trigger::AfterAny(vec![
+        Trigger::AfterCount(10),
+        Trigger::AfterProcessingTime {
+            delay: Duration(5),
+            align: None,
+        },
+    ]);
+    let channels = vec![vec![0, 1]];
+    let window = Window::new(EventTime(0), EventTime(10));
+    let check = |at: i64| {
+        let mut r = run(&[(30, 100)], Vec::new());
+        r.panes = vec![counted(window, at, 0, Early, 2)];
+        firing::conformance(&input(&w, &t, &r, &p, &channels))
+    };
+    assert_eq!(check(7), Outcome::Held);
+    let msg = failed(&check(9));
+    assert!(
+        msg.contains("a pane fired when nothing could fire it"),
+        "{msg}"
+    );
+    assert!(msg.contains("the nearest such instant is 8"), "{msg}");
+}

@@ -30,7 +30,14 @@
 //!   Beam's timer queue orders them.
 //!
 //! Processing-time triggers inside `after_any`, `after_all`, `after_each`
-//! or `or_finally` are left to the contents rule: no exact instant here.
+//! or `or_finally` get a weaker rule that needs no model of the composite:
+//! a pane fired at an instant when its window read nothing and its worker
+//! sent no watermark step was fired by a timer, so it must fire one tick
+//! after the timer some element of the window could have set (for one of
+//! the trigger's processing-time leaves), and such panes fired in one step
+//! come out in key and window order (on the exact clock, where every timer
+//! fired at an instant waited for the tick before it). A timer that never
+//! fired is not caught there.
 
 use super::Input;
 use crate::invariants::Counterexample;
@@ -126,8 +133,11 @@ struct Walk<'w> {
 /// or a timer that never fired.
 pub(super) fn check(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<Counterexample>> {
     let plan = phases(&input.pipeline.trigger);
-    if plan.is_empty() || !input.immediate || input.pipeline.window.is_merging() {
+    if !input.immediate || input.pipeline.window.is_merging() {
         return Ok(());
+    }
+    if plan.is_empty() {
+        return composite(input, problem);
     }
     let run = input.run;
     let reads: BTreeMap<(Key, Window), Vec<i64>> = super::reads_by_window(input)
@@ -330,4 +340,89 @@ fn key_name_of(input: &Input<'_>, k: Key) -> String {
         .get(k.0 as usize)
         .cloned()
         .unwrap_or_else(|| format!("#{}", k.0))
+}
+
+/// The processing-time leaves of a trigger tree.
+fn leaves(t: &Trigger, out: &mut Vec<Timer>) {
+    match t {
+        Trigger::AfterProcessingTime { .. } => out.extend(Timer::of(t, false)),
+        Trigger::AfterWatermark { early, late } => {
+            for c in early.iter().chain(late) {
+                leaves(c, out);
+            }
+        }
+        Trigger::Repeatedly(c) => leaves(c, out),
+        Trigger::AfterAny(cs) | Trigger::AfterAll(cs) | Trigger::AfterEach(cs) => {
+            for c in cs {
+                leaves(c, out);
+            }
+        }
+        Trigger::OrFinally { trigger, until } => {
+            leaves(trigger, out);
+            leaves(until, out);
+        }
+        Trigger::Default | Trigger::Never | Trigger::Always | Trigger::AfterCount(_) => {}
+    }
+}
+
+/// The weaker rule for processing-time leaves inside composites (module
+/// doc).
+fn composite(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<Counterexample>> {
+    let mut timers = Vec::new();
+    leaves(&input.pipeline.trigger, &mut timers);
+    if timers.is_empty() {
+        return Ok(());
+    }
+    let reads = super::reads_by_window(input);
+    let mut steps: BTreeMap<u32, std::collections::BTreeSet<i64>> = BTreeMap::new();
+    for &(at, w, _) in &input.run.watermarks {
+        steps.entry(w).or_default().insert(at.0);
+    }
+    let mut due: BTreeMap<(Key, Window), std::collections::BTreeSet<i64>> = BTreeMap::new();
+    let mut fired: BTreeMap<usize, i64> = BTreeMap::new();
+    for (index, p) in input.run.panes.iter().enumerate() {
+        if p.retraction {
+            continue;
+        }
+        let id = (p.key, p.window);
+        let at = p.fired_at.0;
+        let window_reads = reads.get(&id).map_or(&[][..], Vec::as_slice);
+        let worker = input.topology.worker_of(p.key.0);
+        let read_then = window_reads.binary_search_by_key(&at, |r| r.at).is_ok();
+        let step_then = steps.get(&worker).is_some_and(|s| s.contains(&at));
+        if read_then || step_then {
+            continue;
+        }
+        let dues = due.entry(id).or_insert_with(|| {
+            window_reads
+                .iter()
+                .flat_map(|r| {
+                    timers
+                        .iter()
+                        .map(move |t| input.on_grid(t.set_at(r.at).saturating_add(1)))
+                })
+                .collect()
+        });
+        if !dues.contains(&at) {
+            let next = dues
+                .range(at..)
+                .next()
+                .or_else(|| dues.range(..at).next_back());
+            return Err(problem(
+                "a pane fired when nothing could fire it: its window read no element, its worker sent no watermark step, and no processing-time timer an element set was due",
+                p,
+                match next {
+                    Some(d) => format!(
+                        "a timer fires one tick after an element's arrival plus the delay{}; the nearest such instant is {d}",
+                        grid_note(input)
+                    ),
+                    None => "no timer: no element of the window was read".into(),
+                },
+            ));
+        }
+        if input.exact_clock() {
+            fired.insert(index, at.saturating_sub(1));
+        }
+    }
+    in_timer_order(input, &fired, problem)
 }
