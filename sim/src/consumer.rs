@@ -15,9 +15,11 @@
 //! part: an accumulating sink still holds the merged-away rows and counts
 //! their elements twice, which is the lesson of `sessions_late_merge`.
 //!
-//! Rows of a key that overlap form one answer under their span (as a batch
-//! job over the same events would see one session there); a row inside no
-//! window of the truth is an answer the truth lacks, and counts as wrong.
+//! With sessions, rows of a key that overlap form one answer under their
+//! span (as a batch job over the same events would see one session there).
+//! Sliding windows overlap by definition and are never combined: each is
+//! its own answer. A row inside no window of the truth is an answer the
+//! truth lacks, and counts as wrong.
 //!
 //! [`crate::final_panes`] is a different reading, for the engine's
 //! invariants: what the panes say with hindsight (an accumulating merged
@@ -102,10 +104,14 @@ impl Sink {
         out
     }
 
-    /// The consumer's answers: per key, each group of overlapping rows
-    /// combined under its span.
+    /// The consumer's answers: with merging windows (`merging`), per key,
+    /// each group of overlapping rows combined under its span; otherwise
+    /// the rows themselves.
     #[must_use]
-    pub fn answers(&self) -> Rows {
+    pub fn answers(&self, merging: bool) -> Rows {
+        if !merging {
+            return self.rows.clone();
+        }
         let mut out = Rows::new();
         let mut current: Option<(Key, Window, AggValue)> = None;
         for (&(key, window), value) in &self.rows {
@@ -129,14 +135,15 @@ impl Sink {
     }
 }
 
-/// What the consumer of `panes` (emission order) holds at the end.
+/// What the consumer of `panes` (emission order) holds at the end;
+/// `merging` when the window function merges (sessions).
 #[must_use]
-pub fn answers(panes: &[Pane], mode: Accumulation) -> Rows {
+pub fn answers(panes: &[Pane], mode: Accumulation, merging: bool) -> Rows {
     let mut sink = Sink::new(mode);
     for p in panes {
         sink.apply(p);
     }
-    sink.answers()
+    sink.answers(merging)
 }
 
 /// One change of the consumer's value for a window of the truth.
@@ -249,7 +256,7 @@ mod tests {
             pane(w(6, 9), 1, false, 2),
             pane(w(0, 9), 4, false, 3),
         ];
-        let a = answers(&accumulating, Accumulation::Accumulating);
+        let a = answers(&accumulating, Accumulation::Accumulating, true);
         assert_eq!(
             a.into_iter().collect::<Vec<_>>(),
             vec![((Key(0), w(0, 9)), AggValue::Count(7))]
@@ -261,7 +268,7 @@ mod tests {
             pane(w(6, 9), 1, true, 3),
             pane(w(0, 9), 4, false, 3),
         ];
-        let r = answers(&retracting, Accumulation::AccumulatingAndRetracting);
+        let r = answers(&retracting, Accumulation::AccumulatingAndRetracting, true);
         assert_eq!(
             r.into_iter().collect::<Vec<_>>(),
             vec![((Key(0), w(0, 9)), AggValue::Count(4))]
@@ -290,9 +297,9 @@ mod tests {
     #[test]
     fn discarding_sink_sums_and_accumulating_replaces() {
         let panes = [pane(w(0, 10), 3, false, 1), pane(w(0, 10), 4, false, 2)];
-        let d = answers(&panes, Accumulation::Discarding);
+        let d = answers(&panes, Accumulation::Discarding, false);
         assert_eq!(d[&(Key(0), w(0, 10))], AggValue::Count(7));
-        let a = answers(&panes, Accumulation::Accumulating);
+        let a = answers(&panes, Accumulation::Accumulating, false);
         assert_eq!(a[&(Key(0), w(0, 10))], AggValue::Count(4));
     }
 

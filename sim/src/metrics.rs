@@ -99,6 +99,9 @@ pub struct Reading {
     /// Allowed lateness, ms: a window expires when the watermark passes
     /// its end plus this.
     pub allowed_lateness_ms: i64,
+    /// Whether windows merge (sessions): then overlapping rows are one
+    /// answer.
+    pub merging: bool,
 }
 
 /// Computes one seed's metrics for one strategy. `truth` is the oracle
@@ -113,7 +116,7 @@ pub fn seed_metrics(
 ) -> SeedMetrics {
     let windows = truth.len() as u64;
     let panes = run.panes.iter().filter(|p| !p.retraction).count() as u64;
-    let answers = consumer::answers(&run.panes, reading.accumulation);
+    let answers = consumer::answers(&run.panes, reading.accumulation, reading.merging);
     let truth_windows: Vec<(Key, Window)> = truth.keys().copied().collect();
     let timelines = consumer::timelines_seen(
         &run.panes,

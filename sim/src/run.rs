@@ -439,8 +439,11 @@ fn check_strategies(
             .iter_mut()
             .filter(|t| !t.ok && t.counterexample.is_none())
         {
-            let answers =
-                crate::consumer::answers(&sim.runs[i].panes, strategy.pipeline.accumulation);
+            let answers = crate::consumer::answers(
+                &sim.runs[i].panes,
+                strategy.pipeline.accumulation,
+                strategy.pipeline.window.is_merging(),
+            );
             t.counterexample = Some(threshold_counterexample(
                 t,
                 &sim.workload,

@@ -80,6 +80,7 @@ pub fn stage(
             let reading = Reading {
                 accumulation: s.pipeline.accumulation,
                 allowed_lateness_ms: s.pipeline.allowed_lateness.0,
+                merging: s.pipeline.window.is_merging(),
             };
             seed_metrics(&sim.workload, &sim.trace, r, reading, &values)
         })

@@ -104,10 +104,18 @@ fn values(entries: &[(Window, i64)]) -> Values {
         .collect()
 }
 
+fn sessions(accumulation: Accumulation) -> Reading {
+    Reading {
+        merging: true,
+        ..reading(accumulation)
+    }
+}
+
 fn reading(accumulation: Accumulation) -> Reading {
     Reading {
         accumulation,
         allowed_lateness_ms: 10,
+        merging: false,
     }
 }
 
@@ -234,7 +242,7 @@ fn accumulating_consumer_double_counts_a_merge_that_retracting_withdraws() {
         &workload(4),
         &trace(&[0, 1, 2, 3], &[]),
         &run(accumulating.clone(), &[]),
-        reading(Accumulation::Accumulating),
+        sessions(Accumulation::Accumulating),
         &truth,
     );
     let withdraw = |i: usize| {
@@ -250,7 +258,7 @@ fn accumulating_consumer_double_counts_a_merge_that_retracting_withdraws() {
         &workload(4),
         &trace(&[0, 1, 2, 3], &[]),
         &run(accumulating, &[]),
-        reading(Accumulation::AccumulatingAndRetracting),
+        sessions(Accumulation::AccumulatingAndRetracting),
         &truth,
     );
     assert_eq!(a.accuracy, 0.0);
@@ -295,4 +303,24 @@ fn summary_takes_median_and_worst_and_stability() {
             worst: 2.0
         })
     );
+}
+
+#[test]
+fn overlapping_sliding_windows_are_each_their_own_answer() {
+    // Sliding windows [0,10) and [5,15) share an element: each is right on
+    // its own, and combining them as if they were one session is wrong.
+    let panes = vec![
+        pane(w(0, 10), 2, 10, Timing::OnTime),
+        pane(w(5, 15), 3, 15, Timing::OnTime),
+    ];
+    let truth = values(&[(w(0, 10), 2), (w(5, 15), 3)]);
+    let m = seed_metrics(
+        &workload(4),
+        &trace(&[0, 1, 2, 3], &[]),
+        &run(panes, &[]),
+        reading(Accumulation::Discarding),
+        &truth,
+    );
+    assert_eq!(m.accuracy, 1.0);
+    assert_eq!(m.abs_error, 0.0);
 }

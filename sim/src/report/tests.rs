@@ -177,6 +177,7 @@ pub(super) fn sample() -> ScenarioReport {
             let reading = Reading {
                 accumulation,
                 allowed_lateness_ms: 120_000,
+                merging: false,
             };
             let m = seed_metrics(&workload, &trace, run, reading, &truth);
             summarize(

@@ -101,7 +101,11 @@ fn accuracy(s: &Scenario, sim: &Simulation, i: usize, run: &StrategyRun) -> f64 
         .into_iter()
         .map(|(kw, cell)| (kw, cell.value))
         .collect();
-    let answers = crate::consumer::answers(&run.panes, r.pipeline.accumulation);
+    let answers = crate::consumer::answers(
+        &run.panes,
+        r.pipeline.accumulation,
+        r.pipeline.window.is_merging(),
+    );
     crate::metrics::accuracy(&truth, &answers)
 }
 
