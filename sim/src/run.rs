@@ -45,9 +45,9 @@ pub fn simulate_with(
     workload_seed: u64,
     network_seed: u64,
 ) -> anyhow::Result<Simulation> {
-    let workload = crate::workload::generate(scenario, workload_seed);
+    let mut workload = crate::workload::generate(scenario, workload_seed);
     let mut trace =
-        crate::network::deliver(scenario, &workload, network_seed).with_context(|| {
+        crate::network::deliver(scenario, &mut workload, network_seed).with_context(|| {
             format!(
                 "scenario {}: simulating the network for seed {network_seed}",
                 scenario.name
