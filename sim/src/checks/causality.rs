@@ -39,23 +39,15 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
     let run = input.run;
     let refused = super::refusals(run);
     let times = super::watermark::EventTimes::of(input.workload);
-    let keys: BTreeMap<u64, (u64, u64)> = input
-        .workload
-        .events
-        .iter()
-        .map(|e| {
-            (
-                e.id,
-                (e.key, if by_value { e.value.unsigned_abs() } else { 1 }),
-            )
-        })
-        .collect();
+    // Not a map of every event: that was the run's memory peak.
+    let by_id = crate::workers::EventIndex::new(input.workload);
     // Read times and weights of the admitted elements per (key, window).
     let mut read: BTreeMap<(Key, Window), Vec<(i64, u64)>> = BTreeMap::new();
     for r in super::read_records(input, &times) {
-        let Some(&(key, weight)) = keys.get(&r.event) else {
+        let Some(e) = by_id.get(input.workload, r.event) else {
             continue;
         };
+        let (key, weight) = (e.key, if by_value { e.value.unsigned_abs() } else { 1 });
         let (at, time) = (r.at, r.time);
         let dls = refused.get(&(r.event, at)).map_or(&[][..], Vec::as_slice);
         for w in windows_of(input.pipeline.window, time).unwrap_or_default() {
