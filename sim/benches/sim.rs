@@ -102,8 +102,12 @@ fn strategy() -> ResolvedStrategy {
 }
 
 fn one_seed(w: &Workload, c: &NetConfig, s: &ResolvedStrategy, seed: u64) -> usize {
-    let trace = network::deliver_with(c, w, seed).expect("bench scenario settles");
-    let run = workers::run_resolved(s, c, w, &trace).expect("bench strategy runs");
+    // The network borrows its workload mutably (it lends the events to the
+    // simulation); seeds run in parallel, so each takes its own copy, as
+    // each seed of `tidemark run` generates its own.
+    let mut w = w.clone();
+    let trace = network::deliver_with(c, &mut w, seed).expect("bench scenario settles");
+    let run = workers::run_resolved(s, c, &w, &trace).expect("bench strategy runs");
     run.panes.len()
 }
 

@@ -28,6 +28,7 @@ pub mod jsonl;
 pub mod known_bugs;
 pub mod lazy_chacha;
 pub mod log;
+pub mod memory;
 pub mod merge;
 pub mod metrics;
 pub mod model;

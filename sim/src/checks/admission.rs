@@ -50,10 +50,8 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         }
     }
     let times = super::watermark::EventTimes::of(input.workload);
-    let mut keys: BTreeMap<u64, u64> = BTreeMap::new();
-    for e in &input.workload.events {
-        keys.insert(e.id, e.key);
-    }
+    // Not a map of every event: that was the run's memory peak.
+    let by_id = crate::workers::EventIndex::new(input.workload);
     let mut cursors: BTreeMap<u32, Cursors> = BTreeMap::new();
     for r in super::read_records(input, &times) {
         let (at, worker, event, time) =
@@ -80,15 +78,12 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         }
         let (low, high) = (cur.low.1, cur.high.1);
         let dls = refused.get(&(event, at.0)).map_or(&[][..], Vec::as_slice);
-        let key = input
-            .workload
-            .keys
-            .get(keys.get(&event).copied().unwrap_or(0) as usize)
-            .cloned();
+        // The key's name only for a counterexample (not a string per record).
+        let key = by_id.get(input.workload, event).map_or(0, |e| e.key);
         let problem = |what: String, window: Window, expected: String, actual: String| {
             Box::new(Counterexample {
                 what,
-                key: key.clone(),
+                key: input.workload.keys.get(key as usize).cloned(),
                 window: Some(window),
                 expected: Some(expected),
                 actual: Some(actual),

@@ -7,9 +7,10 @@
 use super::config::{LinkParams, NetConfig};
 use super::route::Topology;
 use super::wire::{self, Stamped, LEN};
-use crate::model::{Delivery, FaultDecision};
+use crate::model::{Delivery, Event, FaultDecision};
 use std::cell::RefCell;
 use std::net::SocketAddr;
+use std::rc::Rc;
 use std::time::Duration;
 use tidemark_engine::ProcTime;
 
@@ -19,6 +20,9 @@ pub const PORT: u16 = 7400;
 /// Immutable facts about the run.
 #[derive(Debug)]
 pub struct Ctx {
+    /// The workload's events, lent for the run (`run::run`): senders keep
+    /// positions into it, not copies.
+    pub events: Rc<Vec<Event>>,
     /// Master seed of the run.
     pub seed: u64,
     /// The network configuration.

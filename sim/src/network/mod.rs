@@ -59,11 +59,14 @@ use anyhow::Result;
 /// Delivers `workload` over the network `scenario` describes, seeded by
 /// `seed`. Errors when the configuration is impossible or the network can't
 /// settle within its bound (e.g. a link partitioned for good).
-pub fn deliver(scenario: &Scenario, workload: &Workload, seed: u64) -> Result<Trace> {
+///
+/// The workload is borrowed mutably only to lend its events to the
+/// simulation for the run; it is handed back unchanged.
+pub fn deliver(scenario: &Scenario, workload: &mut Workload, seed: u64) -> Result<Trace> {
     deliver_with(&NetConfig::from_scenario(scenario), workload, seed)
 }
 
 /// Like [`deliver`], with the network configuration given directly.
-pub fn deliver_with(config: &NetConfig, workload: &Workload, seed: u64) -> Result<Trace> {
+pub fn deliver_with(config: &NetConfig, workload: &mut Workload, seed: u64) -> Result<Trace> {
     run::run(config, workload, seed)
 }

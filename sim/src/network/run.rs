@@ -9,7 +9,7 @@ use super::local_fault::LocalFault;
 use super::names::{Endpoint, Hosts, Names};
 use super::route::Topology;
 use super::{log, source, worker};
-use crate::model::{Delivery, FaultDecision, Trace, Workload};
+use crate::model::{Delivery, Event, FaultDecision, Trace, Workload};
 use crate::rng;
 use anyhow::{anyhow, Context, Result};
 use std::cell::RefCell;
@@ -49,16 +49,34 @@ struct Record {
 const TURMOIL_FAULT_LAG_TICKS: i64 = 6;
 
 /// Runs the network for `workload` under `cfg` and `seed`.
-pub fn run(cfg: &NetConfig, workload: &Workload, seed: u64) -> Result<Trace> {
+///
+/// The workload's events are lent to the simulation for the run (the
+/// sending hosts read them off [`Ctx::events`] instead of each keeping a
+/// copy of what sending needs, which was most of the network's memory) and
+/// put back, unchanged, before this returns, error or not.
+pub fn run(cfg: &NetConfig, workload: &mut Workload, seed: u64) -> Result<Trace> {
+    let events = Rc::new(std::mem::take(&mut workload.events));
+    let trace = run_lent(cfg, &workload.sources, &events, seed);
+    // The simulation, its hosts and the context are gone by now, so this
+    // is the last reference (the clone is only a fallback, never taken).
+    workload.events = Rc::try_unwrap(events).unwrap_or_else(|shared| shared.as_ref().clone());
+    trace
+}
+
+/// [`run`], with the workload's source names and its events, shared.
+fn run_lent(
+    cfg: &NetConfig,
+    source_names: &[String],
+    events: &Rc<Vec<Event>>,
+    seed: u64,
+) -> Result<Trace> {
     cfg.validate()?;
-    let sources = u32::try_from(workload.sources.len()).context("too many sources")?;
+    let sources = u32::try_from(source_names.len()).context("too many sources")?;
     let topo = Topology::new(cfg, sources);
-    let names = Names::new(&workload.sources, &cfg.groups, topo);
+    let names = Names::new(source_names, &cfg.groups, topo);
     let hosts = Hosts::new(sources, &cfg.groups);
     let tick_ms = cfg.tick();
-    let ctx = Rc::new(build_ctx(
-        cfg, workload, seed, topo, &names, &hosts, tick_ms,
-    )?);
+    let ctx = Rc::new(build_ctx(cfg, events, seed, topo, &names, &hosts, tick_ms)?);
     let Faults {
         changes,
         records,
@@ -68,13 +86,7 @@ pub fn run(cfg: &NetConfig, workload: &Workload, seed: u64) -> Result<Trace> {
     // The run must settle within `settle_ms_max` of the last send and of
     // the last fault to end within that window; a fault ending later than
     // that counts as permanent, and the run errors instead of idling on.
-    let last_sent = workload
-        .events
-        .iter()
-        .map(|e| e.sent_at.0)
-        .max()
-        .unwrap_or(0)
-        .max(0);
+    let last_sent = events.iter().map(|e| e.sent_at.0).max().unwrap_or(0).max(0);
     let window_end = last_sent.saturating_add(cfg.settle_ms_max);
     let last_change = records
         .iter()
@@ -108,11 +120,11 @@ pub fn run(cfg: &NetConfig, workload: &Workload, seed: u64) -> Result<Trace> {
         let c = ctx.clone();
         sim.client(Endpoint::Log.host(&hosts), log::run(c));
     }
-    let mut events = split_by_host(workload, &hosts, &topo);
+    let mut by_host = split_by_host(events, &hosts)?;
     for (h, members) in hosts.members.iter().enumerate() {
         let spec = source::GroupSpec {
             sources: members.clone(),
-            events: std::mem::take(&mut events[h]),
+            events: std::mem::take(&mut by_host[h]),
             faults: members
                 .iter()
                 .map(|&s| std::mem::take(&mut local[s as usize]))
@@ -122,7 +134,7 @@ pub fn run(cfg: &NetConfig, workload: &Workload, seed: u64) -> Result<Trace> {
     }
     drive(&mut sim, &ctx, &changes, &records, horizon_ms)?;
     drop(sim);
-    finish(ctx, workload, topo)
+    finish(ctx, topo)
 }
 
 fn drive(
@@ -193,7 +205,7 @@ fn unsettled(ctx: &Ctx) -> usize {
 
 fn build_ctx(
     cfg: &NetConfig,
-    workload: &Workload,
+    events: &Rc<Vec<Event>>,
     seed: u64,
     topo: Topology,
     names: &Names,
@@ -231,6 +243,7 @@ fn build_ctx(
         })
         .collect();
     Ok(Ctx {
+        events: events.clone(),
         seed,
         cfg: cfg.clone(),
         topo,
@@ -240,10 +253,10 @@ fn build_ctx(
         rec: RefCell::new(Recorder {
             // Indexed by event id; ids are dense in a generated workload,
             // but a shrunk one may have gaps.
-            arrived: vec![false; id_end(workload)],
+            arrived: vec![false; id_end(events)],
             // Every event arrives about once: reserving that up front
             // spares the trace a doubling past it.
-            deliveries: Vec::with_capacity(workload.events.len()),
+            deliveries: Vec::with_capacity(events.len()),
             sources_running: hosts.members.len() as u32,
             ..Recorder::default()
         }),
@@ -422,34 +435,29 @@ fn exists(e: Endpoint, topo: Topology) -> bool {
     }
 }
 
-fn split_by_host(workload: &Workload, hosts: &Hosts, topo: &Topology) -> Vec<Vec<source::Sending>> {
-    // Sized exactly (a copy of the workload is held for the whole run).
+/// Each host's events, as positions in `events` (in their order, which is
+/// send order).
+fn split_by_host(events: &[Event], hosts: &Hosts) -> Result<Vec<Vec<u32>>> {
+    // Positions are 4 bytes; the loader's event cap is far below that.
+    u32::try_from(events.len()).context("too many events for the network (more than 2^32)")?;
+    // Sized exactly (held for the whole run).
     let mut sizes = vec![0usize; hosts.members.len()];
-    for e in workload
-        .events
-        .iter()
-        .filter(|e| e.source < hosts.sources())
-    {
+    for e in events.iter().filter(|e| e.source < hosts.sources()) {
         sizes[hosts.host_of(e.source) as usize] += 1;
     }
-    let mut out: Vec<Vec<source::Sending>> = sizes.into_iter().map(Vec::with_capacity).collect();
-    for e in &workload.events {
+    let mut out: Vec<Vec<u32>> = sizes.into_iter().map(Vec::with_capacity).collect();
+    for (i, e) in events.iter().enumerate() {
         // Events of sources the workload doesn't list have no host: nothing
         // would send them, and they count as undelivered.
         if e.source < hosts.sources() {
-            out[hosts.host_of(e.source) as usize].push(source::Sending::of(e, topo));
+            out[hosts.host_of(e.source) as usize].push(i as u32);
         }
     }
-    out
+    Ok(out)
 }
 
-fn id_end(workload: &Workload) -> usize {
-    workload
-        .events
-        .iter()
-        .map(|e| e.id as usize + 1)
-        .max()
-        .unwrap_or(0)
+fn id_end(events: &[Event]) -> usize {
+    events.iter().map(|e| e.id as usize + 1).max().unwrap_or(0)
 }
 
 /// Deliveries in time order; ties (the same millisecond) in a fixed order
@@ -475,7 +483,7 @@ fn delivery_order(d: &Delivery) -> (i64, u8, u32, u32, i64) {
     }
 }
 
-fn finish(ctx: Rc<Ctx>, workload: &Workload, topo: Topology) -> Result<Trace> {
+fn finish(ctx: Rc<Ctx>, topo: Topology) -> Result<Trace> {
     let ctx =
         Rc::try_unwrap(ctx).map_err(|_| anyhow!("a simulated host outlived the simulation"))?;
     let rec = ctx.rec.into_inner();
@@ -512,7 +520,7 @@ fn finish(ctx: Rc<Ctx>, workload: &Workload, topo: Topology) -> Result<Trace> {
     // By time, then text: decisions taken in the same millisecond come out
     // in an order that doesn't depend on the order hosts ran in.
     faults.sort_by(|a, b| (a.at, &a.what).cmp(&(b.at, &b.what)));
-    let mut undelivered: Vec<u64> = workload
+    let mut undelivered: Vec<u64> = ctx
         .events
         .iter()
         .map(|e| e.id)

@@ -36,16 +36,16 @@ enum Action {
     Punctuate { member: u32, at: i64 },
 }
 
-/// One event's sending state (24 bytes: its member is looked up from its
-/// source, [`Group::member`], rather than kept per event).
+/// One event's sending state, 16 bytes: the group holds one per event for
+/// the whole network phase. Its member is looked up from its source
+/// ([`Group::member`]), and when its current attempt started is computed
+/// ([`Group::started_at`]), rather than kept per event.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    /// The current attempt.
-    attempt: u32,
-    /// When the current attempt started.
-    started_at: i64,
     /// The earliest exact time an ack arrived, `i64::MAX` before any.
     acked_at: i64,
+    /// The current attempt.
+    attempt: u32,
     /// Acknowledged or given up.
     settled: bool,
 }
@@ -55,7 +55,8 @@ struct Member {
     /// Global source index (the channel into a worker).
     index: u32,
     /// Its events' times in send order, then `i64::MAX`, as suffix minima:
-    /// `suffix_min[i]` is the least time among its events `i..`.
+    /// `suffix_min[i]` is the least time among its events `i..`. Kept only
+    /// when the group punctuates (the low watermark is all it is for).
     suffix_min: Vec<i64>,
     /// How many of its events have started.
     started: usize,
@@ -69,44 +70,13 @@ struct Member {
     faults: Vec<LocalFault>,
 }
 
-/// What a group needs of an event to send it: 32 bytes, not the event's
-/// 56 (the network holds one per event for the whole run, beside the
-/// workload itself).
-#[derive(Debug, Clone, Copy)]
-pub struct Sending {
-    id: u64,
-    /// Event time, for the low watermark.
-    time: i64,
-    sent_at: i64,
-    /// The event's source (global index).
-    source: u32,
-    /// Where its key goes: the worker without a log, the log partition
-    /// with one (routing depends on nothing but the key and the topology).
-    to: u32,
-}
-
-impl Sending {
-    /// What the group needs of `e`, routed by `topo`.
-    #[must_use]
-    pub fn of(e: &Event, topo: &Topology) -> Sending {
-        Sending {
-            id: e.id,
-            time: e.time.0,
-            sent_at: e.sent_at.0,
-            source: e.source,
-            to: match topo.log_partitions {
-                None => topo.worker_of(e.key),
-                Some(_) => topo.partition_of(e.key),
-            },
-        }
-    }
-}
-
 struct Group {
     ctx: Rc<Ctx>,
     members: Vec<Member>,
-    /// The group's events in send order, `(sent_at, id)`.
-    events: Vec<Sending>,
+    /// The group's events in send order, `(sent_at, id)`, as positions in
+    /// the workload the context lends ([`Ctx::events`]): 4 bytes per event
+    /// instead of a copy of what sending needs.
+    events: Vec<u32>,
     slots: Vec<Slot>,
     /// Global source index → index into `members`.
     member_of: FxHashMap<u32, u32>,
@@ -124,8 +94,9 @@ struct Group {
 pub struct GroupSpec {
     /// Global source indices.
     pub sources: Vec<u32>,
-    /// Every event of these sources, ordered by (`sent_at`, `id`).
-    pub events: Vec<Sending>,
+    /// Every event of these sources, ordered by (`sent_at`, `id`), as
+    /// positions in [`Ctx::events`].
+    pub events: Vec<u32>,
     /// `faults[i]`: the local faults of `sources[i]`.
     pub faults: Vec<Vec<LocalFault>>,
 }
@@ -182,11 +153,38 @@ pub async fn run(ctx: Rc<Ctx>, spec: GroupSpec) -> turmoil::Result {
 }
 
 impl Group {
+    /// The event in `slot`.
+    fn event(&self, slot: u32) -> &Event {
+        &self.ctx.events[self.events[slot as usize] as usize]
+    }
+
     /// Event `slot`'s source, as an index into `members`.
     fn member(&self, slot: u32) -> u32 {
         // `run` only hands a group its own sources' events.
-        let source = self.events[slot as usize].source;
+        let source = self.event(slot).source;
         self.member_of.get(&source).copied().unwrap_or(0)
+    }
+
+    /// Where event `e` goes: the worker owning its key without a log, its
+    /// key's log partition with one (routing depends on nothing but the
+    /// key and the topology).
+    fn route(&self, e: &Event) -> u32 {
+        let topo = &self.ctx.topo;
+        match topo.log_partitions {
+            None => topo.worker_of(e.key),
+            Some(_) => topo.partition_of(e.key),
+        }
+    }
+
+    /// When attempt `attempt` of event `slot` started: attempts follow each
+    /// other back to back from `sent_at`, each at the previous one's
+    /// timeout (see [`Group::on_timeout`]).
+    fn started_at(&self, slot: u32, attempt: u32) -> i64 {
+        let timeout = self.ctx.cfg.retry.timeout_ms;
+        self.event(slot)
+            .sent_at
+            .0
+            .saturating_add(timeout.saturating_mul(i64::from(attempt)))
     }
 
     fn new(ctx: Rc<Ctx>, spec: GroupSpec, dests: Vec<SocketAddr>) -> Group {
@@ -200,31 +198,41 @@ impl Group {
             .enumerate()
             .map(|(m, &s)| (s, m as u32))
             .collect();
+        let punctuating = ctx.punctuation_interval_ms.is_some();
+        let mut counts = vec![0usize; sources.len()];
         let mut times: Vec<Vec<i64>> = vec![Vec::new(); sources.len()];
-        let mut slots = Vec::with_capacity(events.len());
-        for e in &events {
+        for &i in &events {
+            let e = &ctx.events[i as usize];
             // `run` only hands a group its own sources' events.
-            let m = member_of.get(&e.source).copied().unwrap_or(0);
-            times[m as usize].push(e.time);
-            slots.push(Slot {
+            let m = member_of.get(&e.source).copied().unwrap_or(0) as usize;
+            counts[m] += 1;
+            if punctuating {
+                times[m].push(e.time.0);
+            }
+        }
+        let slots = vec![
+            Slot {
                 attempt: 0,
-                started_at: e.sent_at,
                 acked_at: i64::MAX,
                 settled: false,
-            });
-        }
+            };
+            events.len()
+        ];
         let members = sources
             .iter()
-            .zip(times)
+            .zip(counts.into_iter().zip(times))
             .zip(faults)
-            .map(|((&index, times), faults)| {
-                let mut suffix_min = vec![i64::MAX; times.len() + 1];
-                for i in (0..times.len()).rev() {
-                    suffix_min[i] = suffix_min[i + 1].min(times[i]);
+            .map(|((&index, (count, times)), faults)| {
+                let mut suffix_min = Vec::new();
+                if punctuating {
+                    suffix_min = vec![i64::MAX; times.len() + 1];
+                    for i in (0..times.len()).rev() {
+                        suffix_min[i] = suffix_min[i + 1].min(times[i]);
+                    }
                 }
                 Member {
                     index,
-                    unsettled: times.len(),
+                    unsettled: count,
                     suffix_min,
                     started: 0,
                     outstanding: BTreeSet::new(),
@@ -272,7 +280,7 @@ impl Group {
         let next_event = self
             .events
             .get(self.next)
-            .map(|e| self.ctx.step_of(e.sent_at));
+            .map(|&i| self.ctx.step_of(self.ctx.events[i as usize].sent_at.0));
         match (self.timers.next(), next_event) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -282,18 +290,19 @@ impl Group {
     /// Handles everything due within the step starting at `step`.
     fn advance(&mut self, step: i64, out: &mut Outbox) {
         while self.next < self.events.len()
-            && self.ctx.step_of(self.events[self.next].sent_at) <= step
+            && self.ctx.step_of(self.event(self.next as u32).sent_at.0) <= step
         {
             let slot = self.next as u32;
             self.next += 1;
-            let e = self.events[slot as usize];
+            let e = self.event(slot);
+            let (time, id, sent_at) = (e.time.0, e.id, e.sent_at.0);
             let member = self.member(slot) as usize;
             let m = &mut self.members[member];
             m.started += 1;
             if self.ctx.punctuation_interval_ms.is_some() {
-                m.outstanding.insert((e.time, e.id));
+                m.outstanding.insert((time, id));
             }
-            self.attempt(slot, 0, e.sent_at);
+            self.attempt(slot, 0, sent_at);
         }
         while let Some(action) = self.timers.pop_due(step) {
             match action {
@@ -344,13 +353,14 @@ impl Group {
     /// Starts attempt `attempt` of event `slot` at exact time `start`: draw
     /// its fate, queue its datagram (unless lost) and its timeout.
     fn attempt(&mut self, slot: u32, attempt: u32, start: i64) {
-        let e = self.events[slot as usize];
+        let e = *self.event(slot);
+        let to = self.route(&e);
         let member = self.member(slot);
         let source = e.source;
         let topo = &self.ctx.topo;
         let (dest, channel) = match topo.log_partitions {
-            None => (e.to, source),
-            Some(_) => (topo.workers, e.to),
+            None => (to, source),
+            Some(_) => (topo.workers, to),
         };
         let link = &self.ctx.links_from_source[source as usize][dest as usize];
         let loss = link.loss;
@@ -360,9 +370,7 @@ impl Group {
             link,
             &self.ctx.cfg,
         );
-        let s = &mut self.slots[slot as usize];
-        s.attempt = attempt;
-        s.started_at = start;
+        self.slots[slot as usize].attempt = attempt;
         if fate.lost {
             self.ctx.fault(
                 start,
@@ -379,7 +387,7 @@ impl Group {
                     channel,
                     ack_lost: fate.ack_lost,
                     ack_latency_ms: u32::try_from(fate.ack_latency_ms).unwrap_or(u32::MAX),
-                    time: e.time,
+                    time: e.time.0,
                     dest,
                 };
                 self.send_at(at, dest, msg);
@@ -399,10 +407,10 @@ impl Group {
         if attempt + 1 < self.ctx.cfg.retry.attempts_max {
             self.attempt(slot, attempt + 1, due);
         } else {
-            let e = self.events[slot as usize];
+            let id = self.event(slot).id;
             self.ctx.fault(
                 due,
-                format!("event {} given up after {} attempts", e.id, attempt + 1),
+                format!("event {} given up after {} attempts", id, attempt + 1),
             );
             self.settle(slot, due);
         }
@@ -434,7 +442,7 @@ impl Group {
         // exactly `attempts_max` timeouts after `sent_at`; an ack meant to
         // arrive later finds nobody waiting (the give-up is the timeout's).
         let retry = self.ctx.cfg.retry;
-        let give_up = self.events[slot as usize].sent_at.saturating_add(
+        let give_up = self.event(slot).sent_at.0.saturating_add(
             retry
                 .timeout_ms
                 .saturating_mul(i64::from(retry.attempts_max)),
@@ -442,8 +450,9 @@ impl Group {
         if at > give_up {
             return;
         }
+        let started_at = self.started_at(slot, self.slots[slot as usize].attempt);
         let s = &mut self.slots[slot as usize];
-        if s.attempt > 0 && at < s.started_at {
+        if s.attempt > 0 && at < started_at {
             // The current attempt was started as if no ack were due by its
             // start; `decide_at`'s margin should make this impossible.
             self.ctx.rec.borrow_mut().late_acks += 1;
@@ -459,10 +468,11 @@ impl Group {
         }
         s.settled = true;
         let member = self.member(slot);
-        let e = self.events[slot as usize];
+        let e = self.event(slot);
+        let (time, id) = (e.time.0, e.id);
         let m = &mut self.members[member as usize];
         if self.ctx.punctuation_interval_ms.is_some() {
-            m.outstanding.remove(&(e.time, e.id));
+            m.outstanding.remove(&(time, id));
         }
         m.unsettled -= 1;
         self.unsettled -= 1;

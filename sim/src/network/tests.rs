@@ -63,8 +63,8 @@ fn lossy(loss: f64, attempts: u32) -> NetConfig {
 
 #[test]
 fn lossless_constant_latency_delivers_each_event_once_in_order() {
-    let w = workload(200, 3, 5);
-    let t = deliver_with(&NetConfig::lossless(20), &w, 1).expect("settles");
+    let mut w = workload(200, 3, 5);
+    let t = deliver_with(&NetConfig::lossless(20), &mut w, 1).expect("settles");
     let got = records(&t);
     assert_eq!(got.len(), 200);
     for (i, &(at, event, duplicate)) in got.iter().enumerate() {
@@ -79,8 +79,8 @@ fn lossless_constant_latency_delivers_each_event_once_in_order() {
 
 #[test]
 fn retries_turn_lost_acks_into_duplicates_and_lose_nothing() {
-    let w = workload(300, 2, 3);
-    let t = deliver_with(&lossy(0.2, 30), &w, 7).expect("settles");
+    let mut w = workload(300, 2, 3);
+    let t = deliver_with(&lossy(0.2, 30), &mut w, 7).expect("settles");
     let got = records(&t);
     let firsts = got.iter().filter(|r| !r.2).count();
     let dups = got.iter().filter(|r| r.2).count();
@@ -92,8 +92,8 @@ fn retries_turn_lost_acks_into_duplicates_and_lose_nothing() {
 
 #[test]
 fn without_retries_losses_are_undelivered() {
-    let w = workload(300, 2, 3);
-    let t = deliver_with(&lossy(0.2, 1), &w, 7).expect("settles");
+    let mut w = workload(300, 2, 3);
+    let t = deliver_with(&lossy(0.2, 1), &mut w, 7).expect("settles");
     assert!(!t.undelivered.is_empty());
     assert!(records(&t).iter().all(|r| !r.2), "no retry, no duplicate");
     assert_eq!(records(&t).len() + t.undelivered.len(), 300);
@@ -101,11 +101,11 @@ fn without_retries_losses_are_undelivered() {
 
 #[test]
 fn the_same_seed_gives_the_same_trace_and_another_seed_another() {
-    let w = workload(150, 3, 4);
+    let mut w = workload(150, 3, 4);
     let c = lossy(0.1, 5);
-    let a = deliver_with(&c, &w, 11).expect("settles");
-    let b = deliver_with(&c, &w, 11).expect("settles");
-    let d = deliver_with(&c, &w, 12).expect("settles");
+    let a = deliver_with(&c, &mut w, 11).expect("settles");
+    let b = deliver_with(&c, &mut w, 11).expect("settles");
+    let d = deliver_with(&c, &mut w, 12).expect("settles");
     assert_eq!(a, b);
     assert_ne!(a, d);
 }
@@ -129,12 +129,12 @@ fn fates(w: &Workload, t: &Trace) -> Vec<(u64, Option<i64>, usize)> {
 
 #[test]
 fn removing_one_event_leaves_the_others_fates_unchanged() {
-    let w = workload(200, 3, 7);
+    let mut w = workload(200, 3, 7);
     let c = lossy(0.15, 3);
-    let full = deliver_with(&c, &w, 5).expect("settles");
+    let full = deliver_with(&c, &mut w, 5).expect("settles");
     let mut fewer = w.clone();
     fewer.events.retain(|e| e.id != 57);
-    let part = deliver_with(&c, &fewer, 5).expect("settles");
+    let part = deliver_with(&c, &mut fewer, 5).expect("settles");
     let mut expected = fates(&w, &full);
     expected.retain(|f| f.0 != 57);
     assert_eq!(fates(&fewer, &part), expected);
@@ -142,7 +142,7 @@ fn removing_one_event_leaves_the_others_fates_unchanged() {
 
 #[test]
 fn a_partition_delays_delivery_until_repair() {
-    let w = workload(100, 1, 10);
+    let mut w = workload(100, 1, 10);
     let mut c = NetConfig::lossless(5);
     c.retry = Retry {
         timeout_ms: 50,
@@ -155,7 +155,7 @@ fn a_partition_delays_delivery_until_repair() {
         from: "s0".into(),
         to: "engine".into(),
     });
-    let t = deliver_with(&c, &w, 3).expect("settles");
+    let t = deliver_with(&c, &mut w, 3).expect("settles");
     for (at, event, _) in records(&t) {
         assert!(
             !(200..500).contains(&at),
@@ -174,7 +174,7 @@ fn a_partition_delays_delivery_until_repair() {
 
 #[test]
 fn a_hold_releases_everything_at_once() {
-    let w = workload(50, 1, 10);
+    let mut w = workload(50, 1, 10);
     let mut c = NetConfig::lossless(0);
     c.retry = Retry {
         timeout_ms: 1_000,
@@ -187,7 +187,7 @@ fn a_hold_releases_everything_at_once() {
         from: "s0".into(),
         to: "engine".into(),
     });
-    let t = deliver_with(&c, &w, 3).expect("settles");
+    let t = deliver_with(&c, &mut w, 3).expect("settles");
     for (at, event, _) in records(&t) {
         // Held from 100 until 300: released exactly then.
         let sent = w.events[event as usize].sent_at.0;
@@ -203,7 +203,7 @@ fn a_hold_releases_everything_at_once() {
 
 #[test]
 fn a_permanent_partition_before_the_log_loses_events_without_hanging() {
-    let w = workload(10, 1, 10);
+    let mut w = workload(10, 1, 10);
     let mut c = NetConfig::lossless(0);
     c.retry = Retry {
         timeout_ms: 10,
@@ -220,19 +220,19 @@ fn a_permanent_partition_before_the_log_loses_events_without_hanging() {
     });
     // Senders give up and nothing retries after the log (consumers read
     // it in the processing phase), so the network settles.
-    let t = deliver_with(&c, &w, 3).expect("settles");
+    let t = deliver_with(&c, &mut w, 3).expect("settles");
     assert_eq!(t.undelivered.len(), 10);
     assert!(t.deliveries.is_empty());
 }
 
 #[test]
 fn through_a_log_every_event_arrives_on_its_partition_channel() {
-    let w = workload(300, 3, 2);
+    let mut w = workload(300, 3, 2);
     let mut c = lossy(0.1, 20);
     c.log_partitions = Some(4);
     c.workers = 2;
     c.punctuation_interval_ms = Some(50);
-    let t = deliver_with(&c, &w, 9).expect("settles");
+    let t = deliver_with(&c, &mut w, 9).expect("settles");
     let topo = Topology {
         sources: 3,
         workers: 2,
@@ -269,10 +269,10 @@ fn through_a_log_every_event_arrives_on_its_partition_channel() {
 
 #[test]
 fn punctuations_never_pass_an_event_that_has_not_arrived() {
-    let w = workload(200, 2, 5);
+    let mut w = workload(200, 2, 5);
     let mut c = lossy(0.1, 10);
     c.punctuation_interval_ms = Some(20);
-    let t = deliver_with(&c, &w, 4).expect("settles");
+    let t = deliver_with(&c, &mut w, 4).expect("settles");
     let mut arrived = [false; 200];
     for d in &t.deliveries {
         match *d {
@@ -296,7 +296,7 @@ fn punctuations_never_pass_an_event_that_has_not_arrived() {
 }
 
 /// The traces of `c` with a 1ms tick and with the tick it picks itself.
-fn fine_and_coarse(c: &NetConfig, w: &Workload, seed: u64) -> (Trace, Trace) {
+fn fine_and_coarse(c: &NetConfig, w: &mut Workload, seed: u64) -> (Trace, Trace) {
     let mut fine = c.clone();
     fine.tick_ms = Some(1);
     assert!(c.tick() > 1, "the test needs a coarse tick");
@@ -307,28 +307,28 @@ fn fine_and_coarse(c: &NetConfig, w: &Workload, seed: u64) -> (Trace, Trace) {
 
 #[test]
 fn arrival_times_and_retries_do_not_depend_on_the_tick() {
-    let w = workload(400, 3, 3);
+    let mut w = workload(400, 3, 3);
     let mut c = lossy(0.2, 30);
     c.workers = 2;
-    let (fine, coarse) = fine_and_coarse(&c, &w, 13);
+    let (fine, coarse) = fine_and_coarse(&c, &mut w, 13);
     assert!(records(&fine).iter().any(|r| r.2), "some duplicates");
     assert_eq!(fine, coarse);
 
     // Through a log (appends are the deliveries).
     c.log_partitions = Some(3);
-    let (fine, coarse) = fine_and_coarse(&c, &w, 14);
+    let (fine, coarse) = fine_and_coarse(&c, &mut w, 14);
     assert_eq!(fine, coarse);
 
     // Without retries, late acks make the sender give up.
     let c = lossy(0.1, 1);
-    let (fine, coarse) = fine_and_coarse(&c, &w, 15);
+    let (fine, coarse) = fine_and_coarse(&c, &mut w, 15);
     assert!(!fine.undelivered.is_empty());
     assert_eq!(fine, coarse);
 }
 
 #[test]
 fn faults_take_effect_at_their_exact_times_whatever_the_tick() {
-    let w = workload(300, 3, 4);
+    let mut w = workload(300, 3, 4);
     let mut c = lossy(0.1, 40);
     c.groups = vec![("g".into(), vec![0, 1, 2])];
     // Whole-group faults (turmoil's too), one source's (its group host's
@@ -350,7 +350,7 @@ fn faults_take_effect_at_their_exact_times_whatever_the_tick() {
         }
     }
     for seed in 17..20 {
-        let (fine, coarse) = fine_and_coarse(&c, &w, seed);
+        let (fine, coarse) = fine_and_coarse(&c, &mut w, seed);
         assert_eq!(fine, coarse, "seed {seed}");
     }
     // Through a log, with a hold between it and the engine.
@@ -363,14 +363,14 @@ fn faults_take_effect_at_their_exact_times_whatever_the_tick() {
         to: "engine".into(),
     });
     for seed in 17..20 {
-        let (fine, coarse) = fine_and_coarse(&c, &w, seed);
+        let (fine, coarse) = fine_and_coarse(&c, &mut w, seed);
         assert_eq!(fine, coarse, "seed {seed} with a log");
     }
 }
 
 #[test]
 fn a_partition_of_one_source_spares_the_rest_of_its_group() {
-    let w = workload(150, 3, 4);
+    let mut w = workload(150, 3, 4);
     let mut c = NetConfig::lossless(5);
     c.retry = Retry {
         timeout_ms: 40,
@@ -384,7 +384,7 @@ fn a_partition_of_one_source_spares_the_rest_of_its_group() {
         from: "s1".into(),
         to: "engine".into(),
     });
-    let t = deliver_with(&c, &w, 3).expect("settles");
+    let t = deliver_with(&c, &mut w, 3).expect("settles");
     assert!(t.undelivered.is_empty());
     for (at, event, duplicate) in records(&t) {
         let e = &w.events[event as usize];
@@ -402,7 +402,7 @@ fn one_ingress_host_delivers_each_message_to_the_worker_it_names() {
     // host, says which worker it is for. Records must reach the key's
     // worker, punctuations every worker, and a partition between a
     // source and `engine` must cut it off from all of them.
-    let w = workload(400, 3, 5);
+    let mut w = workload(400, 3, 5);
     let mut c = lossy(0.2, 50);
     c.workers = 64;
     c.punctuation_interval_ms = Some(100);
@@ -413,7 +413,7 @@ fn one_ingress_host_delivers_each_message_to_the_worker_it_names() {
         from: "s1".into(),
         to: "engine".into(),
     });
-    let t = deliver_with(&c, &w, 11).expect("settles");
+    let t = deliver_with(&c, &mut w, 11).expect("settles");
     assert!(t.undelivered.is_empty());
     let topo = Topology::new(&c, 3);
     let mut punctuated = [[false; 3]; 64];

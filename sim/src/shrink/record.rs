@@ -13,11 +13,11 @@ use anyhow::Context;
 
 /// `s` at `seed`, with its events, fates and crashes written out.
 pub fn explicit(s: &Scenario, seed: u64) -> anyhow::Result<Scenario> {
-    let workload = crate::workload::generate(s, seed);
+    let mut workload = crate::workload::generate(s, seed);
     let mut cfg = NetConfig::from_scenario(s);
     let log = FateLog::default();
     cfg.fate_log = Some(log.clone());
-    let trace = network::deliver_with(&cfg, &workload, seed)
+    let trace = network::deliver_with(&cfg, &mut workload, seed)
         .with_context(|| format!("recording the network of seed {seed}"))?;
     let fates = log.take();
     let mut out = s.clone();

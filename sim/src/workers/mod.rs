@@ -11,6 +11,7 @@
 //! so outputs come out in one deterministic order.
 
 mod index;
+pub use index::EventIndex;
 mod perfect;
 mod processing;
 mod replay;

@@ -19,7 +19,7 @@ use crate::log::{Log, Payload};
 use crate::model::{Recovery, StrategyRun, Trace, Workload};
 use crate::network::Topology;
 use crate::scenario::{ResolvedStrategy, SinkSpec, WatermarkSpec};
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use std::collections::{BTreeSet, VecDeque};
 use tidemark_engine::{
     Engine, EngineConfig, EngineSnapshot, EventTime, Key, Output, ProcTime, Record,
@@ -72,8 +72,9 @@ struct Worker {
     /// Processing time of the last tick handled (tracker timeouts at or
     /// before it are stale: an idle deadline stays in the past).
     clock: i64,
-    /// Trace delivery indices of the entries this worker reads, in append order.
-    view: Vec<usize>,
+    /// Trace delivery indices of the entries this worker reads, in append
+    /// order (4 bytes each: every strategy replay holds one per delivery).
+    view: Vec<u32>,
     /// Next entry of `view` to fetch and process.
     pos: usize,
     /// One past the trace index of the last entry processed (the perfect
@@ -163,16 +164,25 @@ impl<'a> Replay<'a> {
                 }
             }
         }
-        let mut views: Vec<Vec<usize>> = vec![Vec::new(); topo.workers as usize];
+        u32::try_from(trace.deliveries.len()).context("more than 2^32 deliveries")?;
+        let worker_of = |d: &crate::model::Delivery| match *d {
+            crate::model::Delivery::Record { worker, .. }
+            | crate::model::Delivery::Punctuation { worker, .. } => worker as usize,
+        };
+        // Sized exactly: no doubling's slack beside the trace.
+        let mut sizes = vec![0usize; topo.workers as usize];
+        for d in &trace.deliveries {
+            if let Some(n) = sizes.get_mut(worker_of(d)) {
+                *n += 1;
+            }
+        }
+        let mut views: Vec<Vec<u32>> = sizes.into_iter().map(Vec::with_capacity).collect();
         for (i, d) in trace.deliveries.iter().enumerate() {
-            let w = match *d {
-                crate::model::Delivery::Record { worker, .. }
-                | crate::model::Delivery::Punctuation { worker, .. } => worker as usize,
-            };
+            let w = worker_of(d);
             views
                 .get_mut(w)
                 .ok_or_else(|| anyhow!("delivery {i}: no worker {w}"))?
-                .push(i);
+                .push(i as u32);
         }
         let start = proc.start_at.unwrap_or(i64::MIN);
         let mut workers = Vec::new();
@@ -189,7 +199,7 @@ impl<'a> Replay<'a> {
             let p = perfect.as_ref().map(|p| p[w].clone());
             let pos = match proc.start_at {
                 Some(at) if proc.bugs.start_at_latest => {
-                    view.partition_point(|&i| trace.deliveries[i].at().0 < at)
+                    view.partition_point(|&i| trace.deliveries[i as usize].at().0 < at)
                 }
                 _ => 0,
             };
@@ -201,7 +211,7 @@ impl<'a> Replay<'a> {
                 perfect_fresh: p.clone(),
                 perfect: p,
                 clock: i64::MIN,
-                position: view.get(pos.wrapping_sub(1)).map_or(0, |&i| i + 1),
+                position: view.get(pos.wrapping_sub(1)).map_or(0, |&i| i as usize + 1),
                 view,
                 pos,
                 up: true,
@@ -377,7 +387,7 @@ impl<'a> Replay<'a> {
     /// (retention dropped it before it could be fetched).
     fn next_entry(&self, w: usize) -> Option<(i64, Ev)> {
         let worker = &self.workers[w];
-        let &d = worker.view.get(worker.pos)?;
+        let d = *worker.view.get(worker.pos)? as usize;
         let entry = self.trace.deliveries[d];
         let slot = match self.proc.inbox {
             Some(cap) if worker.done.len() >= cap => worker.done.front().copied(),
@@ -609,7 +619,7 @@ impl<'a> Replay<'a> {
         // The event loop runs in time order, so `t` never decreases and
         // the count is advanced from the last sample instead of searched
         // for each entry (a search per entry was 6% of a seed).
-        let before = |i: &usize| trace.deliveries[*i].at().0 < t;
+        let before = |i: &u32| trace.deliveries[*i as usize].at().0 < t;
         let appended = if t >= worker.appended.1 {
             let (from, _) = worker.appended;
             from + worker.view[from..].iter().take_while(|i| before(i)).count()
@@ -728,7 +738,7 @@ impl<'a> Replay<'a> {
             }
         };
         for &d in &worker.view[from..] {
-            self.run.recovery.read[d] = false;
+            self.run.recovery.read[d as usize] = false;
         }
         let from = if from > 0 {
             (from + skip).min(worker.view.len())
@@ -736,7 +746,9 @@ impl<'a> Replay<'a> {
             from
         };
         worker.pos = from;
-        worker.position = from.checked_sub(1).map_or(0, |p| worker.view[p] + 1);
+        worker.position = from
+            .checked_sub(1)
+            .map_or(0, |p| worker.view[p] as usize + 1);
         worker.perfect = worker.perfect_fresh.clone();
         worker.up = true;
         worker.since = t;

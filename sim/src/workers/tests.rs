@@ -64,9 +64,9 @@ fn counted(run: &StrategyRun) -> i64 {
 
 #[test]
 fn the_perfect_watermark_never_passes_an_undelivered_event() {
-    let w = network::tests::workload(400, 3, 3);
+    let mut w = network::tests::workload(400, 3, 3);
     let c = net();
-    let trace = network::deliver_with(&c, &w, 21).expect("settles");
+    let trace = network::deliver_with(&c, &mut w, 21).expect("settles");
     assert!(trace.undelivered.is_empty());
     let perfect = run_resolved(
         &strategy("perfect", WatermarkSpec::Perfect, true),
@@ -110,10 +110,10 @@ fn the_perfect_watermark_never_passes_an_undelivered_event() {
 
 #[test]
 fn with_losses_the_perfect_watermark_waits_only_until_the_sender_gives_up() {
-    let w = network::tests::workload(300, 2, 5);
+    let mut w = network::tests::workload(300, 2, 5);
     let mut c = net();
     c.retry.attempts_max = 1;
-    let trace = network::deliver_with(&c, &w, 8).expect("settles");
+    let trace = network::deliver_with(&c, &mut w, 8).expect("settles");
     assert!(!trace.undelivered.is_empty());
     let run = run_resolved(
         &strategy("perfect", WatermarkSpec::Perfect, true),
@@ -128,10 +128,10 @@ fn with_losses_the_perfect_watermark_waits_only_until_the_sender_gives_up() {
 
 #[test]
 fn replays_are_deterministic_and_watermarks_monotone() {
-    let w = network::tests::workload(300, 3, 4);
+    let mut w = network::tests::workload(300, 3, 4);
     let mut c = net();
     c.punctuation_interval_ms = Some(100);
-    let trace = network::deliver_with(&c, &w, 5).expect("settles");
+    let trace = network::deliver_with(&c, &mut w, 5).expect("settles");
     let s = strategy(
         "punctuated",
         WatermarkSpec::Punctuated(crate::scenario::Punctuated { interval: Dur(100) }),
