@@ -188,17 +188,14 @@ pub(crate) fn reads_by_window(
 ) -> std::collections::BTreeMap<(tidemark_engine::Key, tidemark_engine::Window), Vec<WindowRead>> {
     let refused = refusals(input.run);
     let times = watermark::EventTimes::of(input.workload);
-    let events: std::collections::BTreeMap<u64, (u64, i64)> = input
-        .workload
-        .events
-        .iter()
-        .map(|e| (e.id, (e.key, e.value)))
-        .collect();
+    // Not a map of every event: that was a 10M-event run's memory peak.
+    let by_id = crate::workers::EventIndex::new(input.workload);
     let mut out: std::collections::BTreeMap<_, Vec<WindowRead>> = std::collections::BTreeMap::new();
     for r in read_records(input, &times) {
-        let Some(&(key, value)) = events.get(&r.event) else {
+        let Some(e) = by_id.get(input.workload, r.event) else {
             continue;
         };
+        let (key, value) = (e.key, e.value);
         let dls = refused.get(&(r.event, r.at)).map_or(&[][..], Vec::as_slice);
         let at = input.on_grid(r.at);
         for w in reference::windows_of(input.pipeline.window, r.time).unwrap_or_default() {
