@@ -24,7 +24,7 @@
 //! previous pane (`count` and `mean`). Each entry is handed to the engine
 //! alone, so a count trigger cannot overshoot.
 
-use super::{Input, WindowRead};
+use super::{Input, WindowReads};
 use crate::invariants::Counterexample;
 use std::collections::BTreeMap;
 use tidemark_engine::{Accumulation, AggValue, Aggregate, Key, Pane, Timing, Trigger, Window};
@@ -129,7 +129,7 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
     if !input.immediate || input.pipeline.window.is_merging() {
         return Ok(());
     }
-    let reads = super::reads_by_window(input);
+    let reads = WindowReads::of(input);
     let aggregate = input.pipeline.aggregate;
     let discarding = input.pipeline.accumulation == Accumulation::Discarding;
     let count_fired = count_fired(&input.pipeline.trigger);
@@ -138,7 +138,7 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
     // would), and how far the fold of its reads has got.
     let mut emitted: BTreeMap<(Key, Window), Fold> = BTreeMap::new();
     let mut folded: BTreeMap<(Key, Window), (usize, Fold)> = BTreeMap::new();
-    let none: &[WindowRead] = &[];
+    let none: &[u32] = &[];
     for p in input.run.panes.iter().filter(|p| !p.retraction) {
         let id = (p.key, p.window);
         let pane = Fold::of(&p.value);
@@ -170,26 +170,26 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
                 }));
             }
         }
-        let window_reads = reads.get(&id).map_or(none, Vec::as_slice);
+        let window_reads = reads.windows.get(&id).map_or(none, Vec::as_slice);
         let fired = p.fired_at.0;
-        let before_f = window_reads.partition_point(|r| r.at < fired);
-        let by_f = window_reads.partition_point(|r| r.at <= fired);
+        let before_f = window_reads.partition_point(|&d| reads.at(d) < fired);
+        let by_f = window_reads.partition_point(|&d| reads.at(d) <= fired);
         let (done, fold) = folded
             .entry(id)
             .or_insert_with(|| (0, Fold::empty(aggregate)));
         // Panes of one window fire in processing-time order, so the fold
         // only moves forward.
         while *done < before_f {
-            fold.add(window_reads[*done].value);
+            fold.add(reads.value(window_reads[*done]));
             *done += 1;
         }
         let mut candidate = fold.clone();
         let mut matched = candidate == holds;
-        for r in &window_reads[before_f..by_f] {
+        for &d in &window_reads[before_f..by_f] {
             if matched {
                 break;
             }
-            candidate.add(r.value);
+            candidate.add(reads.value(d));
             matched = candidate == holds;
         }
         if !matched {

@@ -123,6 +123,8 @@ pub(crate) fn refusals(run: &StrategyRun) -> Refusals<'_> {
 /// firing and contents checks walk.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ReadRecord {
+    /// The delivery's index in the trace.
+    pub delivery: usize,
     /// The delivery's arrival (its append time).
     pub at: i64,
     /// The worker that read it.
@@ -162,6 +164,7 @@ pub(crate) fn read_records<'a>(
             }
             let time = usize::try_from(event).ok().and_then(|e| times.get(e))?;
             Some(ReadRecord {
+                delivery: i,
                 at: at.0,
                 worker,
                 event,
@@ -170,46 +173,76 @@ pub(crate) fn read_records<'a>(
         })
 }
 
-/// One admitted element as its window saw it: when the worker read it (on
-/// the processing clock's grid) and its value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct WindowRead {
-    pub at: i64,
-    pub value: i64,
-}
-
 /// The admitted elements of each (key, window), in the order the worker
 /// read them: a window's element is one the worker read and did not refuse
 /// from that window. Only meaningful when entries were processed as
 /// appended (`immediate`) and windows don't merge; the firing and contents
-/// checks read it then.
-pub(crate) fn reads_by_window(
-    input: &Input<'_>,
-) -> std::collections::BTreeMap<(tidemark_engine::Key, tidemark_engine::Window), Vec<WindowRead>> {
-    let refused = refusals(input.run);
-    let times = watermark::EventTimes::of(input.workload);
-    // Not a map of every event: that was a 10M-event run's memory peak.
-    let by_id = crate::workers::EventIndex::new(input.workload);
-    let mut out: std::collections::BTreeMap<_, Vec<WindowRead>> = std::collections::BTreeMap::new();
-    for r in read_records(input, &times) {
-        let Some(e) = by_id.get(input.workload, r.event) else {
-            continue;
-        };
-        let (key, value) = (e.key, e.value);
-        let dls = refused.get(&(r.event, r.at)).map_or(&[][..], Vec::as_slice);
-        let at = input.on_grid(r.at);
-        for w in reference::windows_of(input.pipeline.window, r.time).unwrap_or_default() {
-            if !dls.iter().any(|(_, ws)| ws.contains(&w)) {
-                out.entry((tidemark_engine::Key(key), w))
-                    .or_default()
-                    .push(WindowRead { at, value });
+/// checks read it then. Each read is kept as its delivery's index (4 bytes
+/// per element and window, not a copy of its instant and value).
+pub(crate) struct WindowReads<'a> {
+    input: Input<'a>,
+    by_id: crate::workers::EventIndex,
+    pub windows:
+        std::collections::BTreeMap<(tidemark_engine::Key, tidemark_engine::Window), Vec<u32>>,
+}
+
+impl<'a> WindowReads<'a> {
+    pub fn of(input: &Input<'a>) -> WindowReads<'a> {
+        let refused = refusals(input.run);
+        let times = watermark::EventTimes::of(input.workload);
+        // Not a map of every event: that was a 10M-event run's memory peak.
+        let by_id = crate::workers::EventIndex::new(input.workload);
+        let mut windows: std::collections::BTreeMap<_, Vec<u32>> =
+            std::collections::BTreeMap::new();
+        for r in read_records(input, &times) {
+            let (Some(e), Ok(d)) = (
+                by_id.get(input.workload, r.event),
+                u32::try_from(r.delivery),
+            ) else {
+                continue;
+            };
+            let dls = refused.get(&(r.event, r.at)).map_or(&[][..], Vec::as_slice);
+            for w in reference::windows_of(input.pipeline.window, r.time).unwrap_or_default() {
+                if !dls.iter().any(|(_, ws)| ws.contains(&w)) {
+                    windows
+                        .entry((tidemark_engine::Key(e.key), w))
+                        .or_default()
+                        .push(d);
+                }
             }
         }
+        let mut reads = WindowReads {
+            input: *input,
+            by_id,
+            windows: std::collections::BTreeMap::new(),
+        };
+        // Trace order is append order; on a grid several appends share an
+        // instant and keep their order (a stable sort).
+        for v in windows.values_mut() {
+            if !v.is_sorted_by_key(|&d| reads.at(d)) {
+                v.sort_by_key(|&d| reads.at(d));
+            }
+        }
+        reads.windows = windows;
+        reads
     }
-    // Trace order is append order; on a grid several appends share an
-    // instant and keep their order (a stable sort).
-    for v in out.values_mut() {
-        v.sort_by_key(|r| r.at);
+
+    /// When the worker read delivery `d`, on the clock's grid.
+    pub fn at(&self, d: u32) -> i64 {
+        match self.input.trace.deliveries.get(d as usize) {
+            Some(x) => self.input.on_grid(x.at().0),
+            None => i64::MAX,
+        }
     }
-    out
+
+    /// The value of the event delivery `d` carries.
+    pub fn value(&self, d: u32) -> i64 {
+        match self.input.trace.deliveries.get(d as usize) {
+            Some(crate::model::Delivery::Record { event, .. }) => self
+                .by_id
+                .get(self.input.workload, *event)
+                .map_or(0, |e| e.value),
+            _ => 0,
+        }
+    }
 }

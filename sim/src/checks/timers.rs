@@ -140,10 +140,13 @@ pub(super) fn check(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<
         return composite(input, problem);
     }
     let run = input.run;
-    let reads: BTreeMap<(Key, Window), Vec<i64>> = super::reads_by_window(input)
-        .into_iter()
-        .map(|(id, v)| (id, v.into_iter().map(|r| r.at).collect()))
-        .collect();
+    let reads: BTreeMap<(Key, Window), Vec<i64>> = {
+        let all = super::WindowReads::of(input);
+        all.windows
+            .iter()
+            .map(|(&id, v)| (id, v.iter().map(|&d| all.at(d)).collect()))
+            .collect()
+    };
     let mut panes: BTreeMap<(Key, Window), Vec<usize>> = BTreeMap::new();
     for (i, p) in run.panes.iter().enumerate().filter(|(_, p)| !p.retraction) {
         panes.entry((p.key, p.window)).or_default().push(i);
@@ -373,7 +376,7 @@ fn composite(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<Counter
     if timers.is_empty() {
         return Ok(());
     }
-    let reads = super::reads_by_window(input);
+    let reads = super::WindowReads::of(input);
     let mut steps: BTreeMap<u32, std::collections::BTreeSet<i64>> = BTreeMap::new();
     for &(at, w, _) in &input.run.watermarks {
         steps.entry(w).or_default().insert(at.0);
@@ -386,9 +389,11 @@ fn composite(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<Counter
         }
         let id = (p.key, p.window);
         let at = p.fired_at.0;
-        let window_reads = reads.get(&id).map_or(&[][..], Vec::as_slice);
+        let window_reads = reads.windows.get(&id).map_or(&[][..], Vec::as_slice);
         let worker = input.topology.worker_of(p.key.0);
-        let read_then = window_reads.binary_search_by_key(&at, |r| r.at).is_ok();
+        let read_then = window_reads
+            .binary_search_by_key(&at, |&d| reads.at(d))
+            .is_ok();
         let step_then = steps.get(&worker).is_some_and(|s| s.contains(&at));
         if read_then || step_then {
             continue;
@@ -396,10 +401,11 @@ fn composite(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<Counter
         let dues = due.entry(id).or_insert_with(|| {
             window_reads
                 .iter()
-                .flat_map(|r| {
+                .flat_map(|&d| {
+                    let read = reads.at(d);
                     timers
                         .iter()
-                        .map(move |t| input.on_grid(t.set_at(r.at).saturating_add(1)))
+                        .map(move |t| input.on_grid(t.set_at(read).saturating_add(1)))
                 })
                 .collect()
         });
