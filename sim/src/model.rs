@@ -170,6 +170,13 @@ pub struct Recovery {
     /// Per trace delivery: read by the engine in the run's surviving
     /// history (after the last restore, or since the start).
     pub read: Vec<bool>,
+    /// Per trace delivery, beside `read`: the processing time at which the
+    /// engine read it in the surviving history (meaningless where `read`
+    /// is false). Kept only where watermark conformance needs it, for a
+    /// strategy with an idle timeout whose entries were not processed as
+    /// they were appended (`Processing::exact` false): a channel's idle
+    /// timer runs from these instants. Empty otherwise (8 bytes a delivery).
+    pub read_at: Vec<ProcTime>,
     /// Restores whose engine watermark was behind one already sent downstream.
     pub watermark_rewinds: u64,
     /// Watermarks a restored worker held back because they were behind one

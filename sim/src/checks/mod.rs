@@ -61,6 +61,21 @@ impl Input<'_> {
         self.immediate && self.clock_step.is_none()
     }
 
+    /// The processing time at which the worker read trace delivery `i`, if
+    /// known: its append time on the exact clock, else the time the run
+    /// recorded (`Recovery::read_at`, kept only for a strategy with an idle
+    /// timeout); `None` for an entry the surviving history never read, or
+    /// when the run recorded no read times.
+    #[must_use]
+    pub fn read_at(&self, i: usize) -> Option<i64> {
+        let r = &self.run.recovery;
+        if self.exact_clock() {
+            return self.trace.deliveries.get(i).map(|d| d.at().0);
+        }
+        let read = r.read.get(i).copied().unwrap_or(false);
+        r.read_at.get(i).filter(|_| read).map(|t| t.0)
+    }
+
     /// `t` on the processing clock's grid (itself on the exact clock).
     #[must_use]
     pub fn on_grid(&self, t: i64) -> i64 {

@@ -249,6 +249,15 @@ impl<'a> Replay<'a> {
                 recovery: Recovery {
                     sink: proc.sink.name(),
                     read: vec![false; trace.deliveries.len()],
+                    // Idle timers run from processing times: the watermark
+                    // check needs them when they are not the append times.
+                    read_at: if strategy.watermark_config(1).idle_timeout.is_some()
+                        && !proc.exact()
+                    {
+                        vec![ProcTime(i64::MIN); trace.deliveries.len()]
+                    } else {
+                        Vec::new()
+                    },
                     caught_up_at: vec![None; topo.workers as usize],
                     ..Recovery::default()
                 },
@@ -466,6 +475,9 @@ impl<'a> Replay<'a> {
         worker.pos += 1;
         worker.position = d + 1;
         self.run.recovery.read[d] = true;
+        if let Some(slot) = self.run.recovery.read_at.get_mut(d) {
+            *slot = ProcTime(t);
+        }
         let delivery = self.trace.deliveries[d];
         let (channel, payload) = match delivery {
             crate::model::Delivery::Record {
