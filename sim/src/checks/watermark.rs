@@ -5,12 +5,29 @@
 //! idle, or the largest when all are; never back), and the watermarks the
 //! workers sent must conform:
 //! - never ahead of what the channels support (soundness: a watermark
-//!   combined with max, or one that ignores a channel, runs ahead);
-//! - when every entry is processed as it is appended, caught up with it by
-//!   the next emission tick (liveness: an idle channel that holds the
-//!   watermark for ever, or an emission interval not kept, lags behind).
+//!   combined with max, or one that ignores a channel too early, runs
+//!   ahead);
+//! - caught up with it by the emission tick due after each read and each
+//!   idle deadline (liveness: an idle channel that holds the watermark for
+//!   ever, or an emission interval not kept, lags behind).
 //!
-//! The harness's perfect watermark is external and has no reference here.
+//! A channel's idle timer runs from the processing time at which the
+//! worker read its last entry (the tracker's definition: silent for the
+//! timeout on the worker's clock). The reference is driven by those read
+//! instants: on the exact clock with every entry processed as appended
+//! they are the append times; otherwise, for a strategy with an idle
+//! timeout, the run records them (`Recovery::read_at`), and every poll
+//! happens on the processing clock's grid. At one processing time, ticks
+//! come first and the entries read then after, so a tick owes what the
+//! channels supported before those entries.
+//!
+//! Still not checked: liveness without an idle timeout when entries were
+//! not processed as appended (their read times are not recorded; append
+//! times bound soundness only, since a later read can only leave the
+//! watermark lower), and anything with an idle timeout once a worker
+//! crashed (the lost incarnation's sends came from reads the surviving
+//! history redid later). The harness's perfect watermark is external and
+//! has no reference here.
 
 use super::{fail, Input};
 use crate::invariants::{Counterexample, Outcome};
@@ -203,9 +220,7 @@ fn arrivals<'t>(
         .enumerate()
         .filter_map(move |(i, d)| {
             let channel = match *d {
-                Delivery::Record { channel, .. } | Delivery::Punctuation { channel, .. } => {
-                    channel
-                }
+                Delivery::Record { channel, .. } | Delivery::Punctuation { channel, .. } => channel,
             };
             if worker_of(d) as usize != w {
                 return None;
@@ -284,10 +299,9 @@ fn worker(
         vec![Box::new(sent_times.into_iter().map(|at| (at, false)))];
     if reads == Reads::Known {
         let all = arrivals(input, reads, w, channels);
-        streams.push(Box::new(
-            all.clone()
-                .map(move |(at, ..)| (input.on_grid(tick_after(at, interval)), true)),
-        ));
+        streams.push(Box::new(all.clone().map(move |(at, ..)| {
+            (input.on_grid(tick_after(at, interval)), true)
+        })));
         if let Some(ms) = idle_ms {
             streams.push(Box::new(all.map(move |(at, ..)| {
                 let idle_at = at.saturating_add(ms);

@@ -251,8 +251,7 @@ impl<'a> Replay<'a> {
                     read: vec![false; trace.deliveries.len()],
                     // Idle timers run from processing times: the watermark
                     // check needs them when they are not the append times.
-                    read_at: if strategy.watermark_config(1).idle_timeout.is_some()
-                        && !proc.exact()
+                    read_at: if strategy.watermark_config(1).idle_timeout.is_some() && !proc.exact()
                     {
                         vec![ProcTime(i64::MIN); trace.deliveries.len()]
                     } else {
