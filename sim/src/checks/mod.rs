@@ -62,18 +62,23 @@ impl Input<'_> {
     }
 
     /// The processing time at which the worker read trace delivery `i`, if
-    /// known: its append time on the exact clock, else the time the run
-    /// recorded (`Recovery::read_at`, kept only for a strategy with an idle
-    /// timeout); `None` for an entry the surviving history never read, or
-    /// when the run recorded no read times.
+    /// known: its append time on the exact clock, else the append time plus
+    /// the delay the run recorded (`Recovery::read_delay`, kept only for a
+    /// strategy with an idle timeout); `None` for an entry the surviving
+    /// history never read, or when the run recorded no (or too long a)
+    /// delay.
     #[must_use]
     pub fn read_at(&self, i: usize) -> Option<i64> {
-        let r = &self.run.recovery;
+        let at = self.trace.deliveries.get(i)?.at().0;
         if self.exact_clock() {
-            return self.trace.deliveries.get(i).map(|d| d.at().0);
+            return Some(at);
         }
-        let read = r.read.get(i).copied().unwrap_or(false);
-        r.read_at.get(i).filter(|_| read).map(|t| t.0)
+        let r = &self.run.recovery;
+        if !r.read.get(i).copied().unwrap_or(false) {
+            return None;
+        }
+        let delay = r.read_delay.get(i).filter(|&&d| d != u32::MAX)?;
+        Some(at.saturating_add(i64::from(*delay)))
     }
 
     /// `t` on the processing clock's grid (itself on the exact clock).

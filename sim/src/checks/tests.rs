@@ -782,12 +782,16 @@ fn a_sum_must_not_hold_values_read_after_it_fired() {
     assert!(msg.contains("2 summed"), "{msg}");
 }
 
-/// A slow consumer's run: it sent `watermarks`, and read delivery `k` at
-/// `read_at[k]`.
-fn read_late(watermarks: &[(i64, i64)], read_at: &[i64]) -> StrategyRun {
+/// A slow consumer's run over `trace`: it sent `watermarks`, and read
+/// delivery `k` at `read_at[k]`.
+fn read_late(trace: &Trace, watermarks: &[(i64, i64)], read_at: &[i64]) -> StrategyRun {
     let mut r = run(watermarks, Vec::new());
     r.recovery.read = vec![true; read_at.len()];
-    r.recovery.read_at = read_at.iter().map(|&t| ProcTime(t)).collect();
+    r.recovery.read_delay = read_at
+        .iter()
+        .zip(&trace.deliveries)
+        .map(|(&t, d)| u32::try_from(t - d.at().0).expect("read after append"))
+        .collect();
     r
 }
 
@@ -808,7 +812,7 @@ fn a_slow_consumers_idle_timer_runs_from_when_it_read_each_entry() {
     };
     let reads = [0, 60, 120];
     let check = |sent: &[(i64, i64)]| {
-        let r = read_late(sent, &reads);
+        let r = read_late(&t, sent, &reads);
         let mut i = input(&w, &t, &r, &p, &channels);
         i.immediate = false;
         i.watermark = config;
@@ -822,7 +826,7 @@ fn a_slow_consumers_idle_timer_runs_from_when_it_read_each_entry() {
     let msg = failed(&check(&[(60, 10)]));
     assert!(msg.contains("processing time 160"), "{msg}");
     // A crashed worker's reads were redone: the check stands down.
-    let mut r = read_late(&[(60, 10)], &reads);
+    let mut r = read_late(&t, &[(60, 10)], &reads);
     r.recovery.crashes = 1;
     let mut i = input(&w, &t, &r, &p, &channels);
     i.immediate = false;
@@ -847,7 +851,7 @@ fn on_a_coarse_clock_an_idle_deadline_is_owed_at_the_next_poll() {
     };
     let reads = [0, 40, 120];
     let check = |sent: &[(i64, i64)]| {
-        let r = read_late(sent, &reads);
+        let r = read_late(&t, sent, &reads);
         let mut i = input(&w, &t, &r, &p, &channels);
         i.immediate = false;
         i.watermark = config;

@@ -16,7 +16,7 @@
 //! timeout on the worker's clock). The reference is driven by those read
 //! instants: on the exact clock with every entry processed as appended
 //! they are the append times; otherwise, for a strategy with an idle
-//! timeout, the run records them (`Recovery::read_at`), and every poll
+//! timeout, the run records them (`Recovery::read_delay`), and every poll
 //! happens on the processing clock's grid. At one processing time, ticks
 //! come first and the entries read then after, so a tick owes what the
 //! channels supported before those entries.
@@ -157,9 +157,14 @@ pub fn conformance(input: &Input<'_>) -> Outcome {
                 "an idle timeout counts from processing times, and a worker crashed",
             );
         }
-        if r.read_at.len() != input.trace.deliveries.len() {
+        if r.read_delay.len() != input.trace.deliveries.len() {
             return Outcome::NotApplicable(
                 "an idle timeout counts from processing times, and the run recorded none",
+            );
+        }
+        if (0..r.read.len()).any(|i| r.read[i] && input.read_at(i).is_none()) {
+            return Outcome::NotApplicable(
+                "an idle timeout counts from processing times, and an entry was read too late to record when",
             );
         }
         if !reads_in_order(input) {
