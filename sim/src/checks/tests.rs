@@ -866,3 +866,30 @@ fn on_a_coarse_clock_an_idle_deadline_is_owed_at_the_next_poll() {
     let msg = failed(&check(&[(40, 10), (120, 500)]));
     assert!(msg.contains("ahead"), "{msg}");
 }
+
+#[test]
+fn a_tick_owes_what_the_channels_support_at_it_not_at_an_earlier_read() {
+    // Interval 100, idle timeout 50. Channel 0 reads time 200 at 60 while
+    // channel 1 is idle (since 0): the channels support 200 then. At 70
+    // channel 1 comes back with time 20, so the tick at 100 owes only 20
+    // (min of the two), and the tick at 200, both channels idle, owes 200.
+    // (Sending 200 at 100 would be sound too: it was supported from 60 to
+    // 70, and a watermark never goes back.)
+    let w = workload(&[100, 10, 200, 20]);
+    let t = trace(&[(0, 0, 0), (0, 1, 1), (60, 0, 2), (70, 1, 3)]);
+    let p = pipeline();
+    let channels = vec![vec![0, 1]];
+    let config = WatermarkConfig {
+        idle_timeout: Some(Duration(50)),
+        ..bounded(2, 100)
+    };
+    let check = |sent: &[(i64, i64)]| {
+        let r = run(sent, Vec::new());
+        let mut i = input(&w, &t, &r, &p, &channels);
+        i.watermark = config;
+        watermark::conformance(&i)
+    };
+    assert_eq!(check(&[(0, 10), (100, 20), (200, 200)]), Outcome::Held);
+    let msg = failed(&check(&[(0, 10), (100, 20)]));
+    assert!(msg.contains("processing time 200"), "{msg}");
+}
