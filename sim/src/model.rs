@@ -170,6 +170,15 @@ pub struct Recovery {
     /// Per trace delivery: read by the engine in the run's surviving
     /// history (after the last restore, or since the start).
     pub read: Vec<bool>,
+    /// Per trace delivery, beside `read`: how long after its append, in
+    /// ms, the engine read it in the surviving history (its processing
+    /// time minus its append time; `u32::MAX` when longer than that can
+    /// say; meaningless where `read` is false). Kept only where watermark
+    /// conformance needs it, for a strategy with an idle timeout whose
+    /// entries were not processed as they were appended
+    /// (`Processing::exact` false): a channel's idle timer runs from these
+    /// instants. Empty otherwise (4 bytes a delivery).
+    pub read_delay: Vec<u32>,
     /// Restores whose engine watermark was behind one already sent downstream.
     pub watermark_rewinds: u64,
     /// Watermarks a restored worker held back because they were behind one

@@ -511,10 +511,7 @@ fn reference_checks(
         &sim.trace,
         sim.fault_seed,
     );
-    let immediate = proc.fetch_latency_ms == 0
-        && proc.service_us == 0
-        && proc.crashes.is_empty()
-        && proc.start_at.is_none();
+    let immediate = proc.immediate();
     let input = crate::checks::Input {
         workload: &sim.workload,
         trace: &sim.trace,

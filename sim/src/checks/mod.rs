@@ -62,6 +62,26 @@ impl Input<'_> {
         self.immediate && self.clock_step.is_none()
     }
 
+    /// The processing time at which the worker read trace delivery `i`, if
+    /// known: its append time on the exact clock, else the append time plus
+    /// the delay the run recorded (`Recovery::read_delay`, kept only for a
+    /// strategy with an idle timeout); `None` for an entry the surviving
+    /// history never read, or when the run recorded no (or too long a)
+    /// delay.
+    #[must_use]
+    pub fn read_at(&self, i: usize) -> Option<i64> {
+        let at = self.trace.deliveries.get(i)?.at().0;
+        if self.exact_clock() {
+            return Some(at);
+        }
+        let r = &self.run.recovery;
+        if !r.read.get(i).copied().unwrap_or(false) {
+            return None;
+        }
+        let delay = r.read_delay.get(i).filter(|&&d| d != u32::MAX)?;
+        Some(at.saturating_add(i64::from(*delay)))
+    }
+
     /// `t` on the processing clock's grid (itself on the exact clock).
     #[must_use]
     pub fn on_grid(&self, t: i64) -> i64 {

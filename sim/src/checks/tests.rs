@@ -623,7 +623,10 @@ fn an_emission_tick_at_an_idle_deadline_comes_before_the_entries_appended_then()
     let mut i = input(&w, &t, &held, &p, &channels);
     i.watermark = config;
     let msg = failed(&watermark::conformance(&i));
-    assert!(msg.contains("emission due by 200"), "{msg}");
+    assert!(
+        msg.contains("processing time 200, when an emission was due"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -1032,4 +1035,116 @@ fn a_composite_trigger_pane_between_events_must_be_a_timer() {
         "{msg}"
     );
     assert!(msg.contains("the nearest such instant is 8"), "{msg}");
+}
+
+/// A slow consumer's run over `trace`: it sent `watermarks`, and read
+/// delivery `k` at `read_at[k]`.
+fn read_late(trace: &Trace, watermarks: &[(i64, i64)], read_at: &[i64]) -> StrategyRun {
+    let mut r = run(watermarks, Vec::new());
+    r.recovery.read = vec![true; read_at.len()];
+    r.recovery.read_delay = read_at
+        .iter()
+        .zip(&trace.deliveries)
+        .map(|(&t, d)| u32::try_from(t - d.at().0).expect("read after append"))
+        .collect();
+    r
+}
+
+#[test]
+fn a_slow_consumers_idle_timer_runs_from_when_it_read_each_entry() {
+    // Channel 0 (time 50) appended and read at 0; channel 1 (time 10)
+    // appended at 5 but read at 60; channel 0 again (time 500) appended at
+    // 110, read at 120. Idle timeout 100: channel 1 goes idle at 160 (its
+    // read + 100), not at 105 (its append + 100), so the watermark holds
+    // at 10 until 160 and is 500 from then on.
+    let w = workload(&[50, 10, 500]);
+    let t = trace(&[(0, 0, 0), (5, 1, 1), (110, 0, 2)]);
+    let p = pipeline();
+    let channels = vec![vec![0, 1]];
+    let config = WatermarkConfig {
+        idle_timeout: Some(Duration(100)),
+        ..bounded(2, 0)
+    };
+    let reads = [0, 60, 120];
+    let check = |sent: &[(i64, i64)]| {
+        let r = read_late(&t, sent, &reads);
+        let mut i = input(&w, &t, &r, &p, &channels);
+        i.immediate = false;
+        i.watermark = config;
+        watermark::conformance(&i)
+    };
+    assert_eq!(check(&[(60, 10), (160, 500)]), Outcome::Held);
+    // Channel 1 ignored from its append + 100: ahead at 120.
+    let msg = failed(&check(&[(60, 10), (120, 500)]));
+    assert!(msg.contains("ahead") && msg.contains("at most 10"), "{msg}");
+    // The idle channel holding the watermark for ever lags from 160.
+    let msg = failed(&check(&[(60, 10)]));
+    assert!(msg.contains("processing time 160"), "{msg}");
+    // A crashed worker's reads were redone: the check stands down.
+    let mut r = read_late(&t, &[(60, 10)], &reads);
+    r.recovery.crashes = 1;
+    let mut i = input(&w, &t, &r, &p, &channels);
+    i.immediate = false;
+    i.watermark = config;
+    assert!(matches!(
+        watermark::conformance(&i),
+        Outcome::NotApplicable(_)
+    ));
+}
+
+#[test]
+fn on_a_coarse_clock_an_idle_deadline_is_owed_at_the_next_poll() {
+    // Polls every 40: channel 1's entry (appended at 5) is read at 40, so
+    // it goes idle at 140, which the worker sees at its poll at 160.
+    let w = workload(&[50, 10, 500]);
+    let t = trace(&[(0, 0, 0), (5, 1, 1), (110, 0, 2)]);
+    let p = pipeline();
+    let channels = vec![vec![0, 1]];
+    let config = WatermarkConfig {
+        idle_timeout: Some(Duration(100)),
+        ..bounded(2, 0)
+    };
+    let reads = [0, 40, 120];
+    let check = |sent: &[(i64, i64)]| {
+        let r = read_late(&t, sent, &reads);
+        let mut i = input(&w, &t, &r, &p, &channels);
+        i.immediate = false;
+        i.watermark = config;
+        i.clock_step = Some(40);
+        watermark::conformance(&i)
+    };
+    assert_eq!(check(&[(40, 10), (160, 500)]), Outcome::Held);
+    // One poll late.
+    let msg = failed(&check(&[(40, 10), (200, 500)]));
+    assert!(msg.contains("processing time 160"), "{msg}");
+    // Before channel 1 went idle, at the poll at 120.
+    let msg = failed(&check(&[(40, 10), (120, 500)]));
+    assert!(msg.contains("ahead"), "{msg}");
+}
+
+#[test]
+fn a_tick_owes_what_the_channels_support_at_it_not_at_an_earlier_read() {
+    // Interval 100, idle timeout 50. Channel 0 reads time 200 at 60 while
+    // channel 1 is idle (since 0): the channels support 200 then. At 70
+    // channel 1 comes back with time 20, so the tick at 100 owes only 20
+    // (min of the two), and the tick at 200, both channels idle, owes 200.
+    // (Sending 200 at 100 would be sound too: it was supported from 60 to
+    // 70, and a watermark never goes back.)
+    let w = workload(&[100, 10, 200, 20]);
+    let t = trace(&[(0, 0, 0), (0, 1, 1), (60, 0, 2), (70, 1, 3)]);
+    let p = pipeline();
+    let channels = vec![vec![0, 1]];
+    let config = WatermarkConfig {
+        idle_timeout: Some(Duration(50)),
+        ..bounded(2, 100)
+    };
+    let check = |sent: &[(i64, i64)]| {
+        let r = run(sent, Vec::new());
+        let mut i = input(&w, &t, &r, &p, &channels);
+        i.watermark = config;
+        watermark::conformance(&i)
+    };
+    assert_eq!(check(&[(0, 10), (100, 20), (200, 200)]), Outcome::Held);
+    let msg = failed(&check(&[(0, 10), (100, 20)]));
+    assert!(msg.contains("processing time 200"), "{msg}");
 }

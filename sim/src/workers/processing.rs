@@ -137,6 +137,25 @@ impl Processing {
         }
     }
 
+    /// True when every entry is processed the instant it is appended (on
+    /// the grid, with a coarse clock): no fetch latency, unlimited service,
+    /// no crash and no late start (an inbox bound then never holds an
+    /// entry back).
+    #[must_use]
+    pub fn immediate(&self) -> bool {
+        self.fetch_latency_ms == 0
+            && self.service_us == 0
+            && self.crashes.is_empty()
+            && self.start_at.is_none()
+    }
+
+    /// `immediate` on the exact clock: each entry's processing time is its
+    /// append time, which the trace records.
+    #[must_use]
+    pub fn exact(&self) -> bool {
+        self.immediate() && self.clock_step_ms.is_none()
+    }
+
     /// `t` on the coarse clock: the first grid instant at or after it.
     #[must_use]
     pub fn on_grid(&self, t: i64) -> i64 {

@@ -259,6 +259,15 @@ impl<'a> Replay<'a> {
                 recovery: Recovery {
                     sink: proc.sink.name(),
                     read: vec![false; trace.deliveries.len()],
+                    // Idle timers run from processing times: the watermark
+                    // check needs them when they are not the append times.
+                    read_delay: if strategy.watermark_config(1).idle_timeout.is_some()
+                        && !proc.exact()
+                    {
+                        vec![u32::MAX; trace.deliveries.len()]
+                    } else {
+                        Vec::new()
+                    },
                     caught_up_at: vec![None; topo.workers as usize],
                     ..Recovery::default()
                 },
@@ -478,6 +487,10 @@ impl<'a> Replay<'a> {
         worker.pos += 1;
         worker.position = d + 1;
         self.run.recovery.read[d] = true;
+        if let Some(slot) = self.run.recovery.read_delay.get_mut(d) {
+            let delay = t.saturating_sub(self.trace.deliveries[d].at().0);
+            *slot = u32::try_from(delay).unwrap_or(u32::MAX);
+        }
         let delivery = self.trace.deliveries[d];
         let (channel, payload) = match delivery {
             crate::model::Delivery::Record {
