@@ -12,9 +12,9 @@
 //! prefix of them, and any prefix is accepted.
 //!
 //! Checked for every aggregate (sum with values of either sign, count,
-//! min, max, mean, collect), when entries are processed as appended on the
-//! exact or the coarse clock (an element's read time is then its (grid)
-//! arrival) and windows don't merge.
+//! min, max, mean, collect), when each read's instant is known (entries
+//! processed as appended, on the exact or the coarse clock; or a slow
+//! consumer's recorded reads, with no crash) and windows don't merge.
 //!
 //! Under the same conditions, a count trigger fires at its count: every
 //! pane a count trigger fired (each pane of `repeatedly(after_count(n))`
@@ -126,10 +126,12 @@ impl std::fmt::Display for Fold {
 /// The first pane whose contents are not the fold of the elements read
 /// before it fired, or a count trigger's pane off its count.
 pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
-    if !input.immediate || input.pipeline.window.is_merging() {
+    if !input.reads_known() || input.pipeline.window.is_merging() {
         return Ok(());
     }
-    let reads = WindowReads::of(input);
+    let Some(reads) = WindowReads::of(input) else {
+        return Ok(());
+    };
     let aggregate = input.pipeline.aggregate;
     let discarding = input.pipeline.accumulation == Accumulation::Discarding;
     let count_fired = count_fired(&input.pipeline.trigger);

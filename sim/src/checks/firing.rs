@@ -12,9 +12,10 @@
 //! - Each pane holds exactly the admitted elements its worker read before
 //!   it fired, and a count trigger fires at its count (`contents.rs`).
 //!
-//! The exact instants need every entry processed as it is appended (or at
-//! the next grid instant) and windows that don't merge; otherwise only the
-//! first rule is checked.
+//! The exact rules need the instant each entry was read: every entry
+//! processed as it is appended (or at the next grid instant), or a slow
+//! consumer's recorded read instants when no worker crashed; and windows
+//! that don't merge. Otherwise only the first rule is checked.
 
 use super::{fail, Input};
 use crate::invariants::{Counterexample, Outcome};
@@ -66,7 +67,7 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         }
     }
     super::contents::check(input)?;
-    if !input.immediate || input.pipeline.window.is_merging() {
+    if !input.reads_known() || input.pipeline.window.is_merging() {
         return Ok(());
     }
     // The first watermark step at or past each end, per worker.

@@ -82,6 +82,27 @@ impl Input<'_> {
         Some(at.saturating_add(i64::from(*delay)))
     }
 
+    /// True when the instant each entry was read is known: entries were
+    /// processed as appended (`immediate`), or the run recorded each read's
+    /// delay and no worker crashed (a restored worker re-reads).
+    #[must_use]
+    pub fn reads_known(&self) -> bool {
+        let r = &self.run.recovery;
+        self.immediate || (r.crashes == 0 && !r.read_delay.is_empty())
+    }
+
+    /// When the worker read trace delivery `i`: [`Input::read_at`], or on
+    /// the grid at or after its append when entries were processed as
+    /// appended on a coarse clock; `None` when unknown.
+    #[must_use]
+    pub fn processed_at(&self, i: usize) -> Option<i64> {
+        match self.read_at(i) {
+            Some(t) => Some(t),
+            None if self.immediate => Some(self.on_grid(self.trace.deliveries.get(i)?.at().0)),
+            None => None,
+        }
+    }
+
     /// `t` on the processing clock's grid (itself on the exact clock).
     #[must_use]
     pub fn on_grid(&self, t: i64) -> i64 {
@@ -195,8 +216,8 @@ pub(crate) fn read_records<'a>(
 
 /// The admitted elements of each (key, window), in the order the worker
 /// read them: a window's element is one the worker read and did not refuse
-/// from that window. Only meaningful when entries were processed as
-/// appended (`immediate`) and windows don't merge; the firing and contents
+/// from that window. Only meaningful when the read instants are known
+/// (`Input::reads_known`) and windows don't merge; the firing and contents
 /// checks read it then. Each read is kept as its delivery's index (4 bytes
 /// per element and window, not a copy of its instant and value).
 pub(crate) struct WindowReads<'a> {
@@ -207,7 +228,8 @@ pub(crate) struct WindowReads<'a> {
 }
 
 impl<'a> WindowReads<'a> {
-    pub fn of(input: &Input<'a>) -> WindowReads<'a> {
+    /// `None` when a read's instant is unknown.
+    pub fn of(input: &Input<'a>) -> Option<WindowReads<'a>> {
         let refused = refusals(input.run);
         let times = watermark::EventTimes::of(input.workload);
         // Not a map of every event: that was a 10M-event run's memory peak.
@@ -221,6 +243,7 @@ impl<'a> WindowReads<'a> {
             ) else {
                 continue;
             };
+            input.processed_at(r.delivery)?;
             let dls = refused.get(&(r.event, r.at)).map_or(&[][..], Vec::as_slice);
             for w in reference::windows_of(input.pipeline.window, r.time).unwrap_or_default() {
                 if !dls.iter().any(|(_, ws)| ws.contains(&w)) {
@@ -244,15 +267,12 @@ impl<'a> WindowReads<'a> {
             }
         }
         reads.windows = windows;
-        reads
+        Some(reads)
     }
 
-    /// When the worker read delivery `d`, on the clock's grid.
+    /// When the worker read delivery `d` (known for every read kept).
     pub fn at(&self, d: u32) -> i64 {
-        match self.input.trace.deliveries.get(d as usize) {
-            Some(x) => self.input.on_grid(x.at().0),
-            None => i64::MAX,
-        }
+        self.input.processed_at(d as usize).unwrap_or(i64::MAX)
     }
 
     /// The value of the event delivery `d` carries.

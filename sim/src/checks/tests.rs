@@ -1148,3 +1148,37 @@ fn a_tick_owes_what_the_channels_support_at_it_not_at_an_earlier_read() {
     let msg = failed(&check(&[(0, 10), (100, 20)]));
     assert!(msg.contains("processing time 200"), "{msg}");
 }
+
+#[test]
+fn behind_a_slow_consumer_a_pane_holds_what_was_read_not_what_was_appended() {
+    use super::firing;
+    use tidemark_engine::Timing::OnTime;
+    // Appended at 1 and 2, but read at 6 and 12 (the recorded delays).
+    let w = workload(&[5, 6]);
+    let t = trace(&[(1, 0, 0), (2, 0, 1)]);
+    let p = pipeline();
+    let channels = vec![vec![0, 1]];
+    let window = Window::new(EventTime(0), EventTime(10));
+    let with = |n: u64, crashes: u64| {
+        let mut r = run(&[(8, 12)], Vec::new());
+        r.panes = vec![counted(window, 8, 12, OnTime, n)];
+        r.recovery.read = vec![true, true];
+        r.recovery.read_delay = vec![5, 10];
+        r.recovery.crashes = crashes;
+        r
+    };
+    let slow = |r: &StrategyRun| {
+        firing::conformance(&Input {
+            immediate: false,
+            ..input(&w, &t, r, &p, &channels)
+        })
+    };
+    assert_eq!(slow(&with(1, 0)), Outcome::Held);
+    let msg = failed(&slow(&with(2, 0)));
+    assert!(
+        msg.contains("holds elements the worker read after the pane fired"),
+        "{msg}"
+    );
+    // After a crash a restored worker re-reads: the rule stands down.
+    assert_eq!(slow(&with(2, 1)), Outcome::Held);
+}

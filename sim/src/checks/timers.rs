@@ -133,7 +133,7 @@ struct Walk<'w> {
 /// or a timer that never fired.
 pub(super) fn check(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<Counterexample>> {
     let plan = phases(&input.pipeline.trigger);
-    if !input.immediate || input.pipeline.window.is_merging() {
+    if !input.reads_known() || input.pipeline.window.is_merging() {
         return Ok(());
     }
     if plan.is_empty() {
@@ -141,7 +141,9 @@ pub(super) fn check(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<
     }
     let run = input.run;
     let reads: BTreeMap<(Key, Window), Vec<i64>> = {
-        let all = super::WindowReads::of(input);
+        let Some(all) = super::WindowReads::of(input) else {
+            return Ok(());
+        };
         all.windows
             .iter()
             .map(|(&id, v)| (id, v.iter().map(|&d| all.at(d)).collect()))
@@ -376,7 +378,9 @@ fn composite(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<Counter
     if timers.is_empty() {
         return Ok(());
     }
-    let reads = super::WindowReads::of(input);
+    let Some(reads) = super::WindowReads::of(input) else {
+        return Ok(());
+    };
     let mut steps: BTreeMap<u32, std::collections::BTreeSet<i64>> = BTreeMap::new();
     for &(at, w, _) in &input.run.watermarks {
         steps.entry(w).or_default().insert(at.0);

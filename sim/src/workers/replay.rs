@@ -259,11 +259,10 @@ impl<'a> Replay<'a> {
                 recovery: Recovery {
                     sink: proc.sink.name(),
                     read: vec![false; trace.deliveries.len()],
-                    // Idle timers run from processing times: the watermark
-                    // check needs them when they are not the append times.
-                    read_delay: if strategy.watermark_config(1).idle_timeout.is_some()
-                        && !proc.exact()
-                    {
+                    // When reads are not the append times, the checks need
+                    // them: idle timers run from them (watermark), and panes
+                    // hold what was read before they fired (firing).
+                    read_delay: if !proc.exact() {
                         vec![u32::MAX; trace.deliveries.len()]
                     } else {
                         Vec::new()
