@@ -19,8 +19,7 @@
 
 use super::{fail, Input};
 use crate::invariants::{Counterexample, Outcome};
-use std::collections::BTreeMap;
-use tidemark_engine::{EventTime, Key, Pane, Timing, Trigger};
+use tidemark_engine::{Key, Pane, Timing, Trigger};
 
 /// The firing conformance invariant.
 #[must_use]
@@ -70,16 +69,7 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
     if !input.reads_known() || input.pipeline.window.is_merging() {
         return Ok(());
     }
-    // The first watermark step at or past each end, per worker.
-    let mut sent: BTreeMap<u32, Vec<(i64, EventTime)>> = BTreeMap::new();
-    for &(at, w, wm) in &run.watermarks {
-        sent.entry(w).or_default().push((at.0, wm));
-    }
-    let first_at_or_past = |worker: u32, end: EventTime| {
-        sent.get(&worker)
-            .and_then(|s| s.iter().find(|(_, wm)| *wm >= end))
-            .map(|&(at, _)| at)
-    };
+    let sent = super::SentWatermarks::of(run);
     // Only the watermark trigger's own on-time pane: a processing-time or
     // count trigger's first pane after the end is also labelled on time.
     let on_time_by_watermark = matches!(trigger, Trigger::Default | Trigger::AfterWatermark { .. });
@@ -88,7 +78,7 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         .filter(|p| on_time_by_watermark && p.info.timing == Timing::OnTime)
     {
         let worker = input.topology.worker_of(p.key.0);
-        let Some(step) = first_at_or_past(worker, p.window.end) else {
+        let Some(step) = sent.first_at_or_past(worker, p.window.end) else {
             continue;
         };
         if p.fired_at.0 != step {

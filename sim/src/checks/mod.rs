@@ -286,3 +286,33 @@ impl<'a> WindowReads<'a> {
         }
     }
 }
+
+/// The watermark steps each worker sent, in processing-time order.
+pub(crate) struct SentWatermarks(
+    std::collections::BTreeMap<u32, Vec<(i64, tidemark_engine::EventTime)>>,
+);
+
+impl SentWatermarks {
+    pub fn of(run: &StrategyRun) -> SentWatermarks {
+        let mut sent: std::collections::BTreeMap<u32, Vec<_>> = std::collections::BTreeMap::new();
+        for &(at, w, wm) in &run.watermarks {
+            sent.entry(w).or_default().push((at.0, wm));
+        }
+        SentWatermarks(sent)
+    }
+
+    /// When `worker` first sent a watermark at or past `t`.
+    pub fn first_at_or_past(&self, worker: u32, t: tidemark_engine::EventTime) -> Option<i64> {
+        self.0
+            .get(&worker)
+            .and_then(|s| s.iter().find(|(_, wm)| *wm >= t))
+            .map(|&(at, _)| at)
+    }
+
+    /// Whether `worker` sent a watermark step at processing time `at`.
+    pub fn stepped_at(&self, worker: u32, at: i64) -> bool {
+        self.0
+            .get(&worker)
+            .is_some_and(|s| s.binary_search_by_key(&at, |&(t, _)| t).is_ok())
+    }
+}

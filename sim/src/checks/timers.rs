@@ -42,7 +42,7 @@
 use super::Input;
 use crate::invariants::Counterexample;
 use std::collections::BTreeMap;
-use tidemark_engine::{EventTime, Key, Pane, Timing, Trigger, Window};
+use tidemark_engine::{Key, Pane, Timing, Trigger, Window};
 
 /// A processing-time trigger this reference predicts.
 #[derive(Debug, Clone, Copy)]
@@ -153,15 +153,8 @@ pub(super) fn check(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<
     for (i, p) in run.panes.iter().enumerate().filter(|(_, p)| !p.retraction) {
         panes.entry((p.key, p.window)).or_default().push(i);
     }
-    let mut sent: BTreeMap<u32, Vec<(i64, EventTime)>> = BTreeMap::new();
-    for &(at, w, wm) in &run.watermarks {
-        sent.entry(w).or_default().push((at.0, wm));
-    }
-    let first_at_or_past = |worker: u32, t: EventTime| {
-        sent.get(&worker)
-            .and_then(|s| s.iter().find(|(_, wm)| *wm >= t))
-            .map(|&(at, _)| at)
-    };
+    let sent = super::SentWatermarks::of(run);
+    let first_at_or_past = |worker: u32, t| sent.first_at_or_past(worker, t);
     let lateness = input.pipeline.allowed_lateness;
     // The instant each timer-fired pane's timer waited for, by pane index.
     let mut timers: BTreeMap<usize, i64> = BTreeMap::new();
@@ -381,10 +374,7 @@ fn composite(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<Counter
     let Some(reads) = super::WindowReads::of(input) else {
         return Ok(());
     };
-    let mut steps: BTreeMap<u32, std::collections::BTreeSet<i64>> = BTreeMap::new();
-    for &(at, w, _) in &input.run.watermarks {
-        steps.entry(w).or_default().insert(at.0);
-    }
+    let steps = super::SentWatermarks::of(input.run);
     let mut due: BTreeMap<(Key, Window), std::collections::BTreeSet<i64>> = BTreeMap::new();
     let mut fired: BTreeMap<usize, i64> = BTreeMap::new();
     for (index, p) in input.run.panes.iter().enumerate() {
@@ -398,7 +388,7 @@ fn composite(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<Counter
         let read_then = window_reads
             .binary_search_by_key(&at, |&d| reads.at(d))
             .is_ok();
-        let step_then = steps.get(&worker).is_some_and(|s| s.contains(&at));
+        let step_then = steps.stepped_at(worker, at);
         if read_then || step_then {
             continue;
         }
