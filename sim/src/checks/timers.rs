@@ -258,8 +258,11 @@ fn walk_phase(
         }
         starts = vec![p.fired_at.0];
     }
-    // A timer due before the phase ended must have fired.
-    let owed = pending(&starts).into_iter().max();
+    // A timer due before the phase ended must have fired; when the phase
+    // began at an instant some element was also read at, that element may
+    // have come before the firing that began it, and then set no timer.
+    let all_set = starts.iter().all(|&s| walk.reads.iter().any(|&r| r >= s));
+    let owed = pending(&starts).into_iter().max().filter(|_| all_set);
     if let (Some((_, due, first)), Some(ends)) = (owed, walk.ends) {
         if due < ends {
             let p = panes.last().map(|&(_, p)| p);
