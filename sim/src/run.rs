@@ -404,6 +404,8 @@ fn check_strategies(
         let (reference, liveness) = reference_checks(scenario, sim, strategy, i);
         crate::memory::release_freed();
         let extra = sibling_runs(scenario, sim, i)?;
+        // Likewise the replays' own tables, before the admitted truth.
+        crate::memory::release_freed();
         let mut siblings: Vec<(Accumulation, &StrategyRun)> =
             extra.iter().map(|(m, r)| (*m, r)).collect();
         for (j, other) in resolved.iter().enumerate() {

@@ -12,8 +12,9 @@
 //! | [`MEMORY_MAX`] | bytes held at once (below) | rates, duration, sliding `size/period`, strategies, `retry.max_attempts` |
 //!
 //! The memory term is per event, from what one seed holds at its peak
-//! (measured with `docs/memory.md`'s command: 160–175 bytes per event on
-//! a plain scenario, most of it while the network runs): [`EVENT_BYTES`]
+//! (measured with `docs/memory.md`'s command: 137–147 bytes per event on
+//! a plain scenario, at its peak while the reference checks run beside
+//! the workload, trace and log; the rest is margin): [`EVENT_BYTES`]
 //! per event, [`WINDOW_BYTES`] per extra window an event lands in (the
 //! oracle keeps every counted event's id per window), [`ATTEMPT_BYTES`]
 //! per extra attempt (a delivery, a log entry, a fault decision's text)

@@ -89,6 +89,7 @@ struct Worker {
     busy_until_us: i64,
     /// Completion times (ms) of the last `inbox` entries processed since
     /// the restart: entry k can be fetched once entry k − inbox is done.
+    /// Empty without an inbox bound.
     done: VecDeque<i64>,
     counters: Counters,
     epoch: u64,
@@ -121,9 +122,10 @@ pub(super) struct Replay<'a> {
     index: EventIndex,
     trace: &'a Trace,
     log: &'a Log,
-    /// Per trace delivery: (partition, offset) in the log (offsets fit
-    /// `u32`, as `LogEntry` keeps them; 8 bytes a delivery, not 16).
-    place: Vec<(u32, u32)>,
+    /// Per trace delivery: its offset in its log partition, which is its
+    /// channel ([`Log::from_trace`]); offsets fit `u32`, as `LogEntry`
+    /// keeps them. 4 bytes a delivery: every replay holds one per delivery.
+    offsets: Vec<u32>,
     workers: Vec<Worker>,
     dedup: bool,
     proc: &'a Processing,
@@ -156,11 +158,16 @@ impl<'a> Replay<'a> {
             )?),
             _ => None,
         };
-        let mut place = vec![(0u32, 0u32); trace.deliveries.len()];
+        let mut offsets = vec![0u32; trace.deliveries.len()];
         for p in 0..log.partitions() {
             for e in log.entries(p) {
-                if let Some(slot) = place.get_mut(e.delivery()) {
-                    *slot = (p, u32::try_from(e.offset()).unwrap_or(u32::MAX));
+                debug_assert_eq!(
+                    trace.deliveries.get(e.delivery()).map(channel_of),
+                    Some(p),
+                    "a log partition holds its channel's deliveries"
+                );
+                if let Some(slot) = offsets.get_mut(e.delivery()) {
+                    *slot = u32::try_from(e.offset()).unwrap_or(u32::MAX);
                 }
             }
         }
@@ -238,7 +245,7 @@ impl<'a> Replay<'a> {
             workload,
             trace,
             log,
-            place,
+            offsets,
             dedup: strategy.dedup,
             proc,
             seen_at: vec![0; index.id_end()],
@@ -402,7 +409,12 @@ impl<'a> Replay<'a> {
             _ => None,
         };
         let fetch = entry.at().0.max(worker.since).max(slot.unwrap_or(i64::MIN));
-        let (p, offset) = self.place[d];
+        // A delivery outside every partition (none, from `Log::from_trace`)
+        // reads as partition 0, offset 0.
+        let p = Some(channel_of(&entry))
+            .filter(|&c| c < self.log.partitions())
+            .unwrap_or(0);
+        let offset = self.offsets[d];
         if !self.log.is_retained(p, u64::from(offset), ProcTime(fetch)) {
             return Some((fetch, Ev::Miss { w, d }));
         }
@@ -476,8 +488,10 @@ impl<'a> Replay<'a> {
         let inbox = self.proc.inbox;
         let worker = &mut self.workers[w];
         worker.busy_until_us = done_us;
-        worker.done.push_back(t);
+        // Only a bounded inbox reads these; without one, keeping every
+        // completion time cost 8 bytes per delivery for nothing.
         if let Some(cap) = inbox {
+            worker.done.push_back(t);
             while worker.done.len() > cap {
                 worker.done.pop_front();
             }
@@ -770,5 +784,13 @@ impl<'a> Replay<'a> {
             self.run.recovery.watermark_rewinds += 1;
         }
         self.run.recovery.restarts += 1;
+    }
+}
+
+/// The channel a delivery came through: its log partition.
+fn channel_of(d: &crate::model::Delivery) -> u32 {
+    match *d {
+        crate::model::Delivery::Record { channel, .. }
+        | crate::model::Delivery::Punctuation { channel, .. } => channel,
     }
 }
