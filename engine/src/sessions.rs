@@ -248,7 +248,10 @@ impl Engine {
             return;
         }
         // A closed window the open ones merge into: the merge overwrites its
-        // finished bits, as Java's trigger-state merge does.
+        // finished bits. Java's does so only for triggers whose `onMerge`
+        // clears them (a bare `after_watermark`); once triggers stay closed
+        // there. A known deviation: engine/README.md, "a closed session
+        // revisited".
         if matches!(self.table.states.get(&(key, result)), Some(Slot::Closed)) {
             self.table.remove_for_merge(key, result);
         }
