@@ -18,6 +18,7 @@ use crate::output::{DeadLetterReason, Key, Record};
 use crate::panes::retraction;
 use crate::pipeline::{Accumulation, TimestampCombiner};
 use crate::time::EventTime;
+use crate::trigger::Trigger;
 use crate::triggers::Node;
 use crate::window::{Window, WindowFn};
 use crate::window_state::{PanePhase, Slot, WindowState};
@@ -247,12 +248,25 @@ impl Engine {
         if members.is_empty() || members == [result] {
             return;
         }
-        // A closed window the open ones merge into: the merge overwrites its
-        // finished bits. Java's does so only for triggers whose `onMerge`
-        // clears them (a bare `after_watermark`); once triggers stay closed
-        // there. A known deviation: engine/README.md, "a closed session
-        // revisited".
+        // A closed window the open ones merge into. Java's trigger merge
+        // starts from the window's own finished bits: a bare
+        // `after_watermark` clears them when a merging window is unfinished,
+        // and the window reopens; every other trigger leaves them, and the
+        // window stays closed (`testMergingWithCloseTrigger`). Then the
+        // element is refused as closed (by admission, the slot being
+        // closed), and the open sessions stay as they were: Java would
+        // merge them into the closed window, where their contents are lost
+        // without a trace (deviation N2, engine/README.md).
         if matches!(self.table.states.get(&(key, result)), Some(Slot::Closed)) {
+            if !matches!(
+                self.pipeline.trigger,
+                Trigger::AfterWatermark {
+                    early: None,
+                    late: None
+                }
+            ) {
+                return;
+            }
             self.table.remove_for_merge(key, result);
         }
         let mut base: Option<Box<WindowState>> = None;

@@ -95,16 +95,6 @@ fn yaml(p: &Params) -> String {
         "{repeatedly: {after_any: [{after_count: 3}, {after_processing_time: 1s}]}}",
         "{after_watermark: {early: {after_processing_time: 1s}, late: {after_processing_time: 1s}}}",
     ][p.trigger];
-    // A session whose trigger finished, revisited by a merge onto the same
-    // bounds, is a known deviation from Beam Java (the engine reopens it;
-    // `scenarios/regressions/closed_session_revisited.yaml`): sessions get
-    // triggers that never finish until it is fixed.
-    let finishes = matches!(p.trigger, 2 | 4 | 6);
-    let trigger = if p.window == 2 && finishes {
-        "{repeatedly: {after_processing_time: 1s}}"
-    } else {
-        trigger
-    };
     let aggregate = ["count", "sum", "min", "max", "mean"][p.aggregate];
     // Entries processed as appended, polled on a coarse clock, or read by
     // a consumer that is behind.

@@ -236,6 +236,20 @@ impl<'a> WindowReads<'a> {
         let by_id = crate::workers::EventIndex::new(input.workload);
         let mut windows: std::collections::BTreeMap<_, Vec<u32>> =
             std::collections::BTreeMap::new();
+        // A dead letter names the event and the instant the worker read it
+        // (its append time only on the exact clock), not which copy: of
+        // the copies of one event read at one instant, those refused from
+        // a window are the last ones (the watermark and a closed window
+        // only move one way), so count the copies first.
+        let mut copies: std::collections::BTreeMap<(u64, i64), (usize, usize)> =
+            std::collections::BTreeMap::new();
+        for r in read_records(input, &times) {
+            if let Some(at) = input.processed_at(r.delivery) {
+                if refused.contains_key(&(r.event, at)) {
+                    copies.entry((r.event, at)).or_default().0 += 1;
+                }
+            }
+        }
         for r in read_records(input, &times) {
             let (Some(e), Ok(d)) = (
                 by_id.get(input.workload, r.event),
@@ -243,10 +257,21 @@ impl<'a> WindowReads<'a> {
             ) else {
                 continue;
             };
-            input.processed_at(r.delivery)?;
-            let dls = refused.get(&(r.event, r.at)).map_or(&[][..], Vec::as_slice);
+            let read_at = input.processed_at(r.delivery)?;
+            let dls = refused
+                .get(&(r.event, read_at))
+                .map_or(&[][..], Vec::as_slice);
+            // This copy's place among them, and how many there are.
+            let (total, nth) = match copies.get_mut(&(r.event, read_at)) {
+                Some((total, seen)) => {
+                    *seen += 1;
+                    (*total, *seen - 1)
+                }
+                None => (1, 0),
+            };
             for w in reference::windows_of(input.pipeline.window, r.time).unwrap_or_default() {
-                if !dls.iter().any(|(_, ws)| ws.contains(&w)) {
+                let refused_copies = dls.iter().filter(|(_, ws)| ws.contains(&w)).count();
+                if nth + refused_copies < total {
                     windows
                         .entry((tidemark_engine::Key(e.key), w))
                         .or_default()

@@ -93,8 +93,13 @@ pub fn conformance(input: &Input<'_>) -> Outcome {
             // A merged session contains every window it merged: their
             // standing panes must be gone. (Containment, not overlap: a
             // late element's new session may overlap an expired one whose
-            // state is gone, which it did not merge.)
-            if let Some((_, s)) = mine.iter().find(|(w, _)| contains(p.window, **w)) {
+            // state is gone, which it did not merge. And not a window whose
+            // last pane said so: a closed session takes no part in merging,
+            // so a new session may contain it and leave its pane standing.)
+            if let Some((_, s)) = mine
+                .iter()
+                .find(|(w, s)| !s.info.is_last && contains(p.window, **w))
+            {
                 return broken(
                     p,
                     format!(

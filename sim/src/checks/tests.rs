@@ -559,6 +559,17 @@ fn superseded_panes_must_be_retracted_once_and_first() {
         msg.starts_with("a merged session's pane while window [20, 30)'s last pane still stands"),
         "{msg}"
     );
+    // A closed session (its last pane said so) takes no part in merging:
+    // a new session containing it leaves its pane standing.
+    let mut closed = b.clone();
+    closed.info.is_last = true;
+    assert_eq!(
+        check(
+            vec![a.clone(), closed, retraction_of(&a), merged.clone()],
+            &p
+        ),
+        Outcome::Held
+    );
     // Other modes never retract.
     p.accumulation = Accumulation::Accumulating;
     let msg = failed(&check(vec![early.clone(), retraction_of(&early)], &p));

@@ -234,8 +234,15 @@ fn walk_phase(
         let expected = pending(&starts);
         let expired = p.watermark >= p.window.expiry(walk.lateness);
         if let Some(&(timer, _, _)) = expected.iter().find(|(_, due, _)| *due == p.fired_at.0) {
-            timers.insert(index, timer);
-        } else if expired && expected.iter().all(|(_, due, _)| p.fired_at.0 < *due) {
+            // At expiry too, the pane may be the expiry's (a watermark step
+            // at the same instant), ordered by key and window instead: only
+            // a pane before expiry was surely fired by its timer.
+            if !expired {
+                timers.insert(index, timer);
+            }
+        } else if expired
+            && (expected.is_empty() || expected.iter().any(|(_, due, _)| p.fired_at.0 < *due))
+        {
             // The pane at expiry, before the timer was due.
         } else {
             let expected = match expected.first() {
