@@ -125,17 +125,10 @@ impl std::fmt::Display for Fold {
 
 /// The first pane whose contents are not the fold of the elements read
 /// before it fired, or a count trigger's pane off its count.
-pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
-    if !input.reads_known() || input.pipeline.window.is_merging() {
-        return Ok(());
-    }
-    let Some(reads) = WindowReads::of(input) else {
-        return Ok(());
-    };
+pub(super) fn check(input: &Input<'_>, reads: &WindowReads<'_>) -> Result<(), Box<Counterexample>> {
     let aggregate = input.pipeline.aggregate;
     let discarding = input.pipeline.accumulation == Accumulation::Discarding;
     let count_fired = count_fired(&input.pipeline.trigger);
-    let key_name = |k: Key| input.workload.keys.get(k.0 as usize).cloned();
     // Per window: what its panes hold so far (as one accumulating pane
     // would), and how far the fold of its reads has got.
     let mut emitted: BTreeMap<(Key, Window), Fold> = BTreeMap::new();
@@ -161,7 +154,7 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
             if added != n {
                 return Err(Box::new(Counterexample {
                     what: "a count trigger did not fire at its count".into(),
-                    key: key_name(p.key),
+                    key: input.key_name(p.key),
                     window: Some(p.window),
                     expected: Some(format!("{n} element(s) since the window's previous pane")),
                     actual: Some(format!(
@@ -209,7 +202,7 @@ pub(super) fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
             };
             return Err(Box::new(Counterexample {
                 what: what.into(),
-                key: key_name(p.key),
+                key: input.key_name(p.key),
                 window: Some(p.window),
                 expected: Some(format!(
                     "{fold}: the {before_f} admitted element(s) read before processing time {fired}{}{}",

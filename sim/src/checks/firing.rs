@@ -19,7 +19,7 @@
 
 use super::{fail, Input};
 use crate::invariants::{Counterexample, Outcome};
-use tidemark_engine::{Key, Pane, Timing, Trigger};
+use tidemark_engine::{Pane, Timing, Trigger};
 
 /// The firing conformance invariant.
 #[must_use]
@@ -40,11 +40,10 @@ fn pane_line(p: &Pane) -> String {
 fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
     let run = input.run;
     let trigger = &input.pipeline.trigger;
-    let key_name = |k: Key| input.workload.keys.get(k.0 as usize).cloned();
     let problem = |what: &str, p: &Pane, expected: String| {
         Box::new(Counterexample {
             what: what.into(),
-            key: key_name(p.key),
+            key: input.key_name(p.key),
             window: Some(p.window),
             expected: Some(expected),
             actual: Some(pane_line(p)),
@@ -65,9 +64,13 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
             ));
         }
     }
-    super::contents::check(input)?;
     if !input.reads_known() || input.pipeline.window.is_merging() {
         return Ok(());
+    }
+    // Built once for the contents and the timer rules.
+    let reads = super::WindowReads::of(input);
+    if let Some(reads) = &reads {
+        super::contents::check(input, reads)?;
     }
     let sent = super::SentWatermarks::of(run);
     // Only the watermark trigger's own on-time pane: a processing-time or
@@ -89,5 +92,8 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
             ));
         }
     }
-    super::timers::check(input, &problem)
+    match &reads {
+        Some(reads) => super::timers::check(input, reads, &problem),
+        None => Ok(()),
+    }
 }

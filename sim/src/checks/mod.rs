@@ -103,6 +103,12 @@ impl Input<'_> {
         }
     }
 
+    /// The name of key `k`, for a counterexample.
+    #[must_use]
+    pub fn key_name(&self, k: tidemark_engine::Key) -> Option<String> {
+        self.workload.keys.get(k.0 as usize).cloned()
+    }
+
     /// `t` on the processing clock's grid (itself on the exact clock).
     #[must_use]
     pub fn on_grid(&self, t: i64) -> i64 {
@@ -243,10 +249,12 @@ impl<'a> WindowReads<'a> {
         // only move one way), so count the copies first.
         let mut copies: std::collections::BTreeMap<(u64, i64), (usize, usize)> =
             std::collections::BTreeMap::new();
-        for r in read_records(input, &times) {
-            if let Some(at) = input.processed_at(r.delivery) {
-                if refused.contains_key(&(r.event, at)) {
-                    copies.entry((r.event, at)).or_default().0 += 1;
+        if !refused.is_empty() {
+            for r in read_records(input, &times) {
+                if let Some(at) = input.processed_at(r.delivery) {
+                    if refused.contains_key(&(r.event, at)) {
+                        copies.entry((r.event, at)).or_default().0 += 1;
+                    }
                 }
             }
         }

@@ -39,7 +39,7 @@
 //! fired at an instant waited for the tick before it). A timer that never
 //! fired is not caught there.
 
-use super::Input;
+use super::{Input, WindowReads};
 use crate::invariants::Counterexample;
 use std::collections::BTreeMap;
 use tidemark_engine::{Key, Pane, Timing, Trigger, Window};
@@ -131,24 +131,16 @@ struct Walk<'w> {
 
 /// The first processing-time pane off its instant or out of timer order,
 /// or a timer that never fired.
-pub(super) fn check(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<Counterexample>> {
+pub(super) fn check(
+    input: &Input<'_>,
+    reads: &WindowReads<'_>,
+    problem: &Problem<'_>,
+) -> Result<(), Box<Counterexample>> {
     let plan = phases(&input.pipeline.trigger);
-    if !input.reads_known() || input.pipeline.window.is_merging() {
-        return Ok(());
-    }
     if plan.is_empty() {
-        return composite(input, problem);
+        return composite(input, reads, problem);
     }
     let run = input.run;
-    let reads: BTreeMap<(Key, Window), Vec<i64>> = {
-        let Some(all) = super::WindowReads::of(input) else {
-            return Ok(());
-        };
-        all.windows
-            .iter()
-            .map(|(&id, v)| (id, v.iter().map(|&d| all.at(d)).collect()))
-            .collect()
-    };
     let mut panes: BTreeMap<(Key, Window), Vec<usize>> = BTreeMap::new();
     for (i, p) in run.panes.iter().enumerate().filter(|(_, p)| !p.retraction) {
         panes.entry((p.key, p.window)).or_default().push(i);
@@ -158,13 +150,16 @@ pub(super) fn check(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<
     let lateness = input.pipeline.allowed_lateness;
     // The instant each timer-fired pane's timer waited for, by pane index.
     let mut timers: BTreeMap<usize, i64> = BTreeMap::new();
-    let none: &[i64] = &[];
     // Windows with reads but no pane still owe their timers.
-    let mut ids: Vec<(Key, Window)> = reads.keys().chain(panes.keys()).copied().collect();
+    let mut ids: Vec<(Key, Window)> = reads.windows.keys().chain(panes.keys()).copied().collect();
     ids.sort_unstable();
     ids.dedup();
     for id in ids {
-        let window_reads = reads.get(&id).map_or(none, Vec::as_slice);
+        let window_reads: Vec<i64> = reads
+            .windows
+            .get(&id)
+            .map(|v| v.iter().map(|&d| reads.at(d)).collect())
+            .unwrap_or_default();
         let all: Vec<&Pane> = panes
             .get(&id)
             .map(|v| v.iter().map(|&i| &run.panes[i]).collect())
@@ -192,7 +187,7 @@ pub(super) fn check(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<
             };
             let walk = Walk {
                 id,
-                reads: window_reads,
+                reads: &window_reads,
                 timer,
                 lateness,
                 ends,
@@ -275,7 +270,7 @@ fn walk_phase(
             let p = panes.last().map(|&(_, p)| p);
             return Err(Box::new(Counterexample {
                 what: "a processing-time timer never fired".into(),
-                key: input.workload.keys.get(walk.id.0 .0 as usize).cloned(),
+                key: input.key_name(walk.id.0),
                 window: Some(walk.id.1),
                 expected: Some(format!(
                     "a pane at processing time {due} (its first element read at {first}, delay {}{}{}), before the phase ended at {ends}",
@@ -342,12 +337,7 @@ fn grid_note(input: &Input<'_>) -> String {
 }
 
 fn key_name_of(input: &Input<'_>, k: Key) -> String {
-    input
-        .workload
-        .keys
-        .get(k.0 as usize)
-        .cloned()
-        .unwrap_or_else(|| format!("#{}", k.0))
+    input.key_name(k).unwrap_or_else(|| format!("#{}", k.0))
 }
 
 /// The processing-time leaves of a trigger tree.
@@ -375,15 +365,16 @@ fn leaves(t: &Trigger, out: &mut Vec<Timer>) {
 
 /// The weaker rule for processing-time leaves inside composites (module
 /// doc).
-fn composite(input: &Input<'_>, problem: &Problem<'_>) -> Result<(), Box<Counterexample>> {
+fn composite(
+    input: &Input<'_>,
+    reads: &WindowReads<'_>,
+    problem: &Problem<'_>,
+) -> Result<(), Box<Counterexample>> {
     let mut timers = Vec::new();
     leaves(&input.pipeline.trigger, &mut timers);
     if timers.is_empty() {
         return Ok(());
     }
-    let Some(reads) = super::WindowReads::of(input) else {
-        return Ok(());
-    };
     let steps = super::SentWatermarks::of(input.run);
     let mut due: BTreeMap<(Key, Window), std::collections::BTreeSet<i64>> = BTreeMap::new();
     let mut fired: BTreeMap<usize, i64> = BTreeMap::new();
