@@ -114,7 +114,7 @@ impl Engine {
     /// keys (a stage's watermark, unlike the per-key one panes are timed by).
     #[must_use]
     pub fn output_watermark(&self) -> EventTime {
-        let holds = self.table.states.values().filter_map(|slot| match slot {
+        let holds = self.table.slots().filter_map(|slot| match slot {
             Slot::Open(st) => st.hold,
             Slot::Closed => None,
         });
@@ -126,8 +126,7 @@ impl Engine {
     pub fn state_size(&self) -> StateSize {
         let values_held = self
             .table
-            .states
-            .values()
+            .slots()
             .map(|slot| match slot {
                 Slot::Open(st) => st.acc.values_held(),
                 Slot::Closed => 0,
@@ -146,7 +145,7 @@ impl Engine {
     /// until expiry), or nothing (`None`: never opened, merged away, or freed).
     #[must_use]
     pub fn window_status(&self, key: Key, window: Window) -> Option<WindowStatus> {
-        match self.table.states.get(&(key, window))? {
+        match self.table.slot(key, window)? {
             Slot::Open(_) => Some(WindowStatus::Open),
             Slot::Closed => Some(WindowStatus::Closed),
         }
@@ -223,7 +222,7 @@ impl Engine {
         }
         due.clear();
         self.due = due;
-        self.holds.end_step(watermark, &self.table.states);
+        self.holds.end_step(watermark, &self.table);
         self.assert_invariants();
     }
 
@@ -463,12 +462,12 @@ impl Engine {
                     self.table.spare.recycle(st);
                 }
                 Some(Slot::Closed) => {}
-                None => self.table.book.anchor_fired(key, window, lateness),
+                None => self.table.anchor_fired(key, window, lateness),
             }
             return;
         }
         let ctx = self.ctx(window);
-        let (fire, held) = match self.table.states.get_mut(&(key, window)) {
+        let (fire, held) = match self.table.slot_mut(key, window) {
             Some(Slot::Open(st)) if st.activated != self.step => {
                 st.activated = self.step;
                 let fire = st.trigger.should_fire(&self.pipeline.trigger, &ctx);
@@ -478,7 +477,7 @@ impl Engine {
             }
             Some(_) => return,
             None => {
-                self.table.book.anchor_fired(key, window, lateness);
+                self.table.anchor_fired(key, window, lateness);
                 return;
             }
         };
@@ -545,8 +544,8 @@ impl Engine {
             let book = &self.table.book;
             debug_assert_eq!(
                 book.windows_open + book.windows_closed,
-                self.table.states.len() as u64,
-                "window counters disagree with the state map"
+                self.table.len() as u64,
+                "window counters disagree with the window table"
             );
             if let Some(at) = self.table.first_event_timer() {
                 debug_assert!(

@@ -21,9 +21,10 @@
 
 use crate::output::Key;
 use crate::pipeline::TimestampCombiner;
+use crate::table::WindowTable;
 use crate::time::EventTime;
 use crate::window::Window;
-use crate::window_state::{Slot, WindowKey};
+use crate::window_state::Slot;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
@@ -126,12 +127,12 @@ impl OutputWatermarks {
 
     /// The end of a watermark step at `watermark`: every key's output
     /// watermark becomes its earliest live hold, or `watermark`.
-    pub(crate) fn end_step(&mut self, watermark: EventTime, states: &FxHashMap<WindowKey, Slot>) {
+    pub(crate) fn end_step(&mut self, watermark: EventTime, table: &WindowTable) {
         self.held.clear();
         let mut emptied: Vec<EventTime> = Vec::new();
         for (&at, entries) in self.index.range_mut(..watermark) {
             entries.retain(|(key, window)| {
-                matches!(states.get(&(*key, *window)), Some(Slot::Open(st)) if st.hold == Some(at))
+                matches!(table.slot(*key, *window), Some(Slot::Open(st)) if st.hold == Some(at))
             });
             if entries.len() > 1 {
                 entries.sort_unstable();

@@ -1,5 +1,14 @@
-//! The per-key index of session windows, and the event timers of a session
-//! that grows in place.
+//! Where session windows live: per key, sorted, each entry owning its
+//! window's state (open) or tombstone (closed); and the event timers of a
+//! session that grows in place.
+//!
+//! The state map of the other window functions is keyed by `(key, window)`,
+//! and a session's window changes with nearly every element: keeping
+//! sessions there cost a remove and an insert in that map per element, on
+//! top of the probe of the per-key index that finds which session the
+//! element extends. Here the index is the store: the probe that finds the
+//! session finds its state, and a session that grows changes the window in
+//! its entry, nothing else.
 //!
 //! A session window's identity includes its end, so a session extended by
 //! an element is a new window: Beam Java re-keys its state and sets new
@@ -21,17 +30,23 @@
 //! overlap it and merge), so an anchor timer that finds no state is
 //! recognised by its window alone.
 
-use crate::output::Key;
-use crate::table::Book;
+use crate::admission::Admission;
+use crate::output::{DeadLetterReason, Key};
+use crate::pipeline::Pipeline;
+use crate::table::{Book, WindowTable};
 use crate::time::{Duration, EventTime};
 use crate::window::Window;
+use crate::window_state::Slot;
+use rustc_hash::FxHashMap;
 
-/// One window of a session key, open or closed.
-#[derive(Debug, Clone, Copy)]
+/// One window of a session key, open or closed, with what the engine holds
+/// for it.
+#[derive(Debug, Clone)]
 pub(crate) struct SessionEntry {
     pub(crate) window: Window,
-    /// False once the trigger finished (a tombstone until expiry).
-    pub(crate) open: bool,
+    /// Open (with its state), or closed: the trigger finished, a tombstone
+    /// until expiry.
+    pub(crate) slot: Slot,
     /// The window whose timers are set in the tree for this session.
     anchor: Window,
     /// Whether `anchor` was given an end-of-window timer (besides expiry).
@@ -42,6 +57,10 @@ pub(crate) struct SessionEntry {
 }
 
 impl SessionEntry {
+    pub(crate) fn is_open(&self) -> bool {
+        matches!(self.slot, Slot::Open(_))
+    }
+
     /// The open session grew to `to` (same start, later end) at
     /// `watermark`: the entry takes the new identity and keeps its anchor's
     /// timers, unless the new window wants an end timer earlier than the
@@ -74,6 +93,110 @@ impl SessionEntry {
     }
 }
 
+/// Every session window, open or closed, of every key: each key's windows
+/// sorted (by start, then end). Open sessions of a key never overlap;
+/// a closed one may overlap others.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SessionIndex {
+    keys: FxHashMap<Key, Vec<SessionEntry>>,
+}
+
+impl SessionIndex {
+    /// The entry of `window` of `key`.
+    pub(crate) fn get(&self, key: Key, window: Window) -> Option<&SessionEntry> {
+        let ws = self.keys.get(&key)?;
+        let i = ws.binary_search_by(|e| e.window.cmp(&window)).ok()?;
+        ws.get(i)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: Key, window: Window) -> Option<&mut SessionEntry> {
+        let ws = self.keys.get_mut(&key)?;
+        let i = ws.binary_search_by(|e| e.window.cmp(&window)).ok()?;
+        ws.get_mut(i)
+    }
+
+    /// Adds `window` of `key` (it must not be there), with its own timers
+    /// (`end_timer`: whether it got an end-of-window timer). Returns its
+    /// entry.
+    fn insert(
+        &mut self,
+        key: Key,
+        window: Window,
+        slot: Slot,
+        end_timer: bool,
+    ) -> &mut SessionEntry {
+        let ws = self.keys.entry(key).or_default();
+        let i = match ws.binary_search_by(|e| e.window.cmp(&window)) {
+            Err(i) => i,
+            Ok(_) => unreachable!("indexing {window} twice"),
+        };
+        ws.insert(
+            i,
+            SessionEntry {
+                window,
+                slot,
+                anchor: window,
+                anchor_end_timer: end_timer,
+                end_timer,
+            },
+        );
+        &mut ws[i]
+    }
+
+    /// Takes `window` of `key` out (expired or merged away). Its timers,
+    /// and its anchor's, go stale. `keep_empty`: leave the key's (possibly
+    /// empty) vector, as a merge refills it at once.
+    fn remove(&mut self, key: Key, window: Window, keep_empty: bool) -> Option<Slot> {
+        let ws = self.keys.get_mut(&key)?;
+        let i = ws.binary_search_by(|e| e.window.cmp(&window)).ok()?;
+        let e = ws.remove(i);
+        if ws.is_empty() && !keep_empty {
+            self.keys.remove(&key);
+        }
+        Some(e.slot)
+    }
+
+    /// The one window of `key` that `own` overlaps, if exactly one does.
+    #[inline]
+    pub(crate) fn sole_overlap(&mut self, key: Key, own: &Window) -> Option<&mut SessionEntry> {
+        let ws = self.keys.get_mut(&key)?;
+        // The usual case: the key has one session.
+        if ws.len() == 1 {
+            return ws.first_mut().filter(|e| e.window.intersects(own));
+        }
+        // Windows starting before `own` ends are a prefix (the index is
+        // sorted); of those, the ones ending after it starts overlap it.
+        let before_end = ws.partition_point(|e| e.window.start < own.end);
+        let mut overlapping = ws[..before_end]
+            .iter_mut()
+            .filter(|e| e.window.end > own.start);
+        match (overlapping.next(), overlapping.next()) {
+            (Some(e), None) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The key's open sessions, in order.
+    pub(crate) fn open_windows(&self, key: Key) -> impl Iterator<Item = Window> + '_ {
+        self.keys
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.is_open())
+            .map(|e| e.window)
+    }
+
+    /// Every window's slot, in no particular order.
+    pub(crate) fn slots(&self) -> impl Iterator<Item = &Slot> + '_ {
+        self.keys.values().flatten().map(|e| &e.slot)
+    }
+
+    /// How many windows are indexed.
+    pub(crate) fn len(&self) -> usize {
+        self.keys.values().map(Vec::len).sum()
+    }
+}
+
 impl Book {
     /// The event timers a window gets when it takes its identity at
     /// `watermark`: one at its end (the end-of-window activation) unless
@@ -91,67 +214,83 @@ impl Book {
         }
         self.add_event_timer(window.expiry(lateness), key, window);
     }
+}
 
-    /// Indexes a session window just installed with its own timers.
-    pub(crate) fn index_session(&mut self, key: Key, window: Window, end_timer: bool) {
-        let ws = self.sessions.entry(key).or_default();
-        if let Err(i) = ws.binary_search_by(|e| e.window.cmp(&window)) {
-            ws.insert(
-                i,
-                SessionEntry {
-                    window,
-                    open: true,
-                    anchor: window,
-                    anchor_end_timer: end_timer,
-                    end_timer,
-                },
-            );
+impl WindowTable {
+    /// Makes the session `window` of `key` open with state `st` (it must
+    /// not be known) and sets its timers.
+    pub(crate) fn install_session(
+        &mut self,
+        key: Key,
+        window: Window,
+        st: Box<crate::window_state::WindowState>,
+        watermark: EventTime,
+        lateness: Duration,
+    ) {
+        let end_timer = self.book.opened(key, window, watermark, lateness);
+        self.sessions.insert(key, window, Slot::Open(st), end_timer);
+    }
+
+    /// `admit` (the one rule, restated for the session store): expired,
+    /// closed, open, or new (opened unless at the state limit).
+    pub(crate) fn admit_session(
+        &mut self,
+        pipeline: &Pipeline,
+        windows_open_max: u64,
+        key: Key,
+        window: Window,
+        watermark: EventTime,
+    ) -> Admission<'_> {
+        // KNOWN BUG (LatenessOffByOne): still admitted at the boundary.
+        let boundary = EventTime(
+            watermark
+                .0
+                .saturating_sub(i64::from(known_bug!(LatenessOffByOne))),
+        );
+        if window.expiry(pipeline.allowed_lateness) <= boundary {
+            return Admission::Refused(DeadLetterReason::WindowExpired);
+        }
+        if self.sessions.get(key, window).is_none() {
+            if self.book.windows_open >= windows_open_max {
+                return Admission::Refused(DeadLetterReason::StateLimit);
+            }
+            let st = self.spare.fresh(pipeline);
+            self.install_session(key, window, st, watermark, pipeline.allowed_lateness);
+        }
+        match self.sessions.get_mut(key, window).map(|e| &mut e.slot) {
+            Some(Slot::Open(st)) => Admission::Open(st),
+            Some(Slot::Closed) => Admission::Refused(DeadLetterReason::WindowClosed),
+            None => unreachable!("{window} was just installed"),
         }
     }
 
-    /// Drops a session window from the index (expired or merged away). Its
-    /// timers, and its anchor's, go stale. `keep_empty`: leave the key's
-    /// (possibly empty) vector, as a merge refills it at once.
-    pub(crate) fn unindex_session(&mut self, key: Key, window: Window, keep_empty: bool) {
-        let Some(ws) = self.sessions.get_mut(&key) else {
-            return;
-        };
-        if let Ok(i) = ws.binary_search_by(|e| e.window.cmp(&window)) {
-            ws.remove(i);
-        }
-        if ws.is_empty() && !keep_empty {
-            self.sessions.remove(&key);
-        }
-    }
-
-    /// The one window of `key` that `own` overlaps, if exactly one does.
-    pub(crate) fn sole_overlap(&mut self, key: Key, own: &Window) -> Option<&mut SessionEntry> {
-        let ws = self.sessions.get_mut(&key)?;
-        // Windows starting before `own` ends are a prefix (the index is
-        // sorted); of those, the ones ending after it starts overlap it.
-        let before_end = ws.partition_point(|e| e.window.start < own.end);
-        let mut overlapping = ws[..before_end]
-            .iter_mut()
-            .filter(|e| e.window.end > own.start);
-        match (overlapping.next(), overlapping.next()) {
-            (Some(e), None) => Some(e),
-            _ => None,
-        }
-    }
-
-    /// The session window was closed: it stops growing, so its own timers
-    /// are set now if it was still on its anchor's.
-    pub(crate) fn session_closed(&mut self, key: Key, window: Window, lateness: Duration) {
-        let Some(e) = self.session_entry_mut(key, window) else {
-            return;
-        };
-        e.open = false;
+    /// `close` for a session: it stops growing, so its own timers are set
+    /// now if it was still on its anchor's. Returns the open state it had.
+    pub(crate) fn close_session(
+        &mut self,
+        key: Key,
+        window: Window,
+        lateness: Duration,
+    ) -> Option<Slot> {
+        let e = self.sessions.get_mut(key, window)?;
+        let was = std::mem::replace(&mut e.slot, Slot::Closed);
         if e.anchor != window {
             let end_timer = e.end_timer;
             e.anchor = window;
             e.anchor_end_timer = end_timer;
-            self.set_timers(key, window, end_timer, lateness);
+            self.book.set_timers(key, window, end_timer, lateness);
         }
+        Some(was)
+    }
+
+    /// `remove` for a session.
+    pub(crate) fn remove_session(
+        &mut self,
+        key: Key,
+        window: Window,
+        keep_empty: bool,
+    ) -> Option<Slot> {
+        self.sessions.remove(key, window, keep_empty)
     }
 
     /// A timer for `anchor` fired and found no window with that identity:
@@ -159,10 +298,10 @@ impl Book {
     /// watermark step takes those still due in the same step, in order).
     /// Otherwise the timer was stale.
     pub(crate) fn anchor_fired(&mut self, key: Key, anchor: Window, lateness: Duration) {
-        if !self.merging {
+        if !self.book.merging {
             return;
         }
-        let Some(ws) = self.sessions.get_mut(&key) else {
+        let Some(ws) = self.sessions.keys.get_mut(&key) else {
             return;
         };
         // The session kept its anchor's start.
@@ -177,16 +316,6 @@ impl Book {
         let (window, end_timer) = (e.window, e.end_timer);
         e.anchor = window;
         e.anchor_end_timer = end_timer;
-        self.set_timers(key, window, end_timer, lateness);
-    }
-
-    pub(crate) fn session_entry_mut(
-        &mut self,
-        key: Key,
-        window: Window,
-    ) -> Option<&mut SessionEntry> {
-        let ws = self.sessions.get_mut(&key)?;
-        let i = ws.binary_search_by(|e| e.window.cmp(&window)).ok()?;
-        ws.get_mut(i)
+        self.book.set_timers(key, window, end_timer, lateness);
     }
 }

@@ -19,7 +19,7 @@ use crate::panes::retraction;
 use crate::pipeline::{Accumulation, TimestampCombiner};
 use crate::time::EventTime;
 use crate::trigger::Trigger;
-use crate::triggers::Node;
+use crate::triggers::{Ctx, Node};
 use crate::window::{Window, WindowFn};
 use crate::window_state::{PanePhase, Slot, WindowState};
 
@@ -102,10 +102,13 @@ impl Engine {
         if own.expiry(lateness) <= watermark {
             return false;
         }
-        let Some(session) = self.table.book.sole_overlap(key, &own) else {
+        // One probe of the session store finds the session and its state;
+        // the borrows below are of disjoint fields of `self`.
+        let table = &mut self.table;
+        let Some(session) = table.sessions.sole_overlap(key, &own) else {
             return false;
         };
-        if !session.open || session.window.start > own.start {
+        if !session.is_open() || session.window.start > own.start {
             return false;
         }
         let from = session.window;
@@ -113,21 +116,32 @@ impl Engine {
         let grew = result != from;
         if grew {
             if let Some(end_timer) = session.grow(result, watermark, lateness) {
-                self.table.book.set_timers(key, result, end_timer, lateness);
+                table.book.set_timers(key, result, end_timer, lateness);
             }
         }
-        let ctx = self.ctx(result);
+        let Slot::Open(st) = &mut session.slot else {
+            unreachable!("checked open above");
+        };
         let pipeline = &self.pipeline;
+        let ctx = Ctx {
+            window: result,
+            watermark,
+            now: self.now,
+        };
         let combiner = pipeline.timestamp_combiner;
         let retracting = pipeline.accumulation == Accumulation::AccumulatingAndRetracting;
         let hold = self
             .holds
             .element_hold(combiner, key, &result, r.time, watermark);
-        let (st, last) = if grew {
+        let last = if grew {
             // `merge_into` with one source that is not the merged window: a
             // new window, so it starts fresh (no pane history) with the
-            // source's accumulator, pending flag and hold.
-            let st = self.table.rekey_open(key, from, result);
+            // source's accumulator, pending flag and hold. The entry takes
+            // the new identity; its processing-time timer, set for the old
+            // one, is dropped (refreshed below).
+            if let Some(at) = st.deadline.take() {
+                table.book.proc_timers.remove(&(at, key, from));
+            }
             let last = st.last.take();
             st.phase = PanePhase::NoPane;
             st.activated = 0;
@@ -143,12 +157,9 @@ impl Engine {
             if let Some(at) = st.hold {
                 self.holds.placed(combiner, key, result, at);
             }
-            (st, last)
+            last
         } else {
-            let Some(st) = self.table.open_mut(key, from) else {
-                unreachable!("the session index said {from} is open");
-            };
-            (st, None)
+            None
         };
         if let Some(at) = st.add(pipeline, r, hold, &ctx) {
             self.holds.placed(combiner, key, result, at);
@@ -177,7 +188,7 @@ impl Engine {
         let max = self.config.windows_open_max;
         match self
             .table
-            .admit(&self.pipeline, max, key, window, self.watermark)
+            .admit_session(&self.pipeline, max, key, window, self.watermark)
         {
             Admission::Open(st) => {
                 if let Some(at) = st.add(&self.pipeline, r, hold, &ctx) {
@@ -197,10 +208,8 @@ impl Engine {
         sc.all.clear();
         sc.groups.clear();
         sc.members.clear();
-        if let Some(ws) = self.table.book.sessions.get(&key) {
-            sc.all
-                .extend(ws.iter().filter(|e| e.open).map(|e| (e.window, true)));
-        }
+        sc.all
+            .extend(self.table.sessions.open_windows(key).map(|w| (w, true)));
         sc.all.extend(sc.admitted.iter().map(|(w, _)| (*w, false)));
         sc.all.sort_unstable();
         // The group being built: its span, where its members start, and
@@ -257,7 +266,7 @@ impl Engine {
         // closed), and the open sessions stay as they were: Java would
         // merge them into the closed window, where their contents are lost
         // without a trace (deviation N2, engine/README.md).
-        if matches!(self.table.states.get(&(key, result)), Some(Slot::Closed)) {
+        if matches!(self.table.slot(key, result), Some(Slot::Closed)) {
             if !matches!(
                 self.pipeline.trigger,
                 Trigger::AfterWatermark {
@@ -347,7 +356,7 @@ impl Engine {
         if let Some(at) = st.hold {
             self.holds.placed(combiner, key, result, at);
         }
-        self.table.install(
+        self.table.install_session(
             key,
             result,
             st,

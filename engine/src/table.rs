@@ -1,9 +1,12 @@
 //! The window table: every window the engine knows, open or closed, with
-//! the timers that will wake it. It keeps the counters in step with the map,
-//! so no other module touches `windows_open` or `windows_closed`.
+//! the timers that will wake it. It keeps the counters in step with the
+//! stores, so no other module touches `windows_open` or `windows_closed`.
+//! Windows that don't merge live in `states`, keyed by `(key, window)`;
+//! sessions live in `sessions`, per key (`session_index`). The accessors
+//! here (`slot`, `open_mut`, `remove`, ...) look in the right one.
 
 use crate::output::Key;
-use crate::session_index::SessionEntry;
+use crate::session_index::SessionIndex;
 use crate::time::{Duration, EventTime, ProcTime};
 use crate::trigger::Trigger;
 use crate::window::Window;
@@ -13,7 +16,10 @@ use std::collections::{btree_map, BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct WindowTable {
+    /// The windows of a pipeline that doesn't merge.
     pub(crate) states: FxHashMap<WindowKey, Slot>,
+    /// The windows of a merging pipeline (sessions), with their state.
+    pub(crate) sessions: SessionIndex,
     /// Everything about the windows besides their state.
     pub(crate) book: Book,
     pub(crate) spare: crate::window_state::SparePool,
@@ -23,9 +29,6 @@ pub(crate) struct WindowTable {
 /// state can be borrowed from the map while the bookkeeping is updated.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Book {
-    /// Sessions only: every window (open or closed) of each key, sorted
-    /// (see `session_index`).
-    pub(crate) sessions: FxHashMap<Key, Vec<SessionEntry>>,
     /// Event-time timers bucketed by time: one at the window's end (the
     /// end-of-window activation) and one at its expiry. Entries are deleted
     /// lazily: a timer whose window was merged away, closed or re-installed
@@ -45,21 +48,19 @@ pub(crate) struct Book {
 
 impl Book {
     /// Counts a newly opened window and sets its timers (see
-    /// `set_timers`).
+    /// `set_timers`). Returns whether it got an end-of-window timer.
     pub(crate) fn opened(
         &mut self,
         key: Key,
         window: Window,
         watermark: EventTime,
         lateness: Duration,
-    ) {
+    ) -> bool {
         let end_timer = window.expiry(lateness) != window.end && watermark < window.end;
         self.set_timers(key, window, end_timer, lateness);
-        if self.merging {
-            self.index_session(key, window, end_timer);
-        }
         self.windows_open += 1;
         self.windows_open_peak = self.windows_open_peak.max(self.windows_open);
+        end_timer
     }
 
     pub(crate) fn add_event_timer(&mut self, at: EventTime, key: Key, window: Window) {
@@ -95,6 +96,7 @@ impl WindowTable {
     pub(crate) fn new(merging: bool) -> WindowTable {
         WindowTable {
             states: FxHashMap::default(),
+            sessions: SessionIndex::default(),
             book: Book {
                 merging,
                 ..Book::default()
@@ -108,41 +110,58 @@ impl WindowTable {
         self.book.event_timer_entries + self.book.proc_timers.len() as u64
     }
 
+    /// What the table holds for `window` of `key`, if it knows it.
+    #[inline]
+    pub(crate) fn slot(&self, key: Key, window: Window) -> Option<&Slot> {
+        if self.book.merging {
+            self.sessions.get(key, window).map(|e| &e.slot)
+        } else {
+            self.states.get(&(key, window))
+        }
+    }
+
+    #[inline]
+    pub(crate) fn slot_mut(&mut self, key: Key, window: Window) -> Option<&mut Slot> {
+        if self.book.merging {
+            self.sessions.get_mut(key, window).map(|e| &mut e.slot)
+        } else {
+            self.states.get_mut(&(key, window))
+        }
+    }
+
+    /// Every window's slot, in no particular order.
+    pub(crate) fn slots(&self) -> impl Iterator<Item = &Slot> + '_ {
+        self.states.values().chain(self.sessions.slots())
+    }
+
+    /// How many windows the table knows, open or closed (counted, not
+    /// read from the counters: the invariant check compares the two).
+    pub(crate) fn len(&self) -> usize {
+        self.states.len() + self.sessions.len()
+    }
+
     /// The open window's state, if it is open.
     #[inline]
     pub(crate) fn open_mut(&mut self, key: Key, window: Window) -> Option<&mut WindowState> {
-        match self.states.get_mut(&(key, window)) {
+        match self.slot_mut(key, window) {
             Some(Slot::Open(st)) => Some(st),
             _ => None,
         }
     }
 
-    /// Makes `window` of `key` open with state `st` (it must not be in the
-    /// table) and sets its timers.
-    pub(crate) fn install(
-        &mut self,
-        key: Key,
-        window: Window,
-        st: Box<WindowState>,
-        watermark: EventTime,
-        lateness: Duration,
-    ) {
-        self.book.opened(key, window, watermark, lateness);
-        let previous = self.states.insert((key, window), Slot::Open(st));
-        debug_assert!(previous.is_none(), "installing over a known window");
-    }
-
     /// The trigger finished: the window becomes a tombstone until expiry.
     pub(crate) fn close(&mut self, key: Key, window: Window, lateness: Duration) {
-        if let Some(Slot::Open(st)) = self.states.insert((key, window), Slot::Closed) {
+        let was = if self.book.merging {
+            self.close_session(key, window, lateness)
+        } else {
+            self.states.insert((key, window), Slot::Closed)
+        };
+        if let Some(Slot::Open(st)) = was {
             if let Some(at) = st.deadline {
                 self.book.proc_timers.remove(&(at, key, window));
             }
             self.book.windows_open -= 1;
             self.book.windows_closed += 1;
-            if self.book.merging {
-                self.book.session_closed(key, window, lateness);
-            }
         }
     }
 
@@ -160,7 +179,11 @@ impl WindowTable {
     }
 
     fn remove_with(&mut self, key: Key, window: Window, keep_empty: bool) -> Option<Slot> {
-        let slot = self.states.remove(&(key, window))?;
+        let slot = if self.book.merging {
+            self.remove_session(key, window, keep_empty)?
+        } else {
+            self.states.remove(&(key, window))?
+        };
         let book = &mut self.book;
         match &slot {
             Slot::Open(st) => {
@@ -171,32 +194,7 @@ impl WindowTable {
             }
             Slot::Closed => book.windows_closed -= 1,
         }
-        if book.merging {
-            book.unindex_session(key, window, keep_empty);
-        }
         Some(slot)
-    }
-
-    /// Moves the open window `from` of `key` to the identity `to` (a
-    /// session that grew in place; its index entry and event timers are
-    /// the caller's, `session_index`). Its processing-time timer is dropped
-    /// (the caller refreshes it). Returns the state.
-    pub(crate) fn rekey_open(&mut self, key: Key, from: Window, to: Window) -> &mut WindowState {
-        let Some(Slot::Open(mut st)) = self.states.remove(&(key, from)) else {
-            unreachable!("the session index said {from} is open");
-        };
-        if let Some(at) = st.deadline.take() {
-            self.book.proc_timers.remove(&(at, key, from));
-        }
-        match self.states.entry((key, to)) {
-            std::collections::hash_map::Entry::Vacant(v) => match v.insert(Slot::Open(st)) {
-                Slot::Open(st) => st,
-                Slot::Closed => unreachable!("just inserted open"),
-            },
-            std::collections::hash_map::Entry::Occupied(_) => {
-                unreachable!("moving {from} over a known window {to}")
-            }
-        }
     }
 
     /// Takes the earliest bucket of event timers if it is due at
@@ -242,7 +240,12 @@ impl WindowTable {
         trigger: &Trigger,
         after: ProcTime,
     ) {
-        let Some(Slot::Open(st)) = self.states.get_mut(&(key, window)) else {
+        let slot = if self.book.merging {
+            self.sessions.get_mut(key, window).map(|e| &mut e.slot)
+        } else {
+            self.states.get_mut(&(key, window))
+        };
+        let Some(Slot::Open(st)) = slot else {
             return;
         };
         let next = st.trigger.next_deadline(trigger).filter(|&at| at > after);
