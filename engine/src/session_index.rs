@@ -98,7 +98,80 @@ impl SessionEntry {
 /// a closed one may overlap others.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SessionIndex {
-    keys: FxHashMap<Key, Vec<SessionEntry>>,
+    keys: FxHashMap<Key, Entries>,
+}
+
+/// One key's session windows, sorted. Nearly always one, kept inline in the
+/// map's bucket: in a vector, it would be one more pointer to follow (a
+/// cache miss, with many keys) per element.
+#[derive(Debug, Clone)]
+enum Entries {
+    One(SessionEntry),
+    /// None (a merge about to refill it), or several.
+    Many(Vec<SessionEntry>),
+}
+
+impl Default for Entries {
+    fn default() -> Entries {
+        Entries::Many(Vec::new())
+    }
+}
+
+impl std::ops::Deref for Entries {
+    type Target = [SessionEntry];
+    #[inline]
+    fn deref(&self) -> &[SessionEntry] {
+        match self {
+            Entries::One(e) => std::slice::from_ref(e),
+            Entries::Many(v) => v,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Entries {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [SessionEntry] {
+        match self {
+            Entries::One(e) => std::slice::from_mut(e),
+            Entries::Many(v) => v,
+        }
+    }
+}
+
+impl Entries {
+    fn insert(&mut self, i: usize, e: SessionEntry) {
+        match self {
+            Entries::Many(v) if v.is_empty() => *self = Entries::One(e),
+            Entries::Many(v) => v.insert(i, e),
+            Entries::One(_) => {
+                let Entries::One(first) = std::mem::take(self) else {
+                    unreachable!("matched one");
+                };
+                let mut v = Vec::with_capacity(2);
+                v.push(first);
+                v.insert(i, e);
+                *self = Entries::Many(v);
+            }
+        }
+    }
+
+    fn remove(&mut self, i: usize) -> SessionEntry {
+        match self {
+            Entries::One(_) => match std::mem::take(self) {
+                Entries::One(e) => e,
+                Entries::Many(_) => unreachable!("matched one"),
+            },
+            Entries::Many(v) => {
+                let e = v.remove(i);
+                if v.len() == 1 {
+                    if let Some(last) = v.pop() {
+                        *self = Entries::One(last);
+                    }
+                }
+                e
+            }
+        }
+    }
 }
 
 impl SessionIndex {
@@ -161,8 +234,8 @@ impl SessionIndex {
     pub(crate) fn sole_overlap(&mut self, key: Key, own: &Window) -> Option<&mut SessionEntry> {
         let ws = self.keys.get_mut(&key)?;
         // The usual case: the key has one session.
-        if ws.len() == 1 {
-            return ws.first_mut().filter(|e| e.window.intersects(own));
+        if let Entries::One(e) = ws {
+            return e.window.intersects(own).then_some(e);
         }
         // Windows starting before `own` ends are a prefix (the index is
         // sorted); of those, the ones ending after it starts overlap it.
@@ -181,19 +254,19 @@ impl SessionIndex {
         self.keys
             .get(&key)
             .into_iter()
-            .flatten()
+            .flat_map(|ws| ws.iter())
             .filter(|e| e.is_open())
             .map(|e| e.window)
     }
 
     /// Every window's slot, in no particular order.
     pub(crate) fn slots(&self) -> impl Iterator<Item = &Slot> + '_ {
-        self.keys.values().flatten().map(|e| &e.slot)
+        self.keys.values().flat_map(|ws| ws.iter()).map(|e| &e.slot)
     }
 
     /// How many windows are indexed.
     pub(crate) fn len(&self) -> usize {
-        self.keys.values().map(Vec::len).sum()
+        self.keys.values().map(|ws| ws.len()).sum()
     }
 }
 
