@@ -90,7 +90,8 @@ impl Engine {
     /// Merging then leaves that session as it is (`t + gap` is inside it)
     /// or grows it to end at `t + gap`, which the general path does by
     /// taking the state out and installing it under the merged window with
-    /// fresh timers; here it moves in place, its timers lazily
+    /// fresh timers; here its entry in the session store takes the grown
+    /// window (nothing moves), its timers lazily
     /// (`session_index`), with the rules `merge_into` applies to a single
     /// source. Then the element is added and the trigger asked, as
     /// `add_to` and `process_key` would. Returns false, having changed

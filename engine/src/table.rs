@@ -166,14 +166,14 @@ impl WindowTable {
     }
 
     /// Removes the window, open or closed (expired, or merged away), with
-    /// its processing-time timer and session index entry. Its event timers
-    /// go stale.
+    /// its processing-time timer. Its event timers go stale.
     pub(crate) fn remove(&mut self, key: Key, window: Window) -> Option<Slot> {
         self.remove_with(key, window, false)
     }
 
     /// `remove`, for a window a merge replaces: the key's session index
-    /// keeps its (possibly empty) vector, since `install` refills it at once.
+    /// keeps its (possibly empty) entry, since `install_session` refills it
+    /// at once.
     pub(crate) fn remove_for_merge(&mut self, key: Key, window: Window) -> Option<Slot> {
         self.remove_with(key, window, true)
     }
