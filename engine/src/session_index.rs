@@ -392,3 +392,65 @@ impl WindowTable {
         self.book.set_timers(key, window, end_timer, lateness);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Entries, SessionIndex};
+    use crate::output::Key;
+    use crate::time::EventTime;
+    use crate::window::Window;
+    use crate::window_state::Slot;
+
+    fn w(start: i64, end: i64) -> Window {
+        Window::new(EventTime(start), EventTime(end))
+    }
+
+    fn windows(index: &SessionIndex, key: Key) -> Vec<Window> {
+        index.keys[&key].iter().map(|e| e.window).collect()
+    }
+
+    /// A key's windows stay sorted and findable as the key goes from one
+    /// (inline) to several (a vector) and back, and to none.
+    #[test]
+    fn one_key_from_one_window_to_several_and_back() {
+        let (k, other) = (Key(7), Key(8));
+        let mut index = SessionIndex::default();
+        index.insert(k, w(10, 20), Slot::Closed, false);
+        index.insert(other, w(0, 100), Slot::Closed, false);
+        assert!(matches!(index.keys[&k], Entries::One(_)));
+        assert_eq!(
+            index.sole_overlap(k, &w(15, 25)).map(|e| e.window),
+            Some(w(10, 20))
+        );
+        assert!(index.sole_overlap(k, &w(20, 30)).is_none(), "touching only");
+
+        index.insert(k, w(30, 40), Slot::Closed, false);
+        index.insert(k, w(0, 5), Slot::Closed, false);
+        assert_eq!(windows(&index, k), [w(0, 5), w(10, 20), w(30, 40)]);
+        assert!(index.sole_overlap(k, &w(15, 35)).is_none(), "two overlap");
+        assert_eq!(
+            index.sole_overlap(k, &w(35, 45)).map(|e| e.window),
+            Some(w(30, 40))
+        );
+        assert_eq!(index.len(), 4);
+
+        assert!(index.remove(k, w(0, 5), false).is_some());
+        assert!(index.remove(k, w(30, 40), false).is_some());
+        assert!(matches!(index.keys[&k], Entries::One(_)));
+        assert!(index.get(k, w(10, 20)).is_some());
+        assert!(index.get(k, w(30, 40)).is_none());
+
+        // A merge takes the last window out and installs another at once:
+        // the key's (empty) entry stays meanwhile.
+        assert!(index.remove(k, w(10, 20), true).is_some());
+        assert!(index.keys[&k].is_empty());
+        assert!(index.sole_overlap(k, &w(15, 25)).is_none());
+        index.insert(k, w(10, 25), Slot::Closed, false);
+        assert_eq!(windows(&index, k), [w(10, 25)]);
+
+        assert!(index.remove(k, w(10, 25), false).is_some());
+        assert!(!index.keys.contains_key(&k));
+        assert_eq!(index.len(), 1);
+        assert_eq!(windows(&index, other), [w(0, 100)]);
+    }
+}
