@@ -99,6 +99,9 @@ impl Node {
         match t {
             Trigger::Default | Trigger::Never => {}
             Trigger::AfterCount(_) if !self.finished => after_count::on_element(self),
+            Trigger::AfterWatermark { early, late } if !self.finished => {
+                after_watermark::on_element(self, early, late, ctx);
+            }
             _ => self.on_element_dispatch(t, ctx),
         }
     }
@@ -135,6 +138,9 @@ impl Node {
         match t {
             Trigger::Default => !self.finished && default_trigger::should_fire(ctx),
             Trigger::AfterCount(n) => !self.finished && after_count::should_fire(self, *n),
+            Trigger::AfterWatermark { early, late } => {
+                !self.finished && after_watermark::should_fire(self, early, late, ctx)
+            }
             _ => self.should_fire_dispatch(t, ctx),
         }
     }
