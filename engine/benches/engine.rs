@@ -6,6 +6,11 @@
 //!   (key, tumbling window start) and flushes closed windows as the
 //!   watermark moves. Every case is compared with it, whatever its windows:
 //!   it is the cost floor of keyed aggregation.
+//! - `sliding`: the same hash map, but each event added to each of the
+//!   sliding windows that hold it (four here), each flushed as the
+//!   watermark passes its end: the floor for sliding windows, which do four
+//!   updates per event where `hash` does one. The sliding case is compared
+//!   with both.
 //! - `sessions`: a hand-written session merge (per key, sessions sorted by
 //!   start, each event's `[t, t + gap)` merged with the sessions it
 //!   overlaps, closed sessions flushed at each watermark): the fair floor
@@ -124,6 +129,44 @@ fn run_baseline(events: &[Record]) -> u64 {
     outputs
 }
 
+/// Sliding windows of the sliding case: `WINDOW` long, every `SLIDE`.
+const SLIDE: i64 = WINDOW / 4;
+
+/// The sliding baseline: `run_baseline` with each event added to every
+/// sliding window that holds it (`WINDOW / SLIDE` of them), keyed by
+/// (key, window start), flushed when the watermark passes a window's end.
+fn run_sliding_baseline(events: &[Record]) -> u64 {
+    let mut sums: FxHashMap<(u64, i64), i64> = FxHashMap::default();
+    let mut outputs = 0u64;
+    let mut flushed_to = i64::MIN;
+    for (i, r) in events.iter().enumerate() {
+        let last_start = r.time.0.div_euclid(SLIDE) * SLIDE;
+        let mut start = last_start - WINDOW + SLIDE;
+        while start <= last_start {
+            *sums.entry((r.key.0, start)).or_insert(0) += r.value;
+            start += SLIDE;
+        }
+        if i % WATERMARK_EVERY == WATERMARK_EVERY - 1 {
+            let wm = r.time.0;
+            // A window ends every SLIDE: scan only when one has.
+            if wm.div_euclid(SLIDE) != flushed_to {
+                flushed_to = wm.div_euclid(SLIDE);
+                sums.retain(|&(_, s), v| {
+                    let closed = s + WINDOW <= wm;
+                    if closed {
+                        black_box(*v);
+                        outputs += 1;
+                    }
+                    !closed
+                });
+            }
+        }
+    }
+    outputs += sums.len() as u64;
+    black_box(&sums);
+    outputs
+}
+
 /// One session open for a key: `[start, end)` and its sum.
 #[derive(Clone, Copy)]
 struct Session {
@@ -220,7 +263,7 @@ fn cases() -> Vec<Case> {
             pipeline: pipeline(
                 WindowFn::Sliding {
                     size: Duration(WINDOW),
-                    period: Duration(WINDOW / 4),
+                    period: Duration(SLIDE),
                     offset: Duration(0),
                 },
                 Trigger::Default,
@@ -262,6 +305,11 @@ fn bench(c: &mut Criterion) {
                 b.iter(|| run_session_baseline(&events, SESSION_GAP))
             });
         }
+        if is_sliding(&case) {
+            group.bench_function(BenchmarkId::new("sliding_baseline", case.keys), |b| {
+                b.iter(|| run_sliding_baseline(&events))
+            });
+        }
         group.bench_function(BenchmarkId::new("engine", case.keys), |b| {
             b.iter(|| run_engine(&case.pipeline, &events))
         });
@@ -275,9 +323,14 @@ fn is_sessions(case: &Case) -> bool {
     matches!(case.pipeline.window, WindowFn::Sessions { .. })
 }
 
+fn is_sliding(case: &Case) -> bool {
+    matches!(case.pipeline.window, WindowFn::Sliding { .. })
+}
+
 /// The ratio table: per case, engine against the hash baseline (and, for
 /// sessions, against the hand-written session merge too), each an
-/// interleaved measurement over the same events.
+/// interleaved measurement over the same events. Sliding windows are also
+/// compared with the sliding baseline.
 fn ratios(only: Option<&str>, pairs: usize) {
     interleave::header("engine", "M ev/s");
     for case in cases()
@@ -303,6 +356,19 @@ fn ratios(only: Option<&str>, pairs: usize) {
                 run_session_baseline(&events, SESSION_GAP)
             });
             interleave::row(case.name, "sessions", &c, 1e6);
+        }
+        if is_sliding(&case) {
+            // Fairness check: one pane per key and window, as the baseline
+            // flushes one sum per key and window.
+            let (e, b) = (engine(), run_sliding_baseline(&events));
+            if e != b {
+                println!(
+                    "(!) {}: engine emitted {e} panes, sliding baseline {b} sums",
+                    case.name
+                );
+            }
+            let c = interleave::compare(pairs, n, engine, || run_sliding_baseline(&events));
+            interleave::row(case.name, "sliding", &c, 1e6);
         }
     }
 }

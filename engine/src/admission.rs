@@ -30,7 +30,7 @@ impl WindowTable {
     ///
     /// Beam Java drops expired and closed elements silently; Tidemark
     /// dead-letters them with the reason.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn admit(
         &mut self,
         pipeline: &Pipeline,

@@ -68,6 +68,11 @@ pub(crate) fn sum(a: i64, b: i64) -> i64 {
     }
 }
 
+#[inline(never)]
+fn push(values: &mut Vec<i64>, v: i64) {
+    values.push(v);
+}
+
 /// An accumulator, which is also a pane's value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AggValue {
@@ -91,8 +96,9 @@ pub enum AggValue {
 }
 
 impl AggValue {
-    /// Folds one value in.
-    #[inline]
+    /// Folds one value in. Inlined whole into the per-record path, except
+    /// `collect`'s push, which may allocate.
+    #[inline(always)]
     pub fn add(&mut self, v: i64) {
         match self {
             AggValue::Sum(s) => *s = sum(*s, v),
@@ -103,7 +109,7 @@ impl AggValue {
                 *sum = self::sum(*sum, v);
                 *count += 1;
             }
-            AggValue::Collect(vs) => vs.push(v),
+            AggValue::Collect(vs) => push(vs, v),
         }
     }
 

@@ -48,6 +48,7 @@ pub mod known_bugs;
 mod output;
 mod panes;
 mod pipeline;
+mod prefetch;
 mod session_index;
 mod sessions;
 mod snapshot;

@@ -111,6 +111,17 @@ pub enum WindowFn {
     Global,
 }
 
+/// The fixed window of `size` and `offset` that holds `t`.
+#[inline]
+pub(crate) fn fixed_window(size: Duration, offset: Duration, t: EventTime) -> Window {
+    let mut start = align_down(t.0, size.0, offset.0);
+    if known_bug!(EndElementInWindow) && start == t.0 {
+        // KNOWN BUG: an element at a window's end joins that window.
+        start = start.saturating_sub(size.0);
+    }
+    Window::new(EventTime(start), EventTime(start.saturating_add(size.0)))
+}
+
 impl WindowFn {
     /// True for window functions whose windows merge (sessions).
     #[must_use]
@@ -121,17 +132,7 @@ impl WindowFn {
     /// Appends the windows `t` belongs to, in ascending order of start.
     pub fn assign(&self, t: EventTime, out: &mut Vec<Window>) {
         match *self {
-            WindowFn::Fixed { size, offset } => {
-                let mut start = align_down(t.0, size.0, offset.0);
-                if known_bug!(EndElementInWindow) && start == t.0 {
-                    // KNOWN BUG: an element at a window's end joins that window.
-                    start = start.saturating_sub(size.0);
-                }
-                out.push(Window::new(
-                    EventTime(start),
-                    EventTime(start.saturating_add(size.0)),
-                ));
-            }
+            WindowFn::Fixed { size, offset } => out.push(fixed_window(size, offset, t)),
             WindowFn::Sliding {
                 size,
                 period,

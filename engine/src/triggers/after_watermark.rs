@@ -22,7 +22,7 @@ pub(super) fn children(early: &Sub, late: &Sub) -> Vec<Node> {
     vec![slot(early), slot(late)]
 }
 
-#[inline]
+#[inline(always)]
 pub(super) fn on_element(n: &mut Node, early: &Sub, late: &Sub, ctx: &Ctx) {
     if n.late_phase {
         if let Some(l) = late {
@@ -33,7 +33,7 @@ pub(super) fn on_element(n: &mut Node, early: &Sub, late: &Sub, ctx: &Ctx) {
     }
 }
 
-#[inline]
+#[inline(always)]
 pub(super) fn should_fire(n: &Node, early: &Sub, late: &Sub, ctx: &Ctx) -> bool {
     if n.late_phase {
         late.as_ref()

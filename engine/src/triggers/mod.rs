@@ -83,9 +83,30 @@ impl Node {
         }
     }
 
-    /// An element arrived in the window.
+    /// Frees the children's heap memory (a box going to the spare pool,
+    /// `SparePool::recycle`); the node is not used again until reset.
     #[inline]
+    pub(crate) fn free_children(&mut self) {
+        self.children = Vec::new();
+    }
+
+    /// An element arrived in the window.
+    #[inline(always)]
     pub(crate) fn on_element(&mut self, t: &Trigger, ctx: &Ctx) {
+        // The kinds that keep no per-element state, and the count, are
+        // answered here, inline in the per-record path: a call into the
+        // recursive dispatch cost more than the answer.
+        match t {
+            Trigger::Default | Trigger::Never => {}
+            Trigger::AfterCount(_) if !self.finished => after_count::on_element(self),
+            Trigger::AfterWatermark { early, late } if !self.finished => {
+                after_watermark::on_element(self, early, late, ctx);
+            }
+            _ => self.on_element_dispatch(t, ctx),
+        }
+    }
+
+    fn on_element_dispatch(&mut self, t: &Trigger, ctx: &Ctx) {
         if self.finished {
             return;
         }
@@ -111,8 +132,20 @@ impl Node {
     }
 
     /// Whether the window should fire now.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn should_fire(&self, t: &Trigger, ctx: &Ctx) -> bool {
+        // As in `on_element`: the common leaves answered inline.
+        match t {
+            Trigger::Default => !self.finished && default_trigger::should_fire(ctx),
+            Trigger::AfterCount(n) => !self.finished && after_count::should_fire(self, *n),
+            Trigger::AfterWatermark { early, late } => {
+                !self.finished && after_watermark::should_fire(self, early, late, ctx)
+            }
+            _ => self.should_fire_dispatch(t, ctx),
+        }
+    }
+
+    fn should_fire_dispatch(&self, t: &Trigger, ctx: &Ctx) -> bool {
         if self.finished {
             return false;
         }
