@@ -74,7 +74,9 @@ fn push(values: &mut Vec<i64>, v: i64) {
 }
 
 /// An accumulator, which is also a pane's value.
+// An explicit tag, as `Trigger`'s: every element adds to one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub enum AggValue {
     /// Running sum.
     Sum(i64),

@@ -9,7 +9,10 @@ use crate::time::Duration;
 use std::fmt;
 
 /// When a window fires. Composable to any depth.
+// An explicit tag: every element asks the trigger, and a match on a
+// niche-encoded discriminant decodes it with arithmetic first.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub enum Trigger {
     /// `repeatedly(after_watermark)`: an on-time pane when the watermark passes
     /// the end of the window, then a late pane for every late bundle.
