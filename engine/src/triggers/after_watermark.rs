@@ -26,23 +26,29 @@ pub(super) fn children(early: &Sub, late: &Sub) -> Vec<Node> {
 pub(super) fn on_element(n: &mut Node, early: &Sub, late: &Sub, ctx: &Ctx) {
     if n.late_phase {
         if let Some(l) = late {
-            n.children[1].on_element(l, ctx);
+            n.children[1].on_element_leaf(l, ctx);
         }
     } else if let Some(e) = early {
-        n.children[0].on_element(e, ctx);
+        n.children[0].on_element_leaf(e, ctx);
     }
 }
 
 #[inline(always)]
 pub(super) fn should_fire(n: &Node, early: &Sub, late: &Sub, ctx: &Ctx) -> bool {
+    // `if let`, not `is_some_and`: its closure was left out of line.
     if n.late_phase {
-        late.as_ref()
-            .is_some_and(|l| n.children[1].should_fire(l, ctx))
+        if let Some(l) = late {
+            return n.children[1].should_fire_leaf(l, ctx);
+        }
+        false
     } else {
-        ctx.end_passed()
-            || early
-                .as_ref()
-                .is_some_and(|e| n.children[0].should_fire(e, ctx))
+        if ctx.end_passed() {
+            return true;
+        }
+        if let Some(e) = early {
+            return n.children[0].should_fire_leaf(e, ctx);
+        }
+        false
     }
 }
 

@@ -97,11 +97,21 @@ impl Node {
         // answered here, inline in the per-record path: a call into the
         // recursive dispatch cost more than the answer.
         match t {
-            Trigger::Default | Trigger::Never => {}
-            Trigger::AfterCount(_) if !self.finished => after_count::on_element(self),
             Trigger::AfterWatermark { early, late } if !self.finished => {
                 after_watermark::on_element(self, early, late, ctx);
             }
+            _ => self.on_element_leaf(t, ctx),
+        }
+    }
+
+    /// `on_element` for a leaf inline, anything else by the dispatch: what
+    /// `after_watermark` asks of its children. Not recursive, so it inlines
+    /// (a recursive inline function is outlined, call and all).
+    #[inline(always)]
+    pub(super) fn on_element_leaf(&mut self, t: &Trigger, ctx: &Ctx) {
+        match t {
+            Trigger::Default | Trigger::Never => {}
+            Trigger::AfterCount(_) if !self.finished => after_count::on_element(self),
             _ => self.on_element_dispatch(t, ctx),
         }
     }
@@ -136,11 +146,20 @@ impl Node {
     pub(crate) fn should_fire(&self, t: &Trigger, ctx: &Ctx) -> bool {
         // As in `on_element`: the common leaves answered inline.
         match t {
-            Trigger::Default => !self.finished && default_trigger::should_fire(ctx),
-            Trigger::AfterCount(n) => !self.finished && after_count::should_fire(self, *n),
             Trigger::AfterWatermark { early, late } => {
                 !self.finished && after_watermark::should_fire(self, early, late, ctx)
             }
+            _ => self.should_fire_leaf(t, ctx),
+        }
+    }
+
+    /// `should_fire` for a leaf inline, anything else by the dispatch (see
+    /// `on_element_leaf`).
+    #[inline(always)]
+    pub(super) fn should_fire_leaf(&self, t: &Trigger, ctx: &Ctx) -> bool {
+        match t {
+            Trigger::Default => !self.finished && default_trigger::should_fire(ctx),
+            Trigger::AfterCount(n) => !self.finished && after_count::should_fire(self, *n),
             _ => self.should_fire_dispatch(t, ctx),
         }
     }
