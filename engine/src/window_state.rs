@@ -57,10 +57,18 @@ pub(crate) struct WindowState {
 impl WindowState {
     /// A window with nothing in it yet.
     pub(crate) fn new(pipeline: &Pipeline) -> WindowState {
+        WindowState::with_trigger(pipeline, Node::new(&pipeline.trigger))
+    }
+
+    /// A window with nothing in it yet, and `trigger`, a fresh state of the
+    /// pipeline's trigger.
+    #[inline]
+    fn with_trigger(pipeline: &Pipeline, trigger: Node) -> WindowState {
+        debug_assert_eq!(trigger, Node::new(&pipeline.trigger));
         WindowState {
             acc: pipeline.aggregate.empty(),
             dirty: false,
-            trigger: Node::new(&pipeline.trigger),
+            trigger,
             phase: PanePhase::NoPane,
             hold: None,
             last: None,
@@ -126,12 +134,16 @@ impl SparePool {
                 if let Some(ahead) = self.0.len().checked_sub(PREFETCH_AHEAD) {
                     crate::prefetch::prefetch::<WindowState>(&self.0[ahead]);
                 }
-                // The box was emptied of heap memory when recycled, so its
-                // old value is forgotten, not dropped: dropping would read
-                // the box, which by now is cold (with a million keys, a
-                // cache miss per window opened), while a store need not
-                // wait for the line.
-                std::mem::forget(std::mem::replace(&mut *b, WindowState::new(pipeline)));
+                // The box was emptied of heap memory when recycled, but for
+                // its trigger tree, reset then and kept: allocated with the
+                // box, it stays beside it in memory, where the first touch
+                // of the box brings it along. The old value is forgotten,
+                // not dropped: dropping would read all of the box, which by
+                // now is cold (with a million keys, a miss per window
+                // opened), while a store need not wait for the line.
+                let trigger = std::mem::take(&mut b.trigger);
+                let fresh = WindowState::with_trigger(pipeline, trigger);
+                std::mem::forget(std::mem::replace(&mut *b, fresh));
                 b
             }
             None => Box::new(WindowState::new(pipeline)),
@@ -139,12 +151,13 @@ impl SparePool {
     }
 
     /// Keeps a box no longer needed, if there is room, after freeing what
-    /// it owns on the heap while it is still in cache (see `fresh`).
+    /// it owns on the heap but its trigger tree, and resetting that, while
+    /// it is still in cache (see `fresh`).
     #[inline]
     pub(crate) fn recycle(&mut self, mut b: Box<WindowState>) {
         if self.0.len() < SPARE_MAX {
             b.acc = AggValue::Sum(0);
-            b.trigger.free_children();
+            b.trigger.reset();
             b.last = None;
             self.0.push(b);
         }

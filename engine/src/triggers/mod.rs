@@ -83,11 +83,16 @@ impl Node {
         }
     }
 
-    /// Frees the children's heap memory (a box going to the spare pool,
-    /// `SparePool::recycle`); the node is not used again until reset.
-    #[inline]
-    pub(crate) fn free_children(&mut self) {
-        self.children = Vec::new();
+    /// Back to the state `Node::new` gives, for the trigger this node was
+    /// made for (whose shape never changes), keeping the children's memory:
+    /// a recycled window state keeps its tree beside it (`SparePool`).
+    pub(crate) fn reset(&mut self) {
+        let mut children = std::mem::take(&mut self.children);
+        children.iter_mut().for_each(Node::reset);
+        *self = Node {
+            children,
+            ..Node::default()
+        };
     }
 
     /// An element arrived in the window.
