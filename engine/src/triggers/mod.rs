@@ -343,7 +343,7 @@ mod tests {
 
     /// `merge_alone` is `merged` of one source, for every kind of node in
     /// the states a few elements and firings lead to, with the merged
-    /// window's end passed or not.
+    /// window's end passed or not; and `reset` gives `Node::new` back.
     #[test]
     fn merging_one_source_in_place_equals_merged() {
         let count = |n| Box::new(Trigger::AfterCount(n));
@@ -388,6 +388,10 @@ mod tests {
                 if n.should_fire(t, &ctx) {
                     n.on_fire(t, &ctx);
                 }
+                // A recycled state's tree, reset in place, is a new one.
+                let mut reset = n.clone();
+                reset.reset();
+                assert_eq!(reset, Node::new(t), "{t:?} reset after {i} elements");
                 for merged_wm in [wm, 9, 25] {
                     let merged_ctx = Ctx {
                         window: Window::new(EventTime(0), EventTime(20)),
