@@ -62,7 +62,7 @@ pub struct Engine {
     /// The last fixed window assigned (`assign`).
     last_fixed: Option<Window>,
     /// The windows `expire_all_at` takes out, reused.
-    pub(crate) expired: Vec<(Key, Window, Slot)>,
+    pub(crate) expired: Vec<(Key, Slot)>,
 }
 
 impl Engine {

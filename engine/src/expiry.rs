@@ -42,22 +42,25 @@ impl Engine {
     /// are stale (their windows already expired at an end timer).
     pub(crate) fn expire_all_at(&mut self, at: EventTime) {
         let mut expired = std::mem::take(&mut self.expired);
-        self.table
-            .take_expiring(at, self.pipeline.allowed_lateness, &mut expired);
         // Without merging, windows that expire at the same time are the
         // same window (its end fixes a fixed or sliding window), so timer
-        // order is key order.
-        debug_assert!(expired.windows(2).all(|p| p[0].1 == p[1].1));
-        expired.sort_unstable_by_key(|&(key, _, _)| key);
+        // order is key order, and the window is kept once, not per key
+        // (the sort moves half the bytes).
+        let window = self
+            .table
+            .take_expiring(at, self.pipeline.allowed_lateness, &mut expired);
+        expired.sort_unstable_by_key(|&(key, _)| key);
         // Key order is no memory order: each box is a cache miss, so the
         // boxes a few windows ahead are fetched while this one is emitted.
         for i in 0..expired.len() {
-            if let Some((_, _, Slot::Open(ahead))) = expired.get(i + PREFETCH_AHEAD) {
+            if let Some((_, Slot::Open(ahead))) = expired.get(i + PREFETCH_AHEAD) {
                 crate::prefetch::prefetch::<WindowState>(ahead);
             }
-            let (key, window, slot) = &mut expired[i];
-            if let Slot::Open(mut st) = std::mem::replace(slot, Slot::Closed) {
-                self.on_trigger_last(*key, *window, &mut st);
+            let (key, slot) = &mut expired[i];
+            if let (Slot::Open(mut st), Some(window)) =
+                (std::mem::replace(slot, Slot::Closed), window)
+            {
+                self.on_trigger_last(*key, window, &mut st);
                 self.table.spare.recycle(st);
             }
         }
@@ -68,18 +71,25 @@ impl Engine {
 
 impl WindowTable {
     /// Takes every window whose expiry is `at` out of the map into `out`,
-    /// in one pass, with its processing-time timer.
+    /// in one pass, with its processing-time timer. Returns their window
+    /// (one: see `expire_all_at`), if any.
     fn take_expiring(
         &mut self,
         at: EventTime,
         lateness: Duration,
-        out: &mut Vec<(Key, Window, Slot)>,
-    ) {
+        out: &mut Vec<(Key, Slot)>,
+    ) -> Option<Window> {
         let book = &mut self.book;
+        let mut taken = None;
         self.states.retain(|&(key, window), slot| {
             if window.expiry(lateness) != at {
                 return true;
             }
+            debug_assert!(
+                taken.is_none_or(|w| w == window),
+                "two windows expire at {at}"
+            );
+            taken = Some(window);
             let slot = std::mem::replace(slot, Slot::Closed);
             match &slot {
                 Slot::Open(st) => {
@@ -90,9 +100,10 @@ impl WindowTable {
                 }
                 Slot::Closed => book.windows_closed -= 1,
             }
-            out.push((key, window, slot));
+            out.push((key, slot));
             false
         });
+        taken
     }
 }
 
