@@ -20,6 +20,10 @@
 //! UDP carrying the same 10,000 request/reply pairs, both measured in
 //! interleaved pairs by the engine bench's `support/interleave.rs` (the one
 //! measurement back end): the median per-pair ratio with its spread.
+//!
+//! `-- --profile [--runs N] [--threads]` runs only the 10,000-event seeds
+//! (N of them, default 40), no baseline and no timing: the process to put
+//! under `perf record` or valgrind. One thread unless `--threads`.
 
 use criterion::{criterion_group, BatchSize, Criterion, Throughput};
 use rayon::prelude::*;
@@ -242,8 +246,36 @@ fn ratios(pairs: usize) {
     interleave::row("seeds/10k_events", "turmoil UDP, same messages", &c, 1.0);
 }
 
+/// `--profile [--runs N] [--threads]`: only tidemark's 10,000-event
+/// seeds, N of them (default 40), on one thread unless `--threads` (then
+/// over rayon, as the seeds table runs them).
+fn profile(args: &[String]) {
+    let runs: u64 = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(40);
+    let w = workload(10_000, 4);
+    let cfg = net();
+    let s = strategy();
+    let panes: usize = if args.iter().any(|a| a == "--threads") {
+        (0..runs)
+            .into_par_iter()
+            .map(|seed| one_seed(&w, &cfg, &s, seed))
+            .sum()
+    } else {
+        (0..runs).map(|seed| one_seed(&w, &cfg, &s, seed)).sum()
+    };
+    println!("seeds/10k_events: {runs} seeds, {panes} panes");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--profile") {
+        profile(&args);
+        return;
+    }
     if args.iter().any(|a| a == "--ratios") {
         ratios(interleave::pairs_arg(&args));
         return;
