@@ -21,9 +21,11 @@
 //! interleaved pairs by the engine bench's `support/interleave.rs` (the one
 //! measurement back end): the median per-pair ratio with its spread.
 //!
-//! `-- --profile [--runs N] [--threads]` runs only the 10,000-event seeds
-//! (N of them, default 40), no baseline and no timing: the process to put
-//! under `perf record` or valgrind. One thread unless `--threads`.
+//! `-- --profile [--runs N] [--threads] [--hash]` runs only the
+//! 10,000-event seeds (N of them, default 40), no baseline and no timing:
+//! the process to put under `perf record` or valgrind. One thread unless
+//! `--threads`; `--hash` then prints each seed's trace hash, to check that
+//! a change left every trace as it was.
 
 use criterion::{criterion_group, BatchSize, Criterion, Throughput};
 use rayon::prelude::*;
@@ -268,6 +270,14 @@ fn profile(args: &[String]) {
         (0..runs).map(|seed| one_seed(&w, &cfg, &s, seed)).sum()
     };
     println!("seeds/10k_events: {runs} seeds, {panes} panes");
+    // `--hash`: each seed's trace hash, to compare two builds' traces.
+    if args.iter().any(|a| a == "--hash") {
+        for seed in 0..runs {
+            let mut w = w.clone();
+            let t = network::deliver_with(&cfg, &mut w, seed).expect("bench scenario settles");
+            println!("{seed} {}", tidemark_sim::trace_hash::trace_hash(&w, &t));
+        }
+    }
 }
 
 fn main() {

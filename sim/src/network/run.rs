@@ -495,7 +495,9 @@ fn finish(ctx: Rc<Ctx>, topo: Topology) -> Result<Trace> {
     );
     let mut deliveries = rec.deliveries;
     let mut faults: Vec<FaultDecision> = rec.faults;
-    deliveries.sort_by_key(delivery_order);
+    // Unstable is enough: deliveries with equal keys are equal (no copy is
+    // marked duplicate yet), so any order of them is the same trace.
+    deliveries.sort_unstable_by_key(delivery_order);
     // Hosts read datagrams a step at a time, not in exact arrival order,
     // so which copy of an event came first is only known now.
     let mut seen = vec![false; rec.arrived.len()];

@@ -20,7 +20,6 @@ use super::route::Topology;
 use super::timers::Timers;
 use super::wire::{Msg, Stamped, LEN};
 use crate::model::Event;
-use rustc_hash::FxHashMap;
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::rc::Rc;
@@ -78,8 +77,10 @@ struct Group {
     /// instead of a copy of what sending needs.
     events: Vec<u32>,
     slots: Vec<Slot>,
-    /// Global source index → index into `members`.
-    member_of: FxHashMap<u32, u32>,
+    /// Global source index → index into `members` (0 for sources of other
+    /// groups, which never come up): a plain index, looked up for every
+    /// attempt, ack and settle.
+    member_of: Vec<u32>,
     next: usize,
     unsettled: usize,
     sends_pending: usize,
@@ -162,7 +163,7 @@ impl Group {
     fn member(&self, slot: u32) -> u32 {
         // `run` only hands a group its own sources' events.
         let source = self.event(slot).source;
-        self.member_of.get(&source).copied().unwrap_or(0)
+        self.member_of.get(source as usize).copied().unwrap_or(0)
     }
 
     /// Where event `e` goes: the worker owning its key without a log, its
@@ -193,18 +194,17 @@ impl Group {
             events,
             faults,
         } = spec;
-        let member_of: FxHashMap<u32, u32> = sources
-            .iter()
-            .enumerate()
-            .map(|(m, &s)| (s, m as u32))
-            .collect();
+        let mut member_of = vec![0u32; sources.iter().map(|&s| s as usize + 1).max().unwrap_or(0)];
+        for (m, &s) in sources.iter().enumerate() {
+            member_of[s as usize] = m as u32;
+        }
         let punctuating = ctx.punctuation_interval_ms.is_some();
         let mut counts = vec![0usize; sources.len()];
         let mut times: Vec<Vec<i64>> = vec![Vec::new(); sources.len()];
         for &i in &events {
             let e = &ctx.events[i as usize];
             // `run` only hands a group its own sources' events.
-            let m = member_of.get(&e.source).copied().unwrap_or(0) as usize;
+            let m = member_of.get(e.source as usize).copied().unwrap_or(0) as usize;
             counts[m] += 1;
             if punctuating {
                 times[m].push(e.time.0);
