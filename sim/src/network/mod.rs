@@ -35,6 +35,7 @@ mod fate;
 mod local_fault;
 mod log;
 mod names;
+mod order;
 mod route;
 mod run;
 mod source;

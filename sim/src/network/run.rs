@@ -8,7 +8,7 @@ use super::ctx::{Ctx, Recorder};
 use super::local_fault::LocalFault;
 use super::names::{Endpoint, Hosts, Names};
 use super::route::Topology;
-use super::{log, source, worker};
+use super::{log, order, source, worker};
 use crate::model::{Delivery, Event, FaultDecision, Trace, Workload};
 use crate::rng;
 use anyhow::{anyhow, Context, Result};
@@ -460,29 +460,6 @@ fn id_end(events: &[Event]) -> usize {
     events.iter().map(|e| e.id as usize + 1).max().unwrap_or(0)
 }
 
-/// Deliveries in time order; ties (the same millisecond) in a fixed order
-/// that depends on nothing but the deliveries: records before
-/// punctuations (a punctuation only covers what was acknowledged, so a
-/// record arriving at the same instant is never behind it), then by
-/// worker, channel and event or watermark.
-fn delivery_order(d: &Delivery) -> (i64, u8, u32, u32, i64) {
-    match *d {
-        Delivery::Record {
-            at,
-            worker,
-            channel,
-            event,
-            ..
-        } => (at.0, 0, worker, channel, event as i64),
-        Delivery::Punctuation {
-            at,
-            worker,
-            channel,
-            watermark,
-        } => (at.0, 1, worker, channel, watermark.0),
-    }
-}
-
 fn finish(ctx: Rc<Ctx>, topo: Topology) -> Result<Trace> {
     let ctx =
         Rc::try_unwrap(ctx).map_err(|_| anyhow!("a simulated host outlived the simulation"))?;
@@ -495,9 +472,9 @@ fn finish(ctx: Rc<Ctx>, topo: Topology) -> Result<Trace> {
     );
     let mut deliveries = rec.deliveries;
     let mut faults: Vec<FaultDecision> = rec.faults;
-    // Unstable is enough: deliveries with equal keys are equal (no copy is
-    // marked duplicate yet), so any order of them is the same trace.
-    deliveries.sort_unstable_by_key(delivery_order);
+    // No copy is marked duplicate yet, so deliveries with equal keys are
+    // equal, as `order::sort` needs.
+    order::sort(&mut deliveries);
     // Hosts read datagrams a step at a time, not in exact arrival order,
     // so which copy of an event came first is only known now.
     let mut seen = vec![false; rec.arrived.len()];
