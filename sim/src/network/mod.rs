@@ -39,6 +39,7 @@ mod order;
 mod route;
 mod run;
 mod source;
+mod text;
 mod timers;
 mod wire;
 mod worker;

@@ -8,6 +8,7 @@ use super::ctx::{Ctx, Recorder};
 use super::local_fault::LocalFault;
 use super::names::{Endpoint, Hosts, Names};
 use super::route::Topology;
+use super::text::Text;
 use super::{log, order, source, worker};
 use crate::model::{Delivery, Event, FaultDecision, Trace, Workload};
 use crate::rng;
@@ -234,7 +235,7 @@ fn build_ctx(
         }
         p
     };
-    let links_from_source = (0..topo.sources)
+    let links_from_source: Vec<Vec<LinkParams>> = (0..topo.sources)
         .map(|s| {
             dests
                 .iter()
@@ -242,12 +243,17 @@ fn build_ctx(
                 .collect()
         })
         .collect();
+    let loss_text = links_from_source
+        .iter()
+        .map(|links| links.iter().map(|l| l.loss.to_string()).collect())
+        .collect();
     Ok(Ctx {
         events: events.clone(),
         seed,
         cfg: cfg.clone(),
         topo,
         links_from_source,
+        loss_text,
         punctuation_interval_ms: cfg.punctuation_interval_ms,
         tick_ms,
         rec: RefCell::new(Recorder {
@@ -491,7 +497,14 @@ fn finish(ctx: Rc<Ctx>, topo: Topology) -> Result<Trace> {
             if *duplicate {
                 faults.push(FaultDecision {
                     at: *at,
-                    what: format!("event {event} arrived again at worker-{worker} (duplicate)"),
+                    // "event {event} arrived again at worker-{worker} (duplicate)"
+                    what: Text::new()
+                        .s("event ")
+                        .n(*event)
+                        .s(" arrived again at worker-")
+                        .n(u64::from(*worker))
+                        .s(" (duplicate)")
+                        .done(),
                 });
             }
         }

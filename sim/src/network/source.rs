@@ -17,6 +17,7 @@ use super::ctx::{self, now_ms, Ctx, Outbox, PORT};
 use super::fate::{FateDrawer, MsgId};
 use super::local_fault::{self, LocalFault};
 use super::route::Topology;
+use super::text::Text;
 use super::timers::Timers;
 use super::wire::{Msg, Stamped, LEN};
 use crate::model::Event;
@@ -363,7 +364,6 @@ impl Group {
             Some(_) => (topo.workers, to),
         };
         let link = &self.ctx.links_from_source[source as usize][dest as usize];
-        let loss = link.loss;
         let fate = self.fates.fate(
             self.ctx.seed,
             MsgId::Event { id: e.id, attempt },
@@ -372,10 +372,16 @@ impl Group {
         );
         self.slots[slot as usize].attempt = attempt;
         if fate.lost {
-            self.ctx.fault(
-                start,
-                format!("event {} attempt {} lost (loss {})", e.id, attempt, loss),
-            );
+            // "event {id} attempt {attempt} lost (loss {loss})"
+            let what = Text::new()
+                .s("event ")
+                .n(e.id)
+                .s(" attempt ")
+                .n(u64::from(attempt))
+                .s(" lost (loss ")
+                .s(&self.ctx.loss_text[source as usize][dest as usize])
+                .s(")");
+            self.ctx.fault(start, what.done());
         } else {
             let faults = &self.members[member as usize].faults;
             if let Some(at) = local_fault::pass(faults, dest, start + fate.latency_ms) {
