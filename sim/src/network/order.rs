@@ -6,9 +6,9 @@
 //! (about 140,000 comparisons of five-field keys) was a tenth of a sweep
 //! seed's time. Arrival times are milliseconds spread over about as many
 //! milliseconds as there are deliveries, so the deliveries are first
-//! distributed by time into at most half as many buckets as deliveries,
-//! in place, and then each bucket (a few deliveries) is sorted by the full
-//! order. The result is the same sequence a comparison sort gives:
+//! distributed by time into at most as many buckets as deliveries, in
+//! place, and then each bucket (mostly one delivery, or a few) is sorted
+//! by the full order. The result is the same sequence a comparison sort gives:
 //! deliveries with equal keys are equal.
 
 use crate::model::Delivery;
@@ -52,16 +52,15 @@ pub fn sort(deliveries: &mut [Delivery]) {
         let t = d.at().0;
         (lo.min(t), hi.max(t))
     });
-    // Buckets of 2^shift milliseconds, at most n/2 of them: 4 bytes each,
-    // 2 bytes per delivery, while the trace holds 32.
-    let span = (i128::from(hi) - i128::from(lo)) as u128 + 1;
-    let max_buckets = (n / 2) as u128;
+    // Buckets of 2^shift milliseconds, at most one per delivery: two
+    // 4-byte counters each, for a moment, beside the trace's 32 bytes.
+    let span = u128::from(hi.wrapping_sub(lo) as u64) + 1;
     let mut shift = 0u32;
-    while span >> shift > max_buckets {
+    while span >> shift > n as u128 {
         shift += 1;
     }
     let buckets = ((span - 1) >> shift) as usize + 1;
-    let bucket = |d: &Delivery| ((i128::from(d.at().0) - i128::from(lo)) as u128 >> shift) as usize;
+    let bucket = |d: &Delivery| (d.at().0.wrapping_sub(lo) as u64 >> shift) as usize;
 
     // `end[b]`: one past bucket b's last position; `next[b]`: its first
     // position not yet holding one of its own.
