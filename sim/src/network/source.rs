@@ -290,9 +290,10 @@ impl Group {
 
     /// Handles everything due within the step starting at `step`.
     fn advance(&mut self, step: i64, out: &mut Outbox) {
-        while self.next < self.events.len()
-            && self.ctx.step_of(self.event(self.next as u32).sent_at.0) <= step
-        {
+        // Due within this step: before the next step starts (`step` is a
+        // step start), without a division per event.
+        let step_end = step.saturating_add(self.ctx.tick_ms);
+        while self.next < self.events.len() && self.event(self.next as u32).sent_at.0 < step_end {
             let slot = self.next as u32;
             self.next += 1;
             let e = self.event(slot);
