@@ -253,7 +253,7 @@ impl Group {
             next: 0,
             sends_pending: 0,
             timers: Timers::default(),
-            fates: FateDrawer::default(),
+            fates: FateDrawer,
             dests,
         }
     }

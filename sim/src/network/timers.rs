@@ -115,14 +115,13 @@ mod tests {
     fn pops_in_time_then_insertion_order() {
         let mut t = Timers::default();
         let mut want: Vec<(i64, u32)> = Vec::new();
-        let mut seq = 0u32;
         let mut x = 7u64;
-        for round in 0..2_000i64 {
+        for (seq, round) in (0..2_000i64).enumerate() {
+            let seq = seq as u32;
             x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
             let at = round / 3 + (x >> 60) as i64 - 4;
             t.at(at, seq);
             want.push((at, seq));
-            seq += 1;
             if x & 4 == 0 {
                 let now = round / 3;
                 want.sort_by_key(|&(a, s)| (a, s));
