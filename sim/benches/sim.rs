@@ -14,12 +14,19 @@
 //! - `seeds/10k_events`: whole seeds per second for a 10,000-event
 //!   scenario, spread over every core with rayon, as `sweep` runs them.
 //!
-//! `cargo bench -p tidemark-sim --bench sim -- --ratios [--pairs N]` prints
-//! two tables: end-to-end events/s of tidemark against turmoil, and seeds/s
-//! of the 10,000-event scenario (8 seeds over every core) against turmoil
+//! `cargo bench -p tidemark-sim --bench sim -- --ratios [--pairs N]
+//! [--batch N]` prints two tables: end-to-end events/s of tidemark against
+//! turmoil, and seeds/s of the 10,000-event scenario (runs of 8 seeds, or
+//! `--batch N`, over every core) against turmoil
 //! UDP carrying the same 10,000 request/reply pairs, both measured in
 //! interleaved pairs by the engine bench's `support/interleave.rs` (the one
 //! measurement back end): the median per-pair ratio with its spread.
+//!
+//! `-- --profile [--runs N] [--threads] [--hash]` runs only the
+//! 10,000-event seeds (N of them, default 40), no baseline and no timing:
+//! the process to put under `perf record` or valgrind. One thread unless
+//! `--threads`; `--hash` then prints each seed's trace hash, to check that
+//! a change left every trace as it was.
 
 use criterion::{criterion_group, BatchSize, Criterion, Throughput};
 use rayon::prelude::*;
@@ -192,8 +199,8 @@ fn seeds(c: &mut Criterion) {
 
 criterion_group!(benches, end_to_end, seeds);
 
-/// The `--ratios` table.
-fn ratios(pairs: usize) {
+/// The `--ratios` tables; `batch` seeds per parallel run in the seeds table.
+fn ratios(pairs: usize, batch: u64) {
     const EVENTS: u64 = 4_000;
     const GAP_MS: i64 = 2;
     let w = workload(EVENTS, GAP_MS);
@@ -215,20 +222,19 @@ fn ratios(pairs: usize) {
     );
     interleave::row("end_to_end_4k_events", "turmoil_udp", &c, 1e3);
 
-    const SEEDS: u64 = 8;
     const SEED_EVENTS: u64 = 10_000;
     let w = workload(SEED_EVENTS, 4);
     let mut next = 0u64;
     let tidemark = || {
         let first = next;
-        next += SEEDS;
-        (first..first + SEEDS)
+        next += batch;
+        (first..first + batch)
             .into_par_iter()
             .map(|seed| one_seed(&w, &cfg, &s, seed) as u64)
             .sum::<u64>()
     };
     let baseline = || {
-        (0..SEEDS)
+        (0..batch)
             .into_par_iter()
             .map(|_| {
                 turmoil_udp(SEED_EVENTS / u64::from(SOURCES), 4);
@@ -238,14 +244,61 @@ fn ratios(pairs: usize) {
     };
     println!();
     interleave::header("tidemark", "seeds/s");
-    let c = interleave::compare(pairs, SEEDS as f64, tidemark, baseline);
+    let c = interleave::compare(pairs, batch as f64, tidemark, baseline);
     interleave::row("seeds/10k_events", "turmoil UDP, same messages", &c, 1.0);
+}
+
+/// `--profile [--runs N] [--threads]`: only tidemark's 10,000-event
+/// seeds, N of them (default 40), on one thread unless `--threads` (then
+/// over rayon, as the seeds table runs them).
+fn profile(args: &[String]) {
+    let runs: u64 = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(40);
+    let w = workload(10_000, 4);
+    let cfg = net();
+    let s = strategy();
+    let panes: usize = if args.iter().any(|a| a == "--threads") {
+        (0..runs)
+            .into_par_iter()
+            .map(|seed| one_seed(&w, &cfg, &s, seed))
+            .sum()
+    } else {
+        (0..runs).map(|seed| one_seed(&w, &cfg, &s, seed)).sum()
+    };
+    println!("seeds/10k_events: {runs} seeds, {panes} panes");
+    // `--hash`: each seed's trace hash, to compare two builds' traces.
+    if args.iter().any(|a| a == "--hash") {
+        for seed in 0..runs {
+            let mut w = w.clone();
+            let t = network::deliver_with(&cfg, &mut w, seed).expect("bench scenario settles");
+            println!("{seed} {}", tidemark_sim::trace_hash::trace_hash(&w, &t));
+        }
+    }
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--profile") {
+        profile(&args);
+        return;
+    }
     if args.iter().any(|a| a == "--ratios") {
-        ratios(interleave::pairs_arg(&args));
+        // `--batch N`: seeds per parallel run in the seeds table (8 unless
+        // said): each run waits for its slowest thread, and with 4 seeds a
+        // core that wait is up to a seed's time; `sweep` runs batches of
+        // 4,096.
+        let batch = args
+            .iter()
+            .position(|a| a == "--batch")
+            .and_then(|i| args.get(i + 1))
+            .and_then(|n| n.parse().ok())
+            .filter(|&n: &u64| n > 0)
+            .unwrap_or(8);
+        ratios(interleave::pairs_arg(&args), batch);
         return;
     }
     benches();

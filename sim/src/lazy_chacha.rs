@@ -78,6 +78,25 @@ impl SeedableRng for LazyChaCha8 {
             index: 16,
         }
     }
+
+    /// `rand_core`'s expansion of a `u64` into the 32-byte key (PCG32, one
+    /// output per key word), written straight into the key words.
+    fn seed_from_u64(mut state: u64) -> Self {
+        const MUL: u64 = 6_364_136_223_846_793_005;
+        const INC: u64 = 11_634_580_027_462_260_723;
+        let mut key = [0u32; 8];
+        for k in &mut key {
+            state = state.wrapping_mul(MUL).wrapping_add(INC);
+            let xorshifted = (((state >> 18) ^ state) >> 27) as u32;
+            *k = xorshifted.rotate_right((state >> 59) as u32);
+        }
+        LazyChaCha8 {
+            key,
+            counter: 0,
+            block: [0; 16],
+            index: 16,
+        }
+    }
 }
 
 impl RngCore for LazyChaCha8 {

@@ -32,6 +32,9 @@ pub struct Ctx {
     /// `links_from_source[s][d]`: link parameters from source `s` to
     /// destination `d` (workers by index, then the log last).
     pub links_from_source: Vec<Vec<LinkParams>>,
+    /// Each of those links' loss as `{}` writes it, for the lost-message
+    /// fault's text (formatted once per link, not once per loss).
+    pub loss_text: Vec<Vec<String>>,
     /// Whether sources (and the log) send punctuations, and how often.
     pub punctuation_interval_ms: Option<i64>,
     /// The turmoil tick ([`NetConfig::tick`]).

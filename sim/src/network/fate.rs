@@ -10,7 +10,6 @@ use super::config::{Latency, LinkParams, NetConfig};
 use crate::rng;
 use crate::scenario::{script, Scenario};
 use rand::Rng;
-use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 
 /// What happens to one attempt of one message.
@@ -135,11 +134,15 @@ impl FateLog {
     }
 }
 
-/// Reuses one label buffer so that drawing a fate allocates nothing.
+/// Draws fates; hashes each attempt's label as it is written
+/// ([`rng::Label`]), so drawing a fate neither formats nor allocates.
 #[derive(Debug, Default)]
-pub struct FateDrawer {
-    label: String,
-}
+pub struct FateDrawer;
+
+/// `net/msg/`, hashed once.
+const MSG: rng::Label = rng::Label::new().text("net/msg/");
+/// `net/punct/`, hashed once.
+const PUNCT: rng::Label = rng::Label::new().text("net/punct/");
 
 impl FateDrawer {
     /// The fate of message `msg` on `link`: listed by the scenario when
@@ -151,13 +154,20 @@ impl FateDrawer {
             None => match msg {
                 MsgId::Event { id, attempt } => self.draw(
                     seed,
-                    format_args!("net/msg/{id}/{attempt}"),
+                    // net/msg/{id}/{attempt}
+                    MSG.num(id).text("/").num(u64::from(attempt)),
                     link,
                     cfg.latency_ms_max,
                 ),
                 MsgId::Punct { source, seq, dest } => self.draw(
                     seed,
-                    format_args!("net/punct/{source}/{seq}/{dest}"),
+                    // net/punct/{source}/{seq}/{dest}
+                    PUNCT
+                        .num(u64::from(source))
+                        .text("/")
+                        .num(seq)
+                        .text("/")
+                        .num(u64::from(dest)),
                     link,
                     cfg.latency_ms_max,
                 ),
@@ -169,20 +179,17 @@ impl FateDrawer {
         fate
     }
 
-    /// The fate of the attempt named by `label_args` (written as the label)
-    /// on `link`, under master `seed`. Draw order is fixed: data loss, data
-    /// latency, ack loss, ack latency.
+    /// The fate of the attempt named by `label` on `link`, under master
+    /// `seed`. Draw order is fixed: data loss, data latency, ack loss, ack
+    /// latency.
     pub fn draw(
         &mut self,
         seed: u64,
-        label_args: std::fmt::Arguments<'_>,
+        label: rng::Label,
         link: &LinkParams,
         latency_ms_max: i64,
     ) -> Fate {
-        self.label.clear();
-        // Writing to a String can't fail.
-        let _ = self.label.write_fmt(label_args);
-        let mut r = rng::short_stream(seed, &self.label);
+        let mut r = rng::short_stream(seed, label);
         let lost = r.gen_bool(link.loss);
         let latency_ms = sample_latency(&link.latency, &mut r, latency_ms_max);
         let ack_lost = r.gen_bool(link.loss);
@@ -218,11 +225,52 @@ mod tests {
 
     #[test]
     fn fates_depend_only_on_their_label() {
-        let mut d = FateDrawer::default();
-        let a = d.draw(1, format_args!("net/msg/{}/{}", 7, 0), &link(0.3), 10_000);
-        let _ = d.draw(1, format_args!("net/msg/{}/{}", 8, 0), &link(0.3), 10_000);
-        let b = d.draw(1, format_args!("net/msg/{}/{}", 7, 0), &link(0.3), 10_000);
+        let mut d = FateDrawer;
+        let label = |id: u64| MSG.num(id).text("/").num(0);
+        let a = d.draw(1, label(7), &link(0.3), 10_000);
+        let _ = d.draw(1, label(8), &link(0.3), 10_000);
+        let b = d.draw(1, label(7), &link(0.3), 10_000);
         assert_eq!(a, b);
+    }
+
+    /// The fates drawn from hashed labels are the ones drawn from the
+    /// formatted label's full ChaCha8 stream, as every trace was made.
+    #[test]
+    fn fates_are_the_formatted_labels_streams() {
+        let old = |seed: u64, label: &str, link: &LinkParams| {
+            let mut r = rng::stream(seed, label);
+            Fate {
+                lost: r.gen_bool(link.loss),
+                latency_ms: sample_latency(&link.latency, &mut r, 10_000),
+                ack_lost: r.gen_bool(link.loss),
+                ack_latency_ms: sample_latency(&link.latency, &mut r, 10_000),
+            }
+        };
+        let mut cfg = NetConfig::lossless(0);
+        cfg.latency_ms_max = 10_000;
+        let l = link(0.3);
+        let mut d = FateDrawer;
+        for seed in [0, 3, u64::MAX] {
+            for id in [0, 7, 10, 99, 12_345, u64::MAX] {
+                for attempt in [0, 1, 9, 10] {
+                    let label = format!("net/msg/{id}/{attempt}");
+                    let msg = MsgId::Event { id, attempt };
+                    assert_eq!(
+                        d.fate(seed, msg, &l, &cfg),
+                        old(seed, &label, &l),
+                        "{label}"
+                    );
+                }
+                let (source, seq, dest) = (id as u32, id ^ 5, 3);
+                let label = format!("net/punct/{source}/{seq}/{dest}");
+                let msg = MsgId::Punct { source, seq, dest };
+                assert_eq!(
+                    d.fate(seed, msg, &l, &cfg),
+                    old(seed, &label, &l),
+                    "{label}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! when its datagram was meant to arrive.
 
 use super::ctx::{self, now_ms, Ctx, Outbox, PORT};
+use super::text::Text;
 use super::timers::Timers;
 use super::wire::{Msg, Stamped, LEN};
 use crate::model::Delivery;
@@ -113,10 +114,14 @@ impl Log {
             } => {
                 self.append(now, event, channel);
                 if ack_lost {
-                    self.ctx.fault(
-                        now,
-                        format!("ack of event {event} attempt {attempt} to the log lost"),
-                    );
+                    // "ack of event {event} attempt {attempt} to the log lost"
+                    let what = Text::new()
+                        .s("ack of event ")
+                        .n(event)
+                        .s(" attempt ")
+                        .n(u64::from(attempt))
+                        .s(" to the log lost");
+                    self.ctx.fault(now, what.done());
                 } else {
                     let ack = Msg::Ack {
                         tag,

@@ -33,7 +33,12 @@ impl Endpoint {
 
 /// The turmoil hosts that run the sources: one per source group, so that
 /// the per-tick cost of a fleet of phones is one host, not one per phone.
-/// A source in no group (hand-built configurations) gets a host of its own.
+/// Sources in no group (hand-built configurations; a scenario puts every
+/// source in the group of its `sources:` entry) share one host too, as if
+/// they were one more group: a host per source cost a turmoil tick each
+/// (a fifth of a 10,000-event seed's time for four sources) and changed no
+/// trace, since every sender applies faults, latency and loss per message
+/// itself, whatever host it runs on.
 #[derive(Debug, Clone)]
 pub struct Hosts {
     /// Each host's sources, ascending.
@@ -64,11 +69,14 @@ impl Hosts {
             }
             members.push(mine);
         }
-        for s in 0..sources {
-            if host_of[s as usize] == NONE {
+        let ungrouped: Vec<u32> = (0..sources)
+            .filter(|&s| host_of[s as usize] == NONE)
+            .collect();
+        if !ungrouped.is_empty() {
+            for &s in &ungrouped {
                 host_of[s as usize] = members.len() as u32;
-                members.push(vec![s]);
             }
+            members.push(ungrouped);
         }
         Hosts { members, host_of }
     }

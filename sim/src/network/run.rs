@@ -8,7 +8,8 @@ use super::ctx::{Ctx, Recorder};
 use super::local_fault::LocalFault;
 use super::names::{Endpoint, Hosts, Names};
 use super::route::Topology;
-use super::{log, source, worker};
+use super::text::Text;
+use super::{log, order, source, worker};
 use crate::model::{Delivery, Event, FaultDecision, Trace, Workload};
 use crate::rng;
 use anyhow::{anyhow, Context, Result};
@@ -234,7 +235,7 @@ fn build_ctx(
         }
         p
     };
-    let links_from_source = (0..topo.sources)
+    let links_from_source: Vec<Vec<LinkParams>> = (0..topo.sources)
         .map(|s| {
             dests
                 .iter()
@@ -242,12 +243,17 @@ fn build_ctx(
                 .collect()
         })
         .collect();
+    let loss_text = links_from_source
+        .iter()
+        .map(|links| links.iter().map(|l| l.loss.to_string()).collect())
+        .collect();
     Ok(Ctx {
         events: events.clone(),
         seed,
         cfg: cfg.clone(),
         topo,
         links_from_source,
+        loss_text,
         punctuation_interval_ms: cfg.punctuation_interval_ms,
         tick_ms,
         rec: RefCell::new(Recorder {
@@ -460,29 +466,6 @@ fn id_end(events: &[Event]) -> usize {
     events.iter().map(|e| e.id as usize + 1).max().unwrap_or(0)
 }
 
-/// Deliveries in time order; ties (the same millisecond) in a fixed order
-/// that depends on nothing but the deliveries: records before
-/// punctuations (a punctuation only covers what was acknowledged, so a
-/// record arriving at the same instant is never behind it), then by
-/// worker, channel and event or watermark.
-fn delivery_order(d: &Delivery) -> (i64, u8, u32, u32, i64) {
-    match *d {
-        Delivery::Record {
-            at,
-            worker,
-            channel,
-            event,
-            ..
-        } => (at.0, 0, worker, channel, event as i64),
-        Delivery::Punctuation {
-            at,
-            worker,
-            channel,
-            watermark,
-        } => (at.0, 1, worker, channel, watermark.0),
-    }
-}
-
 fn finish(ctx: Rc<Ctx>, topo: Topology) -> Result<Trace> {
     let ctx =
         Rc::try_unwrap(ctx).map_err(|_| anyhow!("a simulated host outlived the simulation"))?;
@@ -495,7 +478,9 @@ fn finish(ctx: Rc<Ctx>, topo: Topology) -> Result<Trace> {
     );
     let mut deliveries = rec.deliveries;
     let mut faults: Vec<FaultDecision> = rec.faults;
-    deliveries.sort_by_key(delivery_order);
+    // No copy is marked duplicate yet, so deliveries with equal keys are
+    // equal, as `order::sort` needs.
+    order::sort(&mut deliveries);
     // Hosts read datagrams a step at a time, not in exact arrival order,
     // so which copy of an event came first is only known now.
     let mut seen = vec![false; rec.arrived.len()];
@@ -512,7 +497,14 @@ fn finish(ctx: Rc<Ctx>, topo: Topology) -> Result<Trace> {
             if *duplicate {
                 faults.push(FaultDecision {
                     at: *at,
-                    what: format!("event {event} arrived again at worker-{worker} (duplicate)"),
+                    // "event {event} arrived again at worker-{worker} (duplicate)"
+                    what: Text::new()
+                        .s("event ")
+                        .n(*event)
+                        .s(" arrived again at worker-")
+                        .n(u64::from(*worker))
+                        .s(" (duplicate)")
+                        .done(),
                 });
             }
         }

@@ -17,10 +17,10 @@ use super::ctx::{self, now_ms, Ctx, Outbox, PORT};
 use super::fate::{FateDrawer, MsgId};
 use super::local_fault::{self, LocalFault};
 use super::route::Topology;
+use super::text::Text;
 use super::timers::Timers;
 use super::wire::{Msg, Stamped, LEN};
 use crate::model::Event;
-use rustc_hash::FxHashMap;
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::rc::Rc;
@@ -78,8 +78,10 @@ struct Group {
     /// instead of a copy of what sending needs.
     events: Vec<u32>,
     slots: Vec<Slot>,
-    /// Global source index → index into `members`.
-    member_of: FxHashMap<u32, u32>,
+    /// Global source index → index into `members` (0 for sources of other
+    /// groups, which never come up): a plain index, looked up for every
+    /// attempt, ack and settle.
+    member_of: Vec<u32>,
     next: usize,
     unsettled: usize,
     sends_pending: usize,
@@ -162,7 +164,7 @@ impl Group {
     fn member(&self, slot: u32) -> u32 {
         // `run` only hands a group its own sources' events.
         let source = self.event(slot).source;
-        self.member_of.get(&source).copied().unwrap_or(0)
+        self.member_of.get(source as usize).copied().unwrap_or(0)
     }
 
     /// Where event `e` goes: the worker owning its key without a log, its
@@ -193,18 +195,17 @@ impl Group {
             events,
             faults,
         } = spec;
-        let member_of: FxHashMap<u32, u32> = sources
-            .iter()
-            .enumerate()
-            .map(|(m, &s)| (s, m as u32))
-            .collect();
+        let mut member_of = vec![0u32; sources.iter().map(|&s| s as usize + 1).max().unwrap_or(0)];
+        for (m, &s) in sources.iter().enumerate() {
+            member_of[s as usize] = m as u32;
+        }
         let punctuating = ctx.punctuation_interval_ms.is_some();
         let mut counts = vec![0usize; sources.len()];
         let mut times: Vec<Vec<i64>> = vec![Vec::new(); sources.len()];
         for &i in &events {
             let e = &ctx.events[i as usize];
             // `run` only hands a group its own sources' events.
-            let m = member_of.get(&e.source).copied().unwrap_or(0) as usize;
+            let m = member_of.get(e.source as usize).copied().unwrap_or(0) as usize;
             counts[m] += 1;
             if punctuating {
                 times[m].push(e.time.0);
@@ -252,7 +253,7 @@ impl Group {
             next: 0,
             sends_pending: 0,
             timers: Timers::default(),
-            fates: FateDrawer::default(),
+            fates: FateDrawer,
             dests,
         }
     }
@@ -289,9 +290,10 @@ impl Group {
 
     /// Handles everything due within the step starting at `step`.
     fn advance(&mut self, step: i64, out: &mut Outbox) {
-        while self.next < self.events.len()
-            && self.ctx.step_of(self.event(self.next as u32).sent_at.0) <= step
-        {
+        // Due within this step: before the next step starts (`step` is a
+        // step start), without a division per event.
+        let step_end = step.saturating_add(self.ctx.tick_ms);
+        while self.next < self.events.len() && self.event(self.next as u32).sent_at.0 < step_end {
             let slot = self.next as u32;
             self.next += 1;
             let e = self.event(slot);
@@ -363,7 +365,6 @@ impl Group {
             Some(_) => (topo.workers, to),
         };
         let link = &self.ctx.links_from_source[source as usize][dest as usize];
-        let loss = link.loss;
         let fate = self.fates.fate(
             self.ctx.seed,
             MsgId::Event { id: e.id, attempt },
@@ -372,10 +373,16 @@ impl Group {
         );
         self.slots[slot as usize].attempt = attempt;
         if fate.lost {
-            self.ctx.fault(
-                start,
-                format!("event {} attempt {} lost (loss {})", e.id, attempt, loss),
-            );
+            // "event {id} attempt {attempt} lost (loss {loss})"
+            let what = Text::new()
+                .s("event ")
+                .n(e.id)
+                .s(" attempt ")
+                .n(u64::from(attempt))
+                .s(" lost (loss ")
+                .s(&self.ctx.loss_text[source as usize][dest as usize])
+                .s(")");
+            self.ctx.fault(start, what.done());
         } else {
             let faults = &self.members[member as usize].faults;
             if let Some(at) = local_fault::pass(faults, dest, start + fate.latency_ms) {

@@ -368,6 +368,41 @@ fn faults_take_effect_at_their_exact_times_whatever_the_tick() {
     }
 }
 
+/// Sources sharing one turmoil host (ungrouped, as the bench's are) or
+/// each on its own (a group apiece) give the same trace: every sender
+/// applies latency, loss and faults per message itself.
+#[test]
+fn sharing_a_host_changes_no_trace() {
+    let mut w = workload(300, 3, 4);
+    let mut shared = lossy(0.1, 40);
+    for (kind, from, to) in [
+        (FaultKind::Partition, "s1", "engine"),
+        (FaultKind::Hold, "engine", "s2"),
+        (FaultKind::Partition, "s0", "engine"),
+    ] {
+        shared.faults.push(ScheduledFault {
+            kind,
+            at_ms: 300,
+            for_ms: 200,
+            from: from.into(),
+            to: to.into(),
+        });
+    }
+    let mut apart = shared.clone();
+    apart.groups = (0..3).map(|s| (format!("own{s}"), vec![s])).collect();
+    for log in [None, Some(2)] {
+        let (mut shared, mut apart) = (shared.clone(), apart.clone());
+        shared.log_partitions = log;
+        apart.log_partitions = log;
+        for seed in 21..24 {
+            let a = deliver_with(&shared, &mut w, seed).expect("settles");
+            let b = deliver_with(&apart, &mut w, seed).expect("settles");
+            assert!(records(&a).iter().any(|r| r.2), "some duplicates");
+            assert_eq!(a, b, "seed {seed}, log {log:?}");
+        }
+    }
+}
+
 #[test]
 fn a_partition_of_one_source_spares_the_rest_of_its_group() {
     let mut w = workload(150, 3, 4);

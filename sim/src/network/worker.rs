@@ -13,6 +13,7 @@
 //! ever carried datagrams whose outcome was already fixed.
 
 use super::ctx::{self, now_ms, Ctx, Outbox, PORT};
+use super::text::Text;
 use super::timers::Timers;
 use super::wire::{Msg, LEN};
 use crate::model::Delivery;
@@ -50,12 +51,16 @@ pub async fn run(ctx: Rc<Ctx>) -> turmoil::Result {
                         }
                         record_data(&ctx, at, dest, channel, event);
                         if ack_lost {
-                            ctx.fault(
-                                at,
-                                format!(
-                                    "ack of event {event} attempt {attempt} to worker-{dest} lost"
-                                ),
-                            );
+                            // "ack of event {event} attempt {attempt} to worker-{dest} lost"
+                            let what = Text::new()
+                                .s("ack of event ")
+                                .n(event)
+                                .s(" attempt ")
+                                .n(u64::from(attempt))
+                                .s(" to worker-")
+                                .n(u64::from(dest))
+                                .s(" lost");
+                            ctx.fault(at, what.done());
                         } else {
                             let due = at + i64::from(ack_latency_ms);
                             acks.at(ctx.step_of(due), (from, Msg::Ack { tag, dest }.encode(due)));
