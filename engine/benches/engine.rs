@@ -112,14 +112,7 @@ fn run_baseline(events: &[Record]) -> u64 {
         if i % WATERMARK_EVERY == WATERMARK_EVERY - 1 {
             let wm = r.time.0;
             if open_starts.iter().any(|s| s + WINDOW <= wm) {
-                sums.retain(|&(_, s), v| {
-                    let closed = s + WINDOW <= wm;
-                    if closed {
-                        black_box(*v);
-                        outputs += 1;
-                    }
-                    !closed
-                });
+                outputs += flush_closed(&mut sums, wm);
                 open_starts.retain(|s| s + WINDOW > wm);
             }
         }
@@ -127,6 +120,21 @@ fn run_baseline(events: &[Record]) -> u64 {
     outputs += sums.len() as u64;
     black_box(&sums);
     outputs
+}
+
+/// Takes out every sum of a window (`WINDOW` long, keyed by its start) that
+/// watermark `wm` closed; returns how many.
+fn flush_closed(sums: &mut FxHashMap<(u64, i64), i64>, wm: i64) -> u64 {
+    let mut flushed = 0;
+    sums.retain(|&(_, s), v| {
+        let closed = s + WINDOW <= wm;
+        if closed {
+            black_box(*v);
+            flushed += 1;
+        }
+        !closed
+    });
+    flushed
 }
 
 /// Sliding windows of the sliding case: `WINDOW` long, every `SLIDE`.
@@ -151,14 +159,7 @@ fn run_sliding_baseline(events: &[Record]) -> u64 {
             // A window ends every SLIDE: scan only when one has.
             if wm.div_euclid(SLIDE) != flushed_to {
                 flushed_to = wm.div_euclid(SLIDE);
-                sums.retain(|&(_, s), v| {
-                    let closed = s + WINDOW <= wm;
-                    if closed {
-                        black_box(*v);
-                        outputs += 1;
-                    }
-                    !closed
-                });
+                outputs += flush_closed(&mut sums, wm);
             }
         }
     }

@@ -19,6 +19,20 @@ pub(crate) enum Admission<'a> {
     Refused(DeadLetterReason),
 }
 
+/// Whether `window` is past its expiry at input watermark `watermark`:
+/// `watermark >= end + allowed_lateness`. The first rule of `admit`, and of
+/// `admit_session`, its form for the session store.
+#[inline(always)]
+pub(crate) fn expired(pipeline: &Pipeline, window: Window, watermark: EventTime) -> bool {
+    // KNOWN BUG (LatenessOffByOne): still admitted at the boundary.
+    let boundary = EventTime(
+        watermark
+            .0
+            .saturating_sub(i64::from(known_bug!(LatenessOffByOne))),
+    );
+    window.expiry(pipeline.allowed_lateness) <= boundary
+}
+
 impl WindowTable {
     /// Admits an element to `window` of `key` at input watermark
     /// `watermark`, opening the window if it is new:
@@ -39,13 +53,7 @@ impl WindowTable {
         window: Window,
         watermark: EventTime,
     ) -> Admission<'_> {
-        // KNOWN BUG (LatenessOffByOne): still admitted at the boundary.
-        let boundary = EventTime(
-            watermark
-                .0
-                .saturating_sub(i64::from(known_bug!(LatenessOffByOne))),
-        );
-        if window.expiry(pipeline.allowed_lateness) <= boundary {
+        if expired(pipeline, window, watermark) {
             return Admission::Refused(DeadLetterReason::WindowExpired);
         }
         // One hash lookup when the window is already open: the common case.

@@ -314,13 +314,7 @@ impl WindowTable {
         window: Window,
         watermark: EventTime,
     ) -> Admission<'_> {
-        // KNOWN BUG (LatenessOffByOne): still admitted at the boundary.
-        let boundary = EventTime(
-            watermark
-                .0
-                .saturating_sub(i64::from(known_bug!(LatenessOffByOne))),
-        );
-        if window.expiry(pipeline.allowed_lateness) <= boundary {
+        if crate::admission::expired(pipeline, window, watermark) {
             return Admission::Refused(DeadLetterReason::WindowExpired);
         }
         if self.sessions.get(key, window).is_none() {

@@ -51,18 +51,8 @@ impl Label {
     /// The label followed by `n` in decimal, as `{n}` writes it.
     #[must_use]
     pub fn num(self, n: u64) -> Label {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        let mut n = n;
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        digits[i..].iter().fold(self, |l, &d| l.byte(d))
+        let mut buf = [0u8; 20];
+        decimal(n, &mut buf).iter().fold(self, |l, &d| l.byte(d))
     }
 
     #[inline(always)]
@@ -86,6 +76,22 @@ pub fn stream(master: u64, label: &str) -> ChaCha8Rng {
 /// short streams (one per message attempt) that read only a few words.
 pub fn short_stream(master: u64, label: Label) -> crate::lazy_chacha::LazyChaCha8 {
     crate::lazy_chacha::LazyChaCha8::seed_from_u64(label.sub_seed(master))
+}
+
+/// `n` in decimal, as `{n}` writes it, in the end of `buf`: the digits of
+/// a label or a sentence without a formatter (see [`Label`]).
+pub fn decimal(n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
 }
 
 fn splitmix64(mut z: u64) -> u64 {

@@ -23,18 +23,8 @@ impl Text {
 
     /// Appends `n` in decimal, as `{n}` writes it.
     pub fn n(mut self, n: u64) -> Text {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        let mut n = n;
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        for &d in &digits[i..] {
+        let mut buf = [0u8; 20];
+        for &d in crate::rng::decimal(n, &mut buf) {
             self.0.push(char::from(d));
         }
         self
