@@ -46,9 +46,13 @@ impl Engine {
         // same window (its end fixes a fixed or sliding window), so timer
         // order is key order, and the window is kept once, not per key
         // (the sort moves half the bytes).
-        let window = self
+        let taken = self
             .table
             .take_expiring(at, self.pipeline.allowed_lateness, &mut expired);
+        let Some(window) = taken else {
+            self.expired = expired;
+            return;
+        };
         expired.sort_unstable_by_key(|&(key, _)| key);
         // Key order is no memory order: each box is a cache miss, so the
         // boxes a few windows ahead are fetched while this one is emitted.
@@ -57,9 +61,7 @@ impl Engine {
                 crate::prefetch::prefetch::<WindowState>(ahead);
             }
             let (key, slot) = &mut expired[i];
-            if let (Slot::Open(mut st), Some(window)) =
-                (std::mem::replace(slot, Slot::Closed), window)
-            {
+            if let Slot::Open(mut st) = std::mem::replace(slot, Slot::Closed) {
                 self.on_trigger_last(*key, window, &mut st);
                 self.table.spare.recycle(st);
             }
