@@ -108,23 +108,23 @@ impl Sink {
     /// each group of overlapping rows combined under its span; otherwise
     /// the rows themselves.
     #[must_use]
-    pub fn answers(&self, merging: bool) -> Rows {
+    pub fn answers(self, merging: bool) -> Rows {
         if !merging {
-            return self.rows.clone();
+            return self.rows;
         }
         let mut out = Rows::new();
         let mut current: Option<(Key, Window, AggValue)> = None;
-        for (&(key, window), value) in &self.rows {
+        for ((key, window), value) in self.rows {
             current = match current.take() {
                 Some((k, span, acc)) if k == key && window.start < span.end => {
-                    let acc = combine(&acc, value).unwrap_or(acc);
+                    let acc = combine(&acc, &value).unwrap_or(acc);
                     Some((k, span.span(&window), acc))
                 }
                 other => {
                     if let Some((k, span, acc)) = other {
                         out.insert((k, span), acc);
                     }
-                    Some((key, window, value.clone()))
+                    Some((key, window, value))
                 }
             };
         }

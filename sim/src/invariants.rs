@@ -143,9 +143,7 @@ impl Subject<'_> {
     /// (partition, offset) of trace delivery `d` in the log.
     #[must_use]
     pub fn log_place(&self, d: usize) -> Option<(u32, u64)> {
-        let channel = match self.trace.deliveries.get(d)? {
-            Delivery::Record { channel, .. } | Delivery::Punctuation { channel, .. } => *channel,
-        };
+        let channel = self.trace.deliveries.get(d)?.channel();
         self.log
             .entries(channel)
             .iter()

@@ -91,20 +91,17 @@ impl Log {
     /// The log the network appended in `trace`, kept per `retention`.
     #[must_use]
     pub fn from_trace(trace: &Trace, retention: RetentionSpec) -> Log {
-        let channel_of = |d: &Delivery| match *d {
-            Delivery::Record { channel, .. } | Delivery::Punctuation { channel, .. } => channel,
-        };
         // Sized exactly up front: no partition grows past what it holds.
         let mut sizes = vec![0usize; trace.channels as usize];
         for d in &trace.deliveries {
-            if let Some(n) = sizes.get_mut(channel_of(d) as usize) {
+            if let Some(n) = sizes.get_mut(d.channel() as usize) {
                 *n += 1;
             }
         }
         let mut partitions: Vec<Vec<LogEntry>> =
             sizes.into_iter().map(Vec::with_capacity).collect();
         for (i, d) in trace.deliveries.iter().enumerate() {
-            let Some(p) = partitions.get_mut(channel_of(d) as usize) else {
+            let Some(p) = partitions.get_mut(d.channel() as usize) else {
                 continue;
             };
             debug_assert!(u32::try_from(i).is_ok(), "trace past the wire budget");

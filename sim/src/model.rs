@@ -74,6 +74,20 @@ impl Delivery {
             Delivery::Record { at, .. } | Delivery::Punctuation { at, .. } => at,
         }
     }
+
+    /// The worker it is delivered to.
+    pub fn worker(&self) -> u32 {
+        match *self {
+            Delivery::Record { worker, .. } | Delivery::Punctuation { worker, .. } => worker,
+        }
+    }
+
+    /// Its channel: the source (no log) or the log partition.
+    pub fn channel(&self) -> u32 {
+        match *self {
+            Delivery::Record { channel, .. } | Delivery::Punctuation { channel, .. } => channel,
+        }
+    }
 }
 
 /// One decision the simulated network took, for `replay`'s story.
@@ -173,11 +187,12 @@ pub struct Recovery {
     /// Per trace delivery, beside `read`: how long after its append, in
     /// ms, the engine read it in the surviving history (its processing
     /// time minus its append time; `u32::MAX` when longer than that can
-    /// say; meaningless where `read` is false). Kept only where watermark
-    /// conformance needs it, for a strategy with an idle timeout whose
-    /// entries were not processed as they were appended
-    /// (`Processing::exact` false): a channel's idle timer runs from these
-    /// instants. Empty otherwise (4 bytes a delivery).
+    /// say; meaningless where `read` is false). Kept for every strategy
+    /// whose entries were not processed as they were appended
+    /// (`Processing::exact` false): watermark conformance runs a channel's
+    /// idle timer from these instants, and the firing and contents checks
+    /// compare panes with what was read before them. Empty otherwise (4
+    /// bytes a delivery).
     pub read_delay: Vec<u32>,
     /// Restores whose engine watermark was behind one already sent downstream.
     pub watermark_rewinds: u64,

@@ -49,11 +49,10 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
             sent.entry(w).or_default().push((at.0, wm));
         }
     }
-    let times = super::watermark::EventTimes::of(input.workload);
     // Not a map of every event: that was the run's memory peak.
     let by_id = crate::workers::EventIndex::new(input.workload);
     let mut cursors: BTreeMap<u32, Cursors> = BTreeMap::new();
-    for r in super::read_records(input, &times) {
+    for r in super::read_records(input, &by_id) {
         let (at, worker, event, time) =
             (tidemark_engine::ProcTime(r.at), r.worker, r.event, r.time);
         // Sessions: lateness is judged on the element's own window
@@ -79,11 +78,11 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         let (low, high) = (cur.low.1, cur.high.1);
         let dls = refused.get(&(event, at.0)).map_or(&[][..], Vec::as_slice);
         // The key's name only for a counterexample (not a string per record).
-        let key = by_id.get(input.workload, event).map_or(0, |e| e.key);
+        let key = tidemark_engine::Key(by_id.get(input.workload, event).map_or(0, |e| e.key));
         let problem = |what: String, window: Window, expected: String, actual: String| {
             Box::new(Counterexample {
                 what,
-                key: input.workload.keys.get(key as usize).cloned(),
+                key: input.key_name(key),
                 window: Some(window),
                 expected: Some(expected),
                 actual: Some(actual),

@@ -93,7 +93,7 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         }
     }
     match &reads {
-        Some(reads) => super::timers::check(input, reads, &problem),
+        Some(reads) => super::timers::check(input, reads, &sent, &problem),
         None => Ok(()),
     }
 }

@@ -64,8 +64,8 @@ impl Input<'_> {
 
     /// The processing time at which the worker read trace delivery `i`, if
     /// known: its append time on the exact clock, else the append time plus
-    /// the delay the run recorded (`Recovery::read_delay`, kept only for a
-    /// strategy with an idle timeout); `None` for an entry the surviving
+    /// the delay the run recorded (`Recovery::read_delay`, kept whenever
+    /// processing is not exact); `None` for an entry the surviving
     /// history never read, or when the run recorded no (or too long a)
     /// delay.
     #[must_use]
@@ -187,7 +187,7 @@ pub(crate) struct ReadRecord {
 /// out, and so is a delivery whose event the workload does not have.
 pub(crate) fn read_records<'a>(
     input: &'a Input<'_>,
-    times: &'a watermark::EventTimes<'_>,
+    by_id: &'a crate::workers::EventIndex,
 ) -> impl Iterator<Item = ReadRecord> + 'a {
     let read = &input.run.recovery.read;
     input
@@ -209,7 +209,7 @@ pub(crate) fn read_records<'a>(
             if (duplicate && input.dedup) || !read.get(i).copied().unwrap_or(true) {
                 return None;
             }
-            let time = usize::try_from(event).ok().and_then(|e| times.get(e))?;
+            let time = by_id.get(input.workload, event)?.time;
             Some(ReadRecord {
                 delivery: i,
                 at: at.0,
@@ -237,7 +237,6 @@ impl<'a> WindowReads<'a> {
     /// `None` when a read's instant is unknown.
     pub fn of(input: &Input<'a>) -> Option<WindowReads<'a>> {
         let refused = refusals(input.run);
-        let times = watermark::EventTimes::of(input.workload);
         // Not a map of every event: that was a 10M-event run's memory peak.
         let by_id = crate::workers::EventIndex::new(input.workload);
         let mut windows: std::collections::BTreeMap<_, Vec<u32>> =
@@ -250,7 +249,7 @@ impl<'a> WindowReads<'a> {
         let mut copies: std::collections::BTreeMap<(u64, i64), (usize, usize)> =
             std::collections::BTreeMap::new();
         if !refused.is_empty() {
-            for r in read_records(input, &times) {
+            for r in read_records(input, &by_id) {
                 if let Some(at) = input.processed_at(r.delivery) {
                     if refused.contains_key(&(r.event, at)) {
                         copies.entry((r.event, at)).or_default().0 += 1;
@@ -258,7 +257,7 @@ impl<'a> WindowReads<'a> {
                 }
             }
         }
-        for r in read_records(input, &times) {
+        for r in read_records(input, &by_id) {
             let (Some(e), Ok(d)) = (
                 by_id.get(input.workload, r.event),
                 u32::try_from(r.delivery),

@@ -134,19 +134,18 @@ struct Walk<'w> {
 pub(super) fn check(
     input: &Input<'_>,
     reads: &WindowReads<'_>,
+    sent: &super::SentWatermarks,
     problem: &Problem<'_>,
 ) -> Result<(), Box<Counterexample>> {
     let plan = phases(&input.pipeline.trigger);
     if plan.is_empty() {
-        return composite(input, reads, problem);
+        return composite(input, reads, sent, problem);
     }
     let run = input.run;
     let mut panes: BTreeMap<(Key, Window), Vec<usize>> = BTreeMap::new();
     for (i, p) in run.panes.iter().enumerate().filter(|(_, p)| !p.retraction) {
         panes.entry((p.key, p.window)).or_default().push(i);
     }
-    let sent = super::SentWatermarks::of(run);
-    let first_at_or_past = |worker: u32, t| sent.first_at_or_past(worker, t);
     let lateness = input.pipeline.allowed_lateness;
     // The instant each timer-fired pane's timer waited for, by pane index.
     let mut timers: BTreeMap<usize, i64> = BTreeMap::new();
@@ -166,7 +165,7 @@ pub(super) fn check(
             .unwrap_or_default();
         let indices = panes.get(&id).map_or(&[][..], Vec::as_slice);
         let worker = input.topology.worker_of(id.0 .0);
-        let expiry_at = first_at_or_past(worker, id.1.expiry(lateness));
+        let expiry_at = sent.first_at_or_past(worker, id.1.expiry(lateness));
         let on_time = all.iter().position(|p| p.info.timing == Timing::OnTime);
         for &(phase, timer) in &plan {
             let (range, starts, ends): (std::ops::Range<usize>, Vec<i64>, Option<i64>) = match phase
@@ -176,7 +175,7 @@ pub(super) fn check(
                     let end = on_time.unwrap_or(all.len());
                     let ends = on_time
                         .map(|i| all[i].fired_at.0)
-                        .or_else(|| first_at_or_past(worker, id.1.end));
+                        .or_else(|| sent.first_at_or_past(worker, id.1.end));
                     (0..end, vec![i64::MIN], ends)
                 }
                 Phase::Late => {
@@ -368,6 +367,7 @@ fn leaves(t: &Trigger, out: &mut Vec<Timer>) {
 fn composite(
     input: &Input<'_>,
     reads: &WindowReads<'_>,
+    steps: &super::SentWatermarks,
     problem: &Problem<'_>,
 ) -> Result<(), Box<Counterexample>> {
     let mut timers = Vec::new();
@@ -375,7 +375,6 @@ fn composite(
     if timers.is_empty() {
         return Ok(());
     }
-    let steps = super::SentWatermarks::of(input.run);
     let mut due: BTreeMap<(Key, Window), std::collections::BTreeSet<i64>> = BTreeMap::new();
     let mut fired: BTreeMap<usize, i64> = BTreeMap::new();
     for (index, p) in input.run.panes.iter().enumerate() {

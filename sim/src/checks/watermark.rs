@@ -190,7 +190,7 @@ fn reads_in_order(input: &Input<'_>) -> bool {
         let Some(at) = input.read_at(i) else {
             return true;
         };
-        match last.get_mut(worker_of(d) as usize) {
+        match last.get_mut(d.worker() as usize) {
             Some(l) if *l > at => false,
             Some(l) => {
                 *l = at;
@@ -199,12 +199,6 @@ fn reads_in_order(input: &Input<'_>) -> bool {
             None => true,
         }
     })
-}
-
-fn worker_of(d: &Delivery) -> u32 {
-    match *d {
-        Delivery::Record { worker, .. } | Delivery::Punctuation { worker, .. } => worker,
-    }
 }
 
 /// The entries worker `w` read, in trace (append) order, as (processing
@@ -224,10 +218,8 @@ fn arrivals<'t>(
         .iter()
         .enumerate()
         .filter_map(move |(i, d)| {
-            let channel = match *d {
-                Delivery::Record { channel, .. } | Delivery::Punctuation { channel, .. } => channel,
-            };
-            if worker_of(d) as usize != w {
+            let channel = d.channel();
+            if d.worker() as usize != w {
                 return None;
             }
             let at = match reads {
@@ -327,7 +319,7 @@ fn worker(
         ],
         started_at: None,
     };
-    let times = EventTimes::of(input.workload);
+    let by_id = crate::workers::EventIndex::new(input.workload);
     let (mut highest, mut sent_i) = (EventTime::MIN, 0usize);
     // Liveness reads the largest watermark sent up to a due time; due times
     // only grow, so one pointer walks `sent` once.
@@ -347,9 +339,7 @@ fn worker(
                 highest = highest.max(before.1);
             }
             let time = match *d {
-                Delivery::Record { event, .. } => {
-                    usize::try_from(event).ok().and_then(|i| times.get(i))
-                }
+                Delivery::Record { event, .. } => by_id.get(input.workload, event).map(|e| e.time),
                 Delivery::Punctuation { .. } => None,
             };
             reference.apply(at, c, d, time);
@@ -400,38 +390,4 @@ fn worker(
         }
     }
     Ok(())
-}
-
-/// Event time by event id. A generated workload's ids are its indices, so
-/// the workload itself is the table; only a workload with gaps (a shrunk
-/// one) gets a table of its own.
-pub(crate) enum EventTimes<'a> {
-    /// `events[i].id == i` for every event.
-    Dense(&'a [crate::model::Event]),
-    /// Indexed by id.
-    Table(Vec<Option<EventTime>>),
-}
-
-impl<'a> EventTimes<'a> {
-    /// The times of `workload`'s events.
-    pub(crate) fn of(workload: &'a crate::model::Workload) -> EventTimes<'a> {
-        let events = &workload.events;
-        if events.iter().enumerate().all(|(i, e)| e.id as usize == i) {
-            return EventTimes::Dense(events);
-        }
-        let end = events.iter().map(|e| e.id as usize + 1).max().unwrap_or(0);
-        let mut out = vec![None; end];
-        for e in events {
-            out[e.id as usize] = Some(e.time);
-        }
-        EventTimes::Table(out)
-    }
-
-    /// The time of event `id`, if the workload has it.
-    pub(crate) fn get(&self, id: usize) -> Option<EventTime> {
-        match self {
-            EventTimes::Dense(events) => events.get(id).map(|e| e.time),
-            EventTimes::Table(t) => t.get(id).copied().flatten(),
-        }
-    }
 }

@@ -162,7 +162,10 @@ impl<'a> Replay<'a> {
         for p in 0..log.partitions() {
             for e in log.entries(p) {
                 debug_assert_eq!(
-                    trace.deliveries.get(e.delivery()).map(channel_of),
+                    trace
+                        .deliveries
+                        .get(e.delivery())
+                        .map(crate::model::Delivery::channel),
                     Some(p),
                     "a log partition holds its channel's deliveries"
                 );
@@ -172,20 +175,16 @@ impl<'a> Replay<'a> {
             }
         }
         u32::try_from(trace.deliveries.len()).context("more than 2^32 deliveries")?;
-        let worker_of = |d: &crate::model::Delivery| match *d {
-            crate::model::Delivery::Record { worker, .. }
-            | crate::model::Delivery::Punctuation { worker, .. } => worker as usize,
-        };
         // Sized exactly: no doubling's slack beside the trace.
         let mut sizes = vec![0usize; topo.workers as usize];
         for d in &trace.deliveries {
-            if let Some(n) = sizes.get_mut(worker_of(d)) {
+            if let Some(n) = sizes.get_mut(d.worker() as usize) {
                 *n += 1;
             }
         }
         let mut views: Vec<Vec<u32>> = sizes.into_iter().map(Vec::with_capacity).collect();
         for (i, d) in trace.deliveries.iter().enumerate() {
-            let w = worker_of(d);
+            let w = d.worker() as usize;
             views
                 .get_mut(w)
                 .ok_or_else(|| anyhow!("delivery {i}: no worker {w}"))?
@@ -411,7 +410,7 @@ impl<'a> Replay<'a> {
         let fetch = entry.at().0.max(worker.since).max(slot.unwrap_or(i64::MIN));
         // A delivery outside every partition (none, from `Log::from_trace`)
         // reads as partition 0, offset 0.
-        let p = Some(channel_of(&entry))
+        let p = Some(entry.channel())
             .filter(|&c| c < self.log.partitions())
             .unwrap_or(0);
         let offset = self.offsets[d];
@@ -784,13 +783,5 @@ impl<'a> Replay<'a> {
             self.run.recovery.watermark_rewinds += 1;
         }
         self.run.recovery.restarts += 1;
-    }
-}
-
-/// The channel a delivery came through: its log partition.
-fn channel_of(d: &crate::model::Delivery) -> u32 {
-    match *d {
-        crate::model::Delivery::Record { channel, .. }
-        | crate::model::Delivery::Punctuation { channel, .. } => channel,
     }
 }
