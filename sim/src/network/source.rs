@@ -14,7 +14,7 @@
 //! function of the fates alone, whatever the tick.
 
 use super::ctx::{self, now_ms, Ctx, Outbox, PORT};
-use super::fate::{FateDrawer, MsgId};
+use super::fate::{self, MsgId};
 use super::local_fault::{self, LocalFault};
 use super::route::Topology;
 use super::text::Text;
@@ -86,7 +86,6 @@ struct Group {
     unsettled: usize,
     sends_pending: usize,
     timers: Timers<Action>,
-    fates: FateDrawer,
     /// Destination addresses: workers by index, then the log.
     dests: Vec<SocketAddr>,
 }
@@ -253,7 +252,6 @@ impl Group {
             next: 0,
             sends_pending: 0,
             timers: Timers::default(),
-            fates: FateDrawer,
             dests,
         }
     }
@@ -365,7 +363,7 @@ impl Group {
             Some(_) => (topo.workers, to),
         };
         let link = &self.ctx.links_from_source[source as usize][dest as usize];
-        let fate = self.fates.fate(
+        let fate = fate::fate(
             self.ctx.seed,
             MsgId::Event { id: e.id, attempt },
             link,
@@ -516,7 +514,7 @@ impl Group {
         };
         for dest in first..self.dests.len() {
             let link = &self.ctx.links_from_source[index as usize][dest];
-            let fate = self.fates.fate(
+            let fate = fate::fate(
                 self.ctx.seed,
                 MsgId::Punct {
                     source: index,
