@@ -166,17 +166,6 @@ impl Group {
         self.member_of.get(source as usize).copied().unwrap_or(0)
     }
 
-    /// Where event `e` goes: the worker owning its key without a log, its
-    /// key's log partition with one (routing depends on nothing but the
-    /// key and the topology).
-    fn route(&self, e: &Event) -> u32 {
-        let topo = &self.ctx.topo;
-        match topo.log_partitions {
-            None => topo.worker_of(e.key),
-            Some(_) => topo.partition_of(e.key),
-        }
-    }
-
     /// When attempt `attempt` of event `slot` started: attempts follow each
     /// other back to back from `sent_at`, each at the previous one's
     /// timeout (see [`Group::on_timeout`]).
@@ -291,13 +280,16 @@ impl Group {
         // Due within this step: before the next step starts (`step` is a
         // step start), without a division per event.
         let step_end = step.saturating_add(self.ctx.tick_ms);
-        while self.next < self.events.len() && self.event(self.next as u32).sent_at.0 < step_end {
+        while let Some(&i) = self.events.get(self.next) {
+            let e = &self.ctx.events[i as usize];
+            if e.sent_at.0 >= step_end {
+                break;
+            }
+            let (time, id, sent_at, source) = (e.time.0, e.id, e.sent_at.0, e.source);
             let slot = self.next as u32;
             self.next += 1;
-            let e = self.event(slot);
-            let (time, id, sent_at) = (e.time.0, e.id, e.sent_at.0);
-            let member = self.member(slot) as usize;
-            let m = &mut self.members[member];
+            // `run` only hands a group its own sources' events.
+            let m = &mut self.members[self.member_of[source as usize] as usize];
             m.started += 1;
             if self.ctx.punctuation_interval_ms.is_some() {
                 m.outstanding.insert((time, id));
@@ -354,13 +346,17 @@ impl Group {
     /// its fate, queue its datagram (unless lost) and its timeout.
     fn attempt(&mut self, slot: u32, attempt: u32, start: i64) {
         let e = *self.event(slot);
-        let to = self.route(&e);
-        let member = self.member(slot);
         let source = e.source;
+        // `run` only hands a group its own sources' events, so `source`
+        // always has an entry.
+        let member = self.member_of[source as usize];
+        // Without a log, the worker owning the key on the source's channel;
+        // with one, the log, on the key's partition (routing depends on
+        // nothing but the key and the topology).
         let topo = &self.ctx.topo;
         let (dest, channel) = match topo.log_partitions {
-            None => (to, source),
-            Some(_) => (topo.workers, to),
+            None => (topo.worker_of(e.key), source),
+            Some(_) => (topo.workers, topo.partition_of(e.key)),
         };
         let link = &self.ctx.links_from_source[source as usize][dest as usize];
         let fate = fate::fate(
