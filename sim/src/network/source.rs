@@ -440,14 +440,10 @@ impl Group {
         };
         let at = self.ctx.arrival(d, exact, now);
         // Attempts follow each other back to back, so the sender gives up
-        // exactly `attempts_max` timeouts after `sent_at`; an ack meant to
-        // arrive later finds nobody waiting (the give-up is the timeout's).
-        let retry = self.ctx.cfg.retry;
-        let give_up = self.event(slot).sent_at.0.saturating_add(
-            retry
-                .timeout_ms
-                .saturating_mul(i64::from(retry.attempts_max)),
-        );
+        // exactly `attempts_max` timeouts after `sent_at` (when attempt
+        // `attempts_max` would start); an ack meant to arrive later finds
+        // nobody waiting (the give-up is the timeout's).
+        let give_up = self.started_at(slot, self.ctx.cfg.retry.attempts_max);
         if at > give_up {
             return;
         }
