@@ -252,12 +252,7 @@ fn ratios(pairs: usize, batch: u64) {
 /// seeds, N of them (default 40), on one thread unless `--threads` (then
 /// over rayon, as the seeds table runs them).
 fn profile(args: &[String]) {
-    let runs: u64 = args
-        .iter()
-        .position(|a| a == "--runs")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(40);
+    let runs: u64 = interleave::num_arg(args, "--runs").unwrap_or(40);
     let w = workload(10_000, 4);
     let cfg = net();
     let s = strategy();
@@ -291,11 +286,7 @@ fn main() {
         // said): each run waits for its slowest thread, and with 4 seeds a
         // core that wait is up to a seed's time; `sweep` runs batches of
         // 4,096.
-        let batch = args
-            .iter()
-            .position(|a| a == "--batch")
-            .and_then(|i| args.get(i + 1))
-            .and_then(|n| n.parse().ok())
+        let batch = interleave::num_arg(&args, "--batch")
             .filter(|&n: &u64| n > 0)
             .unwrap_or(8);
         ratios(interleave::pairs_arg(&args), batch);

@@ -138,12 +138,18 @@ pub fn alone(samples: usize, items: f64, mut f: impl FnMut() -> u64) -> (f64, f6
 
 /// `--pairs N` from the command line, else [`DEFAULT_PAIRS`].
 pub fn pairs_arg(args: &[String]) -> usize {
-    args.iter()
-        .position(|a| a == "--pairs")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
+    num_arg(args, "--pairs")
         .filter(|&n: &usize| n > 0)
         .unwrap_or(DEFAULT_PAIRS)
+}
+
+/// The number after `flag` on the command line, `None` when the flag is
+/// absent or what follows it doesn't parse.
+pub fn num_arg<T: std::str::FromStr>(args: &[String], flag: &str) -> Option<T> {
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
 }
 
 /// The table header; `what` names the measured side ("engine",

@@ -134,72 +134,62 @@ impl FateLog {
     }
 }
 
-/// Draws fates; hashes each attempt's label as it is written
-/// ([`rng::Label`]), so drawing a fate neither formats nor allocates.
-#[derive(Debug, Default)]
-pub struct FateDrawer;
+// Each attempt's label is hashed as it is written ([`rng::Label`]), so
+// drawing a fate neither formats nor allocates.
 
 /// `net/msg/`, hashed once.
 const MSG: rng::Label = rng::Label::new().text("net/msg/");
 /// `net/punct/`, hashed once.
 const PUNCT: rng::Label = rng::Label::new().text("net/punct/");
 
-impl FateDrawer {
-    /// The fate of message `msg` on `link`: listed by the scenario when
-    /// `cfg` has listed fates, else drawn from `seed` under the message's
-    /// label. Recorded when `cfg` asks for it.
-    pub fn fate(&mut self, seed: u64, msg: MsgId, link: &LinkParams, cfg: &NetConfig) -> Fate {
-        let fate = match &cfg.listed_fates {
-            Some(listed) => listed.get(msg),
-            None => match msg {
-                MsgId::Event { id, attempt } => self.draw(
-                    seed,
-                    // net/msg/{id}/{attempt}
-                    MSG.num(id).text("/").num(u64::from(attempt)),
-                    link,
-                    cfg.latency_ms_max,
-                ),
-                MsgId::Punct { source, seq, dest } => self.draw(
-                    seed,
-                    // net/punct/{source}/{seq}/{dest}
-                    PUNCT
-                        .num(u64::from(source))
-                        .text("/")
-                        .num(seq)
-                        .text("/")
-                        .num(u64::from(dest)),
-                    link,
-                    cfg.latency_ms_max,
-                ),
-            },
-        };
-        if let (Some(log), MsgId::Event { id, attempt }) = (&cfg.fate_log, msg) {
-            log.push((id, attempt, fate));
-        }
-        fate
+/// The fate of message `msg` on `link`: listed by the scenario when
+/// `cfg` has listed fates, else drawn from `seed` under the message's
+/// label. Recorded when `cfg` asks for it.
+pub fn fate(seed: u64, msg: MsgId, link: &LinkParams, cfg: &NetConfig) -> Fate {
+    let fate = match &cfg.listed_fates {
+        Some(listed) => listed.get(msg),
+        None => match msg {
+            MsgId::Event { id, attempt } => draw(
+                seed,
+                // net/msg/{id}/{attempt}
+                MSG.num(id).text("/").num(u64::from(attempt)),
+                link,
+                cfg.latency_ms_max,
+            ),
+            MsgId::Punct { source, seq, dest } => draw(
+                seed,
+                // net/punct/{source}/{seq}/{dest}
+                PUNCT
+                    .num(u64::from(source))
+                    .text("/")
+                    .num(seq)
+                    .text("/")
+                    .num(u64::from(dest)),
+                link,
+                cfg.latency_ms_max,
+            ),
+        },
+    };
+    if let (Some(log), MsgId::Event { id, attempt }) = (&cfg.fate_log, msg) {
+        log.push((id, attempt, fate));
     }
+    fate
+}
 
-    /// The fate of the attempt named by `label` on `link`, under master
-    /// `seed`. Draw order is fixed: data loss, data latency, ack loss, ack
-    /// latency.
-    pub fn draw(
-        &mut self,
-        seed: u64,
-        label: rng::Label,
-        link: &LinkParams,
-        latency_ms_max: i64,
-    ) -> Fate {
-        let mut r = rng::short_stream(seed, label);
-        let lost = r.gen_bool(link.loss);
-        let latency_ms = sample_latency(&link.latency, &mut r, latency_ms_max);
-        let ack_lost = r.gen_bool(link.loss);
-        let ack_latency_ms = sample_latency(&link.latency, &mut r, latency_ms_max);
-        Fate {
-            lost,
-            latency_ms,
-            ack_lost,
-            ack_latency_ms,
-        }
+/// The fate of the attempt named by `label` on `link`, under master
+/// `seed`. Draw order is fixed: data loss, data latency, ack loss, ack
+/// latency.
+pub fn draw(seed: u64, label: rng::Label, link: &LinkParams, latency_ms_max: i64) -> Fate {
+    let mut r = rng::short_stream(seed, label);
+    let lost = r.gen_bool(link.loss);
+    let latency_ms = sample_latency(&link.latency, &mut r, latency_ms_max);
+    let ack_lost = r.gen_bool(link.loss);
+    let ack_latency_ms = sample_latency(&link.latency, &mut r, latency_ms_max);
+    Fate {
+        lost,
+        latency_ms,
+        ack_lost,
+        ack_latency_ms,
     }
 }
 
@@ -225,11 +215,10 @@ mod tests {
 
     #[test]
     fn fates_depend_only_on_their_label() {
-        let mut d = FateDrawer;
         let label = |id: u64| MSG.num(id).text("/").num(0);
-        let a = d.draw(1, label(7), &link(0.3), 10_000);
-        let _ = d.draw(1, label(8), &link(0.3), 10_000);
-        let b = d.draw(1, label(7), &link(0.3), 10_000);
+        let a = draw(1, label(7), &link(0.3), 10_000);
+        let _ = draw(1, label(8), &link(0.3), 10_000);
+        let b = draw(1, label(7), &link(0.3), 10_000);
         assert_eq!(a, b);
     }
 
@@ -249,26 +238,17 @@ mod tests {
         let mut cfg = NetConfig::lossless(0);
         cfg.latency_ms_max = 10_000;
         let l = link(0.3);
-        let mut d = FateDrawer;
         for seed in [0, 3, u64::MAX] {
             for id in [0, 7, 10, 99, 12_345, u64::MAX] {
                 for attempt in [0, 1, 9, 10] {
                     let label = format!("net/msg/{id}/{attempt}");
                     let msg = MsgId::Event { id, attempt };
-                    assert_eq!(
-                        d.fate(seed, msg, &l, &cfg),
-                        old(seed, &label, &l),
-                        "{label}"
-                    );
+                    assert_eq!(fate(seed, msg, &l, &cfg), old(seed, &label, &l), "{label}");
                 }
                 let (source, seq, dest) = (id as u32, id ^ 5, 3);
                 let label = format!("net/punct/{source}/{seq}/{dest}");
                 let msg = MsgId::Punct { source, seq, dest };
-                assert_eq!(
-                    d.fate(seed, msg, &l, &cfg),
-                    old(seed, &label, &l),
-                    "{label}"
-                );
+                assert_eq!(fate(seed, msg, &l, &cfg), old(seed, &label, &l), "{label}");
             }
         }
     }

@@ -14,7 +14,7 @@
 //! function of the fates alone, whatever the tick.
 
 use super::ctx::{self, now_ms, Ctx, Outbox, PORT};
-use super::fate::{FateDrawer, MsgId};
+use super::fate::{self, MsgId};
 use super::local_fault::{self, LocalFault};
 use super::route::Topology;
 use super::text::Text;
@@ -86,7 +86,6 @@ struct Group {
     unsettled: usize,
     sends_pending: usize,
     timers: Timers<Action>,
-    fates: FateDrawer,
     /// Destination addresses: workers by index, then the log.
     dests: Vec<SocketAddr>,
 }
@@ -167,17 +166,6 @@ impl Group {
         self.member_of.get(source as usize).copied().unwrap_or(0)
     }
 
-    /// Where event `e` goes: the worker owning its key without a log, its
-    /// key's log partition with one (routing depends on nothing but the
-    /// key and the topology).
-    fn route(&self, e: &Event) -> u32 {
-        let topo = &self.ctx.topo;
-        match topo.log_partitions {
-            None => topo.worker_of(e.key),
-            Some(_) => topo.partition_of(e.key),
-        }
-    }
-
     /// When attempt `attempt` of event `slot` started: attempts follow each
     /// other back to back from `sent_at`, each at the previous one's
     /// timeout (see [`Group::on_timeout`]).
@@ -253,7 +241,6 @@ impl Group {
             next: 0,
             sends_pending: 0,
             timers: Timers::default(),
-            fates: FateDrawer,
             dests,
         }
     }
@@ -293,13 +280,16 @@ impl Group {
         // Due within this step: before the next step starts (`step` is a
         // step start), without a division per event.
         let step_end = step.saturating_add(self.ctx.tick_ms);
-        while self.next < self.events.len() && self.event(self.next as u32).sent_at.0 < step_end {
+        while let Some(&i) = self.events.get(self.next) {
+            let e = &self.ctx.events[i as usize];
+            if e.sent_at.0 >= step_end {
+                break;
+            }
+            let (time, id, sent_at, source) = (e.time.0, e.id, e.sent_at.0, e.source);
             let slot = self.next as u32;
             self.next += 1;
-            let e = self.event(slot);
-            let (time, id, sent_at) = (e.time.0, e.id, e.sent_at.0);
-            let member = self.member(slot) as usize;
-            let m = &mut self.members[member];
+            // `run` only hands a group its own sources' events.
+            let m = &mut self.members[self.member_of[source as usize] as usize];
             m.started += 1;
             if self.ctx.punctuation_interval_ms.is_some() {
                 m.outstanding.insert((time, id));
@@ -356,16 +346,20 @@ impl Group {
     /// its fate, queue its datagram (unless lost) and its timeout.
     fn attempt(&mut self, slot: u32, attempt: u32, start: i64) {
         let e = *self.event(slot);
-        let to = self.route(&e);
-        let member = self.member(slot);
         let source = e.source;
+        // `run` only hands a group its own sources' events, so `source`
+        // always has an entry.
+        let member = self.member_of[source as usize];
+        // Without a log, the worker owning the key on the source's channel;
+        // with one, the log, on the key's partition (routing depends on
+        // nothing but the key and the topology).
         let topo = &self.ctx.topo;
         let (dest, channel) = match topo.log_partitions {
-            None => (to, source),
-            Some(_) => (topo.workers, to),
+            None => (topo.worker_of(e.key), source),
+            Some(_) => (topo.workers, topo.partition_of(e.key)),
         };
         let link = &self.ctx.links_from_source[source as usize][dest as usize];
-        let fate = self.fates.fate(
+        let fate = fate::fate(
             self.ctx.seed,
             MsgId::Event { id: e.id, attempt },
             link,
@@ -446,14 +440,10 @@ impl Group {
         };
         let at = self.ctx.arrival(d, exact, now);
         // Attempts follow each other back to back, so the sender gives up
-        // exactly `attempts_max` timeouts after `sent_at`; an ack meant to
-        // arrive later finds nobody waiting (the give-up is the timeout's).
-        let retry = self.ctx.cfg.retry;
-        let give_up = self.event(slot).sent_at.0.saturating_add(
-            retry
-                .timeout_ms
-                .saturating_mul(i64::from(retry.attempts_max)),
-        );
+        // exactly `attempts_max` timeouts after `sent_at` (when attempt
+        // `attempts_max` would start); an ack meant to arrive later finds
+        // nobody waiting (the give-up is the timeout's).
+        let give_up = self.started_at(slot, self.ctx.cfg.retry.attempts_max);
         if at > give_up {
             return;
         }
@@ -516,7 +506,7 @@ impl Group {
         };
         for dest in first..self.dests.len() {
             let link = &self.ctx.links_from_source[index as usize][dest];
-            let fate = self.fates.fate(
+            let fate = fate::fate(
                 self.ctx.seed,
                 MsgId::Punct {
                     source: index,
