@@ -80,13 +80,14 @@ impl SeedableRng for LazyChaCha8 {
     }
 
     /// `rand_core`'s expansion of a `u64` into the 32-byte key (PCG32, one
-    /// output per key word), written straight into the key words.
-    fn seed_from_u64(mut state: u64) -> Self {
-        const MUL: u64 = 6_364_136_223_846_793_005;
-        const INC: u64 = 11_634_580_027_462_260_723;
+    /// output per key word), written straight into the key words. The eight
+    /// PCG states are each computed from the seed directly (`PCG_JUMPS`),
+    /// not one from the other: eight independent multiply-adds instead of a
+    /// chain of eight dependent ones, once per message attempt.
+    fn seed_from_u64(state: u64) -> Self {
         let mut key = [0u32; 8];
-        for k in &mut key {
-            state = state.wrapping_mul(MUL).wrapping_add(INC);
+        for (k, (mul, add)) in key.iter_mut().zip(PCG_JUMPS) {
+            let state = state.wrapping_mul(mul).wrapping_add(add);
             let xorshifted = (((state >> 18) ^ state) >> 27) as u32;
             *k = xorshifted.rotate_right((state >> 59) as u32);
         }
@@ -98,6 +99,25 @@ impl SeedableRng for LazyChaCha8 {
         }
     }
 }
+
+/// PCG32's state after `i + 1` steps from `s` is `s * mul + add` for the
+/// `i`th pair: `mul = MUL^(i+1)`, `add = INC * (MUL^i + ... + MUL + 1)`,
+/// all modulo 2^64 (`rand_core`'s constants).
+const PCG_JUMPS: [(u64, u64); 8] = {
+    const MUL: u64 = 6_364_136_223_846_793_005;
+    const INC: u64 = 11_634_580_027_462_260_723;
+    let mut jumps = [(0u64, 0u64); 8];
+    let (mut mul, mut add) = (MUL, INC);
+    let mut i = 0;
+    while i < 8 {
+        jumps[i] = (mul, add);
+        // One more step: s * mul + add, then * MUL + INC.
+        mul = mul.wrapping_mul(MUL);
+        add = add.wrapping_mul(MUL).wrapping_add(INC);
+        i += 1;
+    }
+    jumps
+};
 
 impl RngCore for LazyChaCha8 {
     fn next_u32(&mut self) -> u32 {
