@@ -16,8 +16,8 @@
 //!
 //! `cargo bench -p tidemark-sim --bench sim -- --ratios [--pairs N]
 //! [--batch N]` prints two tables: end-to-end events/s of tidemark against
-//! turmoil, and seeds/s of the 10,000-event scenario (runs of 8 seeds, or
-//! `--batch N`, over every core) against turmoil
+//! turmoil, and seeds/s of the 10,000-event scenario (runs of 64 seeds, or
+//! `--batch N`, over every core, as `sweep` streams them) against turmoil
 //! UDP carrying the same 10,000 request/reply pairs, both measured in
 //! interleaved pairs by the engine bench's `support/interleave.rs` (the one
 //! measurement back end): the median per-pair ratio with its spread.
@@ -174,8 +174,11 @@ fn end_to_end(c: &mut Criterion) {
     g.finish();
 }
 
+/// Seeds per parallel run of the seeds measurements (see `main`).
+const SEEDS_PER_RUN: u64 = 64;
+
 fn seeds(c: &mut Criterion) {
-    const SEEDS: u64 = 8;
+    const SEEDS: u64 = SEEDS_PER_RUN;
     let w = workload(10_000, 4);
     let cfg = net();
     let s = strategy();
@@ -282,13 +285,15 @@ fn main() {
         return;
     }
     if args.iter().any(|a| a == "--ratios") {
-        // `--batch N`: seeds per parallel run in the seeds table (8 unless
-        // said): each run waits for its slowest thread, and with 4 seeds a
-        // core that wait is up to a seed's time; `sweep` runs batches of
-        // 4,096.
+        // `--batch N`: seeds per parallel run in the seeds table. Each run
+        // waits for its slowest thread: with 4 seeds a core (`--batch 8`,
+        // the default until issue 13's last round) that wait was 8–10% of
+        // the run, a cost `sweep` does not pay (it streams batches of
+        // 4,096 over rayon). 64 seeds, 32 a core, bring it near a sweep's
+        // while a pair of samples lasts a few seconds.
         let batch = interleave::num_arg(&args, "--batch")
             .filter(|&n: &u64| n > 0)
-            .unwrap_or(8);
+            .unwrap_or(SEEDS_PER_RUN);
         ratios(interleave::pairs_arg(&args), batch);
         return;
     }
