@@ -53,7 +53,10 @@ impl Engine {
             self.expired = expired;
             return;
         };
-        expired.sort_unstable_by_key(|&(key, _)| key);
+        // Keys are distinct (one window), so any sort gives the same order;
+        // a radix sort of tens of thousands of keys is about a third of a
+        // comparison sort's time.
+        radsort::sort_by_key(&mut expired, |&(key, _)| key.0);
         // Key order is no memory order: each box is a cache miss, so the
         // boxes a few windows ahead are fetched while this one is emitted.
         for i in 0..expired.len() {
