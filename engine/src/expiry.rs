@@ -1,16 +1,16 @@
 //! Expiring many windows at once. With many keys, most of a watermark
-//! step's work is expiry: each due window is looked up in a state map far
-//! bigger than the cache, one miss per window, in timer order (by key), so
-//! in no useful memory order. When one time's timers are all expiries and
-//! cover a good part of the map, one pass over the map takes them out
-//! instead, in memory order, and they are emitted in timer order after a
-//! sort: the same outputs, in the same order, as activating them one by
-//! one.
+//! step's work is expiry: tens of thousands of key-windows end together,
+//! and looking each up in timer order (by key) is no useful memory order.
+//! When one time's timers are all the expiry of one window, and there are
+//! many, the window's whole map is taken out of the store (`window_store`)
+//! in one move, drained in memory order, and its key-windows are emitted in
+//! timer order after a sort: the same outputs, in the same order, as
+//! activating them one by one.
 
 use crate::driver::Engine;
 use crate::output::Key;
 use crate::table::WindowTable;
-use crate::time::{Duration, EventTime};
+use crate::time::EventTime;
 use crate::window::Window;
 use crate::window_state::{Slot, WindowKey, WindowState};
 
@@ -23,36 +23,38 @@ const PREFETCH_AHEAD: usize = 8;
 impl Engine {
     /// Whether the timers `due` at `at` can be handled by
     /// `expire_all_at`: the pipeline doesn't merge (a session's timers may
-    /// be its anchor's, `session_index`), every timer is the expiry of its
-    /// window, and there are enough of them against the map's size for one
-    /// pass over it to beat one lookup each.
+    /// be its anchor's, `session_index`), every timer is the expiry of one
+    /// and the same window, and there are enough of them for the sort to
+    /// pay. (No test against the window's size is needed: each of its
+    /// key-windows has its expiry timer among `due`, so `due` is never
+    /// shorter than what the take moves.)
     pub(crate) fn bulk_expiry(&self, at: EventTime, due: &[WindowKey]) -> bool {
         let lateness = self.pipeline.allowed_lateness;
+        let Some(&(_, window)) = due.first() else {
+            return false;
+        };
         !self.table.book.merging
             && due.len() >= BULK_MIN
-            && due.len().saturating_mul(4) >= self.table.states.len()
-            && due.iter().all(|(_, w)| w.expiry(lateness) == at)
+            && window.expiry(lateness) == at
+            && due.iter().all(|&(_, w)| w == window)
     }
 
-    /// Expires every window whose expiry is `at`, as `activate` does each
-    /// (the last pane, then everything freed), in timer order. For a
-    /// pipeline that doesn't merge, those windows are exactly the ones whose
-    /// expiry timer is in the bucket at `at` (each window has one, set when
-    /// it opened and taken only at its time); the bucket's other entries
-    /// are stale (their windows already expired at an end timer).
-    pub(crate) fn expire_all_at(&mut self, at: EventTime) {
-        let mut expired = std::mem::take(&mut self.expired);
-        // Without merging, windows that expire at the same time are the
-        // same window (its end fixes a fixed or sliding window), so timer
-        // order is key order, and the window is kept once, not per key
-        // (the sort moves half the bytes).
-        let taken = self
-            .table
-            .take_expiring(at, self.pipeline.allowed_lateness, &mut expired);
-        let Some(window) = taken else {
-            self.expired = expired;
+    /// Expires every key-window of the one window whose expiry timers are
+    /// `due` at `at` (`bulk_expiry` said so), as `activate` does each (the
+    /// last pane, then everything freed), in timer order. Without merging,
+    /// those are all the key-windows that expire at `at` (each has one
+    /// expiry timer, set when it opened and taken only at its time); timers
+    /// of keys the window no longer holds are stale (those key-windows
+    /// already expired at an end timer in this step).
+    pub(crate) fn expire_all_at(&mut self, at: EventTime, due: &[WindowKey]) {
+        let Some(&(_, window)) = due.first() else {
             return;
         };
+        debug_assert_eq!(window.expiry(self.pipeline.allowed_lateness), at);
+        let mut expired = std::mem::take(&mut self.expired);
+        // The window is kept once, not per key (the sort moves half the
+        // bytes); all are the same window, so timer order is key order.
+        self.table.take_expiring(window, &mut expired);
         expired.sort_unstable_by_key(|&(key, _)| key);
         // Key order is no memory order: each box is a cache miss, so the
         // boxes a few windows ahead are fetched while this one is emitted.
@@ -72,27 +74,15 @@ impl Engine {
 }
 
 impl WindowTable {
-    /// Takes every window whose expiry is `at` out of the map into `out`,
-    /// in one pass, with its processing-time timer. Returns their window
-    /// (one: see `expire_all_at`), if any.
-    fn take_expiring(
-        &mut self,
-        at: EventTime,
-        lateness: Duration,
-        out: &mut Vec<(Key, Slot)>,
-    ) -> Option<Window> {
+    /// Takes every key-window of `window` out of the store into `out`, at
+    /// once, with its processing-time timer; the window's emptied map is
+    /// kept for a window opened later.
+    fn take_expiring(&mut self, window: Window, out: &mut Vec<(Key, Slot)>) {
+        let Some(mut keys) = self.states.take(window) else {
+            return;
+        };
         let book = &mut self.book;
-        let mut taken = None;
-        self.states.retain(|&(key, window), slot| {
-            if window.expiry(lateness) != at {
-                return true;
-            }
-            debug_assert!(
-                taken.is_none_or(|w| w == window),
-                "two windows expire at {at}"
-            );
-            taken = Some(window);
-            let slot = std::mem::replace(slot, Slot::Closed);
+        for (key, slot) in keys.drain() {
             match &slot {
                 Slot::Open(st) => {
                     book.windows_open -= 1;
@@ -103,9 +93,8 @@ impl WindowTable {
                 Slot::Closed => book.windows_closed -= 1,
             }
             out.push((key, slot));
-            false
-        });
-        taken
+        }
+        self.states.recycle(keys);
     }
 }
 
