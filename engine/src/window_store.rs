@@ -7,14 +7,22 @@
 //! them) in a smaller table, so an insert touches less memory than in one
 //! map of every `(key, window)`.
 //!
-//! Windows are found by hash, never by scanning, so many windows open at
+//! Consecutive elements mostly fall in the few windows the previous ones
+//! did (the one fixed window, or a sliding window's `size / period`), so
+//! the store remembers where the last few windows it was asked for are and
+//! checks those first (a comparison each); any other window is found
+//! through an index by hash, never by scanning, so many windows open at
 //! once (1 ms windows with hours of allowed lateness) cost no more per
-//! element than one. A window's map is dropped from the store when its last
-//! key leaves, and kept (emptied, with its table) for a window opened later:
-//! the next window then fills a table already grown to size.
+//! element than one. A window
+//! leaves the store when its last key does; its map is kept, emptied but
+//! with its table, for a window opened later, which then fills a table
+//! already grown to size.
 //!
-//! Iteration (`values`) is in hash order; callers fold it into an
-//! order-free result (a minimum, a sum) or sort what they take.
+//! The cost: a window holding very few keys carries a map of its own (a
+//! small table, an index entry), where the flat map spent one bucket per
+//! key-window. Iteration (`values`) is in no particular order; callers
+//! fold it into an order-free result (a minimum, a sum) or sort what they
+//! take.
 
 use crate::output::Key;
 use crate::window::Window;
@@ -30,9 +38,21 @@ type Keys = FxHashMap<Key, Slot>;
 /// neighbours); more would only hold memory.
 const SPARE_MAX: usize = 4;
 
+/// Windows whose place `find` remembers: a sliding window of four periods
+/// (the bench's, and a common shape) puts each element in four.
+const RECENT: usize = 4;
+
 #[derive(Debug, Default)]
 pub(crate) struct WindowStore {
-    windows: FxHashMap<Window, Keys>,
+    /// Every window held, with its keys (at least one), in no order.
+    windows: Vec<(Window, Keys)>,
+    /// Where each window of `windows` is.
+    index: FxHashMap<Window, usize>,
+    /// Where the windows last found through `index` are, the oldest at
+    /// `victim`: hints, each checked before use (a window that moved or
+    /// left just fails the check).
+    recent: [usize; RECENT],
+    victim: usize,
     /// Emptied maps, for windows opened next. A clone starts with none.
     spare: Vec<Keys>,
 }
@@ -44,61 +64,92 @@ pub(crate) enum StoreEntry<'a> {
 }
 
 /// Where a new key-window goes, once the caller decides to open it.
-pub(crate) struct NewSlot<'a> {
-    place: Place<'a>,
-    spare: &'a mut Vec<Keys>,
-}
+pub(crate) struct NewSlot<'a>(Place<'a>);
 
 enum Place<'a> {
     /// The window holds other keys already.
     InWindow(hash_map::VacantEntry<'a, Key, Slot>),
     /// The window's first key.
-    NewWindow(hash_map::VacantEntry<'a, Window, Keys>, Key),
+    NewWindow(&'a mut WindowStore, Window, Key),
 }
 
 impl<'a> NewSlot<'a> {
-    /// Puts `slot` in place, returning it.
-    #[inline]
+    /// Puts `slot` in place, returning it. Inlined, so that the caller
+    /// knows what it stored without reading it back from a bucket whose
+    /// line may still be on its way.
+    #[inline(always)]
     pub(crate) fn insert(self, slot: Slot) -> &'a mut Slot {
-        match self.place {
+        match self.0 {
             Place::InWindow(v) => v.insert(slot),
-            Place::NewWindow(v, key) => {
-                let keys = v.insert(self.spare.pop().unwrap_or_default());
-                keys.entry(key).or_insert(slot)
-            }
+            Place::NewWindow(store, window, key) => store.first_key(window, key, slot),
         }
     }
 }
 
 impl WindowStore {
+    /// Where `window` is in `windows`: a recent one, else by the index.
+    #[inline(always)]
+    fn find(&self, window: Window) -> Option<usize> {
+        for &i in &self.recent {
+            if self.windows.get(i).is_some_and(|(w, _)| *w == window) {
+                return Some(i);
+            }
+        }
+        self.index.get(&window).copied()
+    }
+
+    /// `find`, remembering a window found through the index.
+    #[inline(always)]
+    fn find_mut(&mut self, window: Window) -> Option<usize> {
+        for &i in &self.recent {
+            if self.windows.get(i).is_some_and(|(w, _)| *w == window) {
+                return Some(i);
+            }
+        }
+        let i = *self.index.get(&window)?;
+        self.remember(i);
+        Some(i)
+    }
+
+    fn remember(&mut self, i: usize) {
+        self.recent[self.victim] = i;
+        self.victim = (self.victim + 1) % RECENT;
+    }
+
     #[inline]
     pub(crate) fn get(&self, key: Key, window: Window) -> Option<&Slot> {
-        self.windows.get(&window)?.get(&key)
+        self.windows[self.find(window)?].1.get(&key)
     }
 
     #[inline]
     pub(crate) fn get_mut(&mut self, key: Key, window: Window) -> Option<&mut Slot> {
-        self.windows.get_mut(&window)?.get_mut(&key)
+        let i = self.find_mut(window)?;
+        self.windows[i].1.get_mut(&key)
     }
 
-    /// The key-window's slot if known, else where a new one would go: one
-    /// lookup per level, whichever it turns out to be.
-    #[inline]
+    /// The key-window's slot if known, else where a new one would go.
+    #[inline(always)]
     pub(crate) fn entry(&mut self, key: Key, window: Window) -> StoreEntry<'_> {
-        let spare = &mut self.spare;
-        match self.windows.entry(window) {
-            Entry::Occupied(w) => match w.into_mut().entry(key) {
-                Entry::Occupied(k) => StoreEntry::Known(k.into_mut()),
-                Entry::Vacant(k) => StoreEntry::New(NewSlot {
-                    place: Place::InWindow(k),
-                    spare,
-                }),
-            },
-            Entry::Vacant(w) => StoreEntry::New(NewSlot {
-                place: Place::NewWindow(w, key),
-                spare,
-            }),
+        let Some(i) = self.find_mut(window) else {
+            return StoreEntry::New(NewSlot(Place::NewWindow(self, window, key)));
+        };
+        match self.windows[i].1.entry(key) {
+            Entry::Occupied(k) => StoreEntry::Known(k.into_mut()),
+            Entry::Vacant(k) => StoreEntry::New(NewSlot(Place::InWindow(k))),
         }
+    }
+
+    /// A window's first key: a map for it, a spare one if any. Once per
+    /// window, so kept out of the per-record path.
+    #[cold]
+    #[inline(never)]
+    fn first_key(&mut self, window: Window, key: Key, slot: Slot) -> &mut Slot {
+        let i = self.windows.len();
+        self.index.insert(window, i);
+        self.windows
+            .push((window, self.spare.pop().unwrap_or_default()));
+        self.remember(i);
+        self.windows[i].1.entry(key).or_insert(slot)
     }
 
     /// Sets the key-window's slot, returning the one it replaces.
@@ -114,19 +165,30 @@ impl WindowStore {
 
     /// Takes the key-window out; a window left with no key goes too.
     pub(crate) fn remove(&mut self, key: Key, window: Window) -> Option<Slot> {
-        let keys = self.windows.get_mut(&window)?;
+        let i = self.find(window)?;
+        let keys = &mut self.windows[i].1;
         let slot = keys.remove(&key)?;
         if keys.is_empty() {
-            if let Some(keys) = self.windows.remove(&window) {
-                self.recycle(keys);
-            }
+            let keys = self.drop_window(i);
+            self.recycle(keys);
         }
         Some(slot)
     }
 
     /// Takes every key of `window` out, whole (then `recycle` the map).
     pub(crate) fn take(&mut self, window: Window) -> Option<Keys> {
-        self.windows.remove(&window)
+        let i = self.find(window)?;
+        Some(self.drop_window(i))
+    }
+
+    /// Takes the window at `i` out of `windows` and the index.
+    fn drop_window(&mut self, i: usize) -> Keys {
+        let (window, keys) = self.windows.swap_remove(i);
+        self.index.remove(&window);
+        if let Some((moved, _)) = self.windows.get(i) {
+            self.index.insert(*moved, i);
+        }
+        keys
     }
 
     /// Keeps an emptied map for a window opened later, if there is room.
@@ -139,12 +201,12 @@ impl WindowStore {
 
     /// Every slot, in no particular order.
     pub(crate) fn values(&self) -> impl Iterator<Item = &Slot> + '_ {
-        self.windows.values().flat_map(|keys| keys.values())
+        self.windows.iter().flat_map(|(_, keys)| keys.values())
     }
 
     /// How many key-windows are held (counted: for the invariant check).
     pub(crate) fn len(&self) -> usize {
-        self.windows.values().map(|keys| keys.len()).sum()
+        self.windows.iter().map(|(_, keys)| keys.len()).sum()
     }
 }
 
@@ -153,6 +215,9 @@ impl Clone for WindowStore {
     fn clone(&self) -> WindowStore {
         WindowStore {
             windows: self.windows.clone(),
+            index: self.index.clone(),
+            recent: self.recent,
+            victim: self.victim,
             spare: Vec::new(),
         }
     }
@@ -207,6 +272,11 @@ mod tests {
     /// The store's contents against a model (a sorted map of
     /// key-windows), through every accessor.
     fn agrees(store: &WindowStore, model: &BTreeMap<(Key, Window), Option<i64>>) {
+        assert_eq!(store.index.len(), store.windows.len());
+        for (i, (window, keys)) in store.windows.iter().enumerate() {
+            assert_eq!(store.index.get(window), Some(&i), "{window:?} misindexed");
+            assert!(!keys.is_empty(), "{window:?} held with no key");
+        }
         assert_eq!(store.len(), model.len());
         assert_eq!(store.values().count(), model.len());
         for (&(key, window), &want) in model {
@@ -244,8 +314,8 @@ mod tests {
         }
         agrees(&store, &model);
         assert!(matches!(store.entry(Key(1), w(7)), StoreEntry::Known(_)));
-        assert_eq!(store.windows[&w(7)].len(), 3);
-        assert!(!store.windows.contains_key(&w(windows)));
+        assert_eq!(store.find(w(7)).map(|i| store.windows[i].1.len()), Some(3));
+        assert!(store.find(w(windows)).is_none());
 
         // Close key 0 everywhere; remove key 1 from even windows.
         for i in 0..windows {
@@ -287,7 +357,7 @@ mod tests {
                     model.remove(&(Key(k), w(i))).is_some()
                 );
             }
-            assert!(!store.windows.contains_key(&w(i)));
+            assert!(store.find(w(i)).is_none());
         }
         agrees(&store, &model);
         assert!(store.windows.is_empty(), "emptied windows left behind");
