@@ -64,6 +64,12 @@ impl Engine {
             }
             let (key, slot) = &mut expired[i];
             if let Slot::Open(mut st) = std::mem::replace(slot, Slot::Closed) {
+                // The processing-time timer goes here, not in
+                // `take_expiring`: here the box is read anyway (and was
+                // fetched ahead), there it was a miss per window.
+                if let Some(due) = st.deadline {
+                    self.table.book.proc_timers.remove(&(due, *key, window));
+                }
                 self.on_trigger_last(*key, window, &mut st);
                 self.table.spare.recycle(st);
             }
@@ -75,8 +81,10 @@ impl Engine {
 
 impl WindowTable {
     /// Takes every key-window of `window` out of the store into `out`, at
-    /// once, with its processing-time timer; the window's emptied map is
-    /// kept for a window opened later.
+    /// once; the window's emptied map is kept for a window opened later.
+    /// The open ones' processing-time timers are left to the caller, which
+    /// removes each as it reads the box (`expire_all_at`): reading the
+    /// boxes here, in hash order, would miss the cache once per window.
     fn take_expiring(&mut self, window: Window, out: &mut Vec<(Key, Slot)>) {
         let Some(mut keys) = self.states.take(window) else {
             return;
@@ -84,12 +92,7 @@ impl WindowTable {
         let book = &mut self.book;
         for (key, slot) in keys.drain() {
             match &slot {
-                Slot::Open(st) => {
-                    book.windows_open -= 1;
-                    if let Some(due) = st.deadline {
-                        book.proc_timers.remove(&(due, key, window));
-                    }
-                }
+                Slot::Open(_) => book.windows_open -= 1,
                 Slot::Closed => book.windows_closed -= 1,
             }
             out.push((key, slot));
