@@ -163,4 +163,79 @@ mod tests {
         assert_eq!(panes, want);
         assert!(engine.state_size().is_empty());
     }
+
+    /// The one-pass expiry of windows that still wait on a processing-time
+    /// timer, beside tombstones: keys whose timer fired are closed and
+    /// expire silently; the others emit their last pane, in key order, and
+    /// their timers go with them (nothing left to fire, no state).
+    #[test]
+    fn a_whole_window_end_takes_its_processing_time_timers() {
+        let p = Pipeline {
+            window: WindowFn::Fixed {
+                size: Duration(10),
+                offset: Duration(0),
+            },
+            trigger: Trigger::AfterProcessingTime {
+                delay: Duration(100),
+                align: None,
+            },
+            accumulation: Accumulation::Discarding,
+            allowed_lateness: Duration(0),
+            timestamp_combiner: TimestampCombiner::EndOfWindow,
+            aggregate: Aggregate::Sum,
+            on_time: OnTimeBehavior::IfNonEmpty,
+        };
+        let mut engine = Engine::new(p, EngineConfig::DEFAULT).expect("valid pipeline");
+        let keys = 3 * super::BULK_MIN as u64;
+        // Odd keys arrive first: their timers (at 100) fire before the
+        // even keys' (at 150) are due.
+        for (i, k) in (0..keys)
+            .filter(|k| k % 2 == 1)
+            .chain((0..keys).filter(|k| k % 2 == 0))
+            .enumerate()
+        {
+            let now = ProcTime(if k % 2 == 1 { 0 } else { 50 });
+            let r = Record {
+                id: i as u64,
+                key: Key(k),
+                value: k as i64,
+                time: EventTime((k % 10) as i64),
+            };
+            engine.handle_record(now, r);
+        }
+        engine.handle_timeout(ProcTime(120));
+        let fired: Vec<_> = std::iter::from_fn(|| engine.poll_output())
+            .map(|o| match o {
+                Output::Pane(p) => p.key.0,
+                Output::DeadLetter(d) => panic!("unexpected dead letter {d:?}"),
+            })
+            .collect();
+        let odd: Vec<_> = (0..keys).filter(|k| k % 2 == 1).collect();
+        assert_eq!(fired, odd);
+        let state = engine.state_size();
+        assert_eq!(
+            (state.windows_open, state.windows_closed),
+            (keys / 2, keys / 2)
+        );
+        // (One tick after the timer: timers fire when the clock is past them.)
+        assert_eq!(engine.poll_timeout(), Some(ProcTime(151)));
+
+        let window = crate::window::Window::new(EventTime(0), EventTime(10));
+        let due: Vec<_> = (0..keys).map(|k| (Key(k), window)).collect();
+        assert!(engine.bulk_expiry(EventTime(10), &due));
+        engine.handle_watermark(ProcTime(130), EventTime(10));
+        let panes: Vec<_> = std::iter::from_fn(|| engine.poll_output())
+            .map(|o| match o {
+                Output::Pane(p) => (p.key.0, p.value, p.info.is_last),
+                Output::DeadLetter(d) => panic!("unexpected dead letter {d:?}"),
+            })
+            .collect();
+        let want: Vec<_> = (0..keys)
+            .filter(|k| k % 2 == 0)
+            .map(|k| (k, AggValue::Sum(k as i64), true))
+            .collect();
+        assert_eq!(panes, want);
+        assert_eq!(engine.poll_timeout(), None);
+        assert!(engine.state_size().is_empty());
+    }
 }
