@@ -61,8 +61,8 @@ pub struct Engine {
     pub(crate) merge_scratch: crate::sessions::MergeScratch,
     /// The last fixed window assigned (`assign`).
     last_fixed: Option<Window>,
-    /// The windows `expire_all_at` takes out, reused.
-    pub(crate) expired: Vec<(Key, Slot)>,
+    /// The buffers `expire_all_at` reuses.
+    pub(crate) expired: crate::expiry::Buffers,
 }
 
 impl Engine {
@@ -84,7 +84,7 @@ impl Engine {
             touched: Vec::new(),
             due: Vec::new(),
             merge_scratch: Default::default(),
-            expired: Vec::new(),
+            expired: Default::default(),
             last_fixed: None,
         })
     }

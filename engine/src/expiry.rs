@@ -51,11 +51,14 @@ impl Engine {
             return;
         };
         debug_assert_eq!(window.expiry(self.pipeline.allowed_lateness), at);
-        let mut expired = std::mem::take(&mut self.expired);
+        let Buffers {
+            taken: mut expired,
+            mut scratch,
+        } = std::mem::take(&mut self.expired);
         // The window is kept once, not per key (the sort moves half the
         // bytes); all are the same window, so timer order is key order.
         self.table.take_expiring(window, &mut expired);
-        expired.sort_unstable_by_key(|&(key, _)| key);
+        crate::key_sort::sort_by_key(&mut expired, &mut scratch);
         // Key order is no memory order: each box is a cache miss, so the
         // boxes a few windows ahead are fetched while this one is emitted.
         for i in 0..expired.len() {
@@ -75,7 +78,24 @@ impl Engine {
             }
         }
         expired.clear();
-        self.expired = expired;
+        self.expired = Buffers {
+            taken: expired,
+            scratch,
+        };
+    }
+}
+
+/// The buffers `expire_all_at` reuses: the windows it takes out, and the
+/// sort's second buffer. A clone (a checkpoint) starts without them.
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    taken: Vec<(Key, Slot)>,
+    scratch: Vec<(Key, Slot)>,
+}
+
+impl Clone for Buffers {
+    fn clone(&self) -> Buffers {
+        Buffers::default()
     }
 }
 

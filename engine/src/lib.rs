@@ -43,6 +43,7 @@ mod aggregate;
 mod driver;
 mod expiry;
 mod holds;
+mod key_sort;
 #[cfg(feature = "known-bugs")]
 pub mod known_bugs;
 mod output;
