@@ -4,8 +4,9 @@
 //! together at its expiry. One map per window lets the expiry take all of
 //! them out at once (`take`), with no pass over the windows that stay, and
 //! keeps each map to one window's keys: smaller entries (no window in
-//! them) in a smaller table, so an insert touches less memory than in one
-//! map of every `(key, window)`.
+//! them) in a smaller table than one map of every `(key, window)` (with a
+//! million keys it is still far bigger than the cache, so an insert still
+//! misses: `docs/engine-profile.md`).
 //!
 //! Consecutive elements mostly fall in the few windows the previous ones
 //! did (the one fixed window, or a sliding window's `size / period`), so
@@ -13,10 +14,9 @@
 //! checks those first (a comparison each); any other window is found
 //! through an index by hash, never by scanning, so many windows open at
 //! once (1 ms windows with hours of allowed lateness) cost no more per
-//! element than one. A window
-//! leaves the store when its last key does; its map is kept, emptied but
-//! with its table, for a window opened later, which then fills a table
-//! already grown to size.
+//! element than one. A window leaves the store when its last key does; its
+//! map is kept, emptied but with its table, for a window opened later,
+//! which then fills a table already grown to size.
 //!
 //! The cost: a window holding very few keys carries a map of its own (a
 //! small table, an index entry), where the flat map spent one bucket per
@@ -74,9 +74,8 @@ enum Place<'a> {
 }
 
 impl<'a> NewSlot<'a> {
-    /// Puts `slot` in place, returning it. Inlined, so that the caller
-    /// knows what it stored without reading it back from a bucket whose
-    /// line may still be on its way.
+    /// Puts `slot` in place, returning it. Inlined: every window opened
+    /// comes through here, and the usual case is one vacant bucket.
     #[inline(always)]
     pub(crate) fn insert(self, slot: Slot) -> &'a mut Slot {
         match self.0 {
