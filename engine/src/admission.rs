@@ -56,8 +56,9 @@ impl WindowTable {
         if expired(pipeline, window, watermark) {
             return Admission::Refused(DeadLetterReason::WindowExpired);
         }
-        // One lookup of the window, one of the key: when the window is
-        // already open (the common case), that is all.
+        // The window (mostly one of the last few: a comparison), then one
+        // hash lookup of the key: when the window is already open (the
+        // common case), that is all.
         match self.states.entry(key, window) {
             StoreEntry::Known(slot) => match slot {
                 Slot::Open(st) => Admission::Open(st),

@@ -2,8 +2,9 @@
 //! the timers that will wake it. It keeps the counters in step with the
 //! stores, so no other module touches `windows_open` or `windows_closed`.
 //! Windows that don't merge live in `states`, by window then key
-//! (`window_store`); sessions live in `sessions`, per key (`session_index`). The accessors
-//! here (`slot`, `open_mut`, `remove`, ...) look in the right one.
+//! (`window_store`); sessions live in `sessions`, per key
+//! (`session_index`). The accessors here (`slot`, `open_mut`, `remove`,
+//! ...) look in the right one.
 
 use crate::output::Key;
 use crate::session_index::SessionIndex;
