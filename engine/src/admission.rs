@@ -8,7 +8,7 @@ use crate::table::WindowTable;
 use crate::time::EventTime;
 use crate::window::Window;
 use crate::window_state::{Slot, WindowState};
-use std::collections::hash_map::Entry;
+use crate::window_store::StoreEntry;
 
 /// What `admit` decided for one window of one element.
 #[derive(Debug)]
@@ -56,13 +56,15 @@ impl WindowTable {
         if expired(pipeline, window, watermark) {
             return Admission::Refused(DeadLetterReason::WindowExpired);
         }
-        // One hash lookup when the window is already open: the common case.
-        match self.states.entry((key, window)) {
-            Entry::Occupied(e) => match e.into_mut() {
+        // The window (mostly one of the last few: a comparison), then one
+        // hash lookup of the key: when the window is already open (the
+        // common case), that is all.
+        match self.states.entry(key, window) {
+            StoreEntry::Known(slot) => match slot {
                 Slot::Open(st) => Admission::Open(st),
                 Slot::Closed => Admission::Refused(DeadLetterReason::WindowClosed),
             },
-            Entry::Vacant(v) => {
+            StoreEntry::New(v) => {
                 if self.book.windows_open >= windows_open_max {
                     return Admission::Refused(DeadLetterReason::StateLimit);
                 }

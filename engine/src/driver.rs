@@ -220,7 +220,7 @@ impl Engine {
         let mut due = std::mem::take(&mut self.due);
         while let Some(at) = self.table.pop_due(watermark, &mut due) {
             if self.bulk_expiry(at, &due) {
-                self.expire_all_at(at);
+                self.expire_all_at(at, &due);
                 continue;
             }
             WindowTable::sort_due(&mut due);

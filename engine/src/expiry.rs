@@ -1,16 +1,16 @@
 //! Expiring many windows at once. With many keys, most of a watermark
-//! step's work is expiry: each due window is looked up in a state map far
-//! bigger than the cache, one miss per window, in timer order (by key), so
-//! in no useful memory order. When one time's timers are all expiries and
-//! cover a good part of the map, one pass over the map takes them out
-//! instead, in memory order, and they are emitted in timer order after a
-//! sort: the same outputs, in the same order, as activating them one by
-//! one.
+//! step's work is expiry: tens of thousands of key-windows end together,
+//! and looking each up in timer order (by key) is no useful memory order.
+//! When one time's timers are all the expiry of one window, and there are
+//! many, the window's whole map is taken out of the store (`window_store`)
+//! in one move, drained in memory order, and its key-windows are emitted in
+//! timer order after a sort: the same outputs, in the same order, as
+//! activating them one by one.
 
 use crate::driver::Engine;
 use crate::output::Key;
 use crate::table::WindowTable;
-use crate::time::{Duration, EventTime};
+use crate::time::EventTime;
 use crate::window::Window;
 use crate::window_state::{Slot, WindowKey, WindowState};
 
@@ -23,36 +23,38 @@ const PREFETCH_AHEAD: usize = 8;
 impl Engine {
     /// Whether the timers `due` at `at` can be handled by
     /// `expire_all_at`: the pipeline doesn't merge (a session's timers may
-    /// be its anchor's, `session_index`), every timer is the expiry of its
-    /// window, and there are enough of them against the map's size for one
-    /// pass over it to beat one lookup each.
+    /// be its anchor's, `session_index`), every timer is the expiry of one
+    /// and the same window, and there are enough of them for the sort to
+    /// pay. (No test against the window's size is needed: each of its
+    /// key-windows has its expiry timer among `due`, so `due` is never
+    /// shorter than what the take moves.)
     pub(crate) fn bulk_expiry(&self, at: EventTime, due: &[WindowKey]) -> bool {
         let lateness = self.pipeline.allowed_lateness;
+        let Some(&(_, window)) = due.first() else {
+            return false;
+        };
         !self.table.book.merging
             && due.len() >= BULK_MIN
-            && due.len().saturating_mul(4) >= self.table.states.len()
-            && due.iter().all(|(_, w)| w.expiry(lateness) == at)
+            && window.expiry(lateness) == at
+            && due.iter().all(|&(_, w)| w == window)
     }
 
-    /// Expires every window whose expiry is `at`, as `activate` does each
-    /// (the last pane, then everything freed), in timer order. For a
-    /// pipeline that doesn't merge, those windows are exactly the ones whose
-    /// expiry timer is in the bucket at `at` (each window has one, set when
-    /// it opened and taken only at its time); the bucket's other entries
-    /// are stale (their windows already expired at an end timer).
-    pub(crate) fn expire_all_at(&mut self, at: EventTime) {
-        let mut expired = std::mem::take(&mut self.expired);
-        // Without merging, windows that expire at the same time are the
-        // same window (its end fixes a fixed or sliding window), so timer
-        // order is key order, and the window is kept once, not per key
-        // (the sort moves half the bytes).
-        let taken = self
-            .table
-            .take_expiring(at, self.pipeline.allowed_lateness, &mut expired);
-        let Some(window) = taken else {
-            self.expired = expired;
+    /// Expires every key-window of the one window whose expiry timers are
+    /// `due` at `at` (`bulk_expiry` said so), as `activate` does each (the
+    /// last pane, then everything freed), in timer order. Without merging,
+    /// those are all the key-windows that expire at `at` (each has one
+    /// expiry timer, set when it opened and taken only at its time); timers
+    /// of keys the window no longer holds are stale (those key-windows
+    /// already expired at an end timer in this step).
+    pub(crate) fn expire_all_at(&mut self, at: EventTime, due: &[WindowKey]) {
+        let Some(&(_, window)) = due.first() else {
             return;
         };
+        debug_assert_eq!(window.expiry(self.pipeline.allowed_lateness), at);
+        let mut expired = std::mem::take(&mut self.expired);
+        // The window is kept once, not per key (the sort moves half the
+        // bytes); all are the same window, so timer order is key order.
+        self.table.take_expiring(window, &mut expired);
         // Keys are distinct (one window), so any sort gives the same order;
         // a radix sort of tens of thousands of keys is about a third of a
         // comparison sort's time.
@@ -65,6 +67,12 @@ impl Engine {
             }
             let (key, slot) = &mut expired[i];
             if let Slot::Open(mut st) = std::mem::replace(slot, Slot::Closed) {
+                // The processing-time timer goes here, not in
+                // `take_expiring`: here the box is read anyway (and was
+                // fetched ahead), there it was a miss per window.
+                if let Some(due) = st.deadline {
+                    self.table.book.proc_timers.remove(&(due, *key, window));
+                }
                 self.on_trigger_last(*key, window, &mut st);
                 self.table.spare.recycle(st);
             }
@@ -75,40 +83,24 @@ impl Engine {
 }
 
 impl WindowTable {
-    /// Takes every window whose expiry is `at` out of the map into `out`,
-    /// in one pass, with its processing-time timer. Returns their window
-    /// (one: see `expire_all_at`), if any.
-    fn take_expiring(
-        &mut self,
-        at: EventTime,
-        lateness: Duration,
-        out: &mut Vec<(Key, Slot)>,
-    ) -> Option<Window> {
+    /// Takes every key-window of `window` out of the store into `out`, at
+    /// once; the window's emptied map is kept for a window opened later.
+    /// The open ones' processing-time timers are left to the caller, which
+    /// removes each as it reads the box (`expire_all_at`): reading the
+    /// boxes here, in hash order, would miss the cache once per window.
+    fn take_expiring(&mut self, window: Window, out: &mut Vec<(Key, Slot)>) {
+        let Some(mut keys) = self.states.take(window) else {
+            return;
+        };
         let book = &mut self.book;
-        let mut taken = None;
-        self.states.retain(|&(key, window), slot| {
-            if window.expiry(lateness) != at {
-                return true;
-            }
-            debug_assert!(
-                taken.is_none_or(|w| w == window),
-                "two windows expire at {at}"
-            );
-            taken = Some(window);
-            let slot = std::mem::replace(slot, Slot::Closed);
+        for (key, slot) in keys.drain() {
             match &slot {
-                Slot::Open(st) => {
-                    book.windows_open -= 1;
-                    if let Some(due) = st.deadline {
-                        book.proc_timers.remove(&(due, key, window));
-                    }
-                }
+                Slot::Open(_) => book.windows_open -= 1,
                 Slot::Closed => book.windows_closed -= 1,
             }
             out.push((key, slot));
-            false
-        });
-        taken
+        }
+        self.states.recycle(keys);
     }
 }
 
@@ -172,6 +164,81 @@ mod tests {
             .map(|k| (k, AggValue::Sum(2 * k as i64), true))
             .collect();
         assert_eq!(panes, want);
+        assert!(engine.state_size().is_empty());
+    }
+
+    /// The one-pass expiry of windows that still wait on a processing-time
+    /// timer, beside tombstones: keys whose timer fired are closed and
+    /// expire silently; the others emit their last pane, in key order, and
+    /// their timers go with them (nothing left to fire, no state).
+    #[test]
+    fn a_whole_window_end_takes_its_processing_time_timers() {
+        let p = Pipeline {
+            window: WindowFn::Fixed {
+                size: Duration(10),
+                offset: Duration(0),
+            },
+            trigger: Trigger::AfterProcessingTime {
+                delay: Duration(100),
+                align: None,
+            },
+            accumulation: Accumulation::Discarding,
+            allowed_lateness: Duration(0),
+            timestamp_combiner: TimestampCombiner::EndOfWindow,
+            aggregate: Aggregate::Sum,
+            on_time: OnTimeBehavior::IfNonEmpty,
+        };
+        let mut engine = Engine::new(p, EngineConfig::DEFAULT).expect("valid pipeline");
+        let keys = 3 * super::BULK_MIN as u64;
+        // Odd keys arrive first: their timers (at 100) fire before the
+        // even keys' (at 150) are due.
+        for (i, k) in (0..keys)
+            .filter(|k| k % 2 == 1)
+            .chain((0..keys).filter(|k| k % 2 == 0))
+            .enumerate()
+        {
+            let now = ProcTime(if k % 2 == 1 { 0 } else { 50 });
+            let r = Record {
+                id: i as u64,
+                key: Key(k),
+                value: k as i64,
+                time: EventTime((k % 10) as i64),
+            };
+            engine.handle_record(now, r);
+        }
+        engine.handle_timeout(ProcTime(120));
+        let fired: Vec<_> = std::iter::from_fn(|| engine.poll_output())
+            .map(|o| match o {
+                Output::Pane(p) => p.key.0,
+                Output::DeadLetter(d) => panic!("unexpected dead letter {d:?}"),
+            })
+            .collect();
+        let odd: Vec<_> = (0..keys).filter(|k| k % 2 == 1).collect();
+        assert_eq!(fired, odd);
+        let state = engine.state_size();
+        assert_eq!(
+            (state.windows_open, state.windows_closed),
+            (keys / 2, keys / 2)
+        );
+        // (One tick after the timer: timers fire when the clock is past them.)
+        assert_eq!(engine.poll_timeout(), Some(ProcTime(151)));
+
+        let window = crate::window::Window::new(EventTime(0), EventTime(10));
+        let due: Vec<_> = (0..keys).map(|k| (Key(k), window)).collect();
+        assert!(engine.bulk_expiry(EventTime(10), &due));
+        engine.handle_watermark(ProcTime(130), EventTime(10));
+        let panes: Vec<_> = std::iter::from_fn(|| engine.poll_output())
+            .map(|o| match o {
+                Output::Pane(p) => (p.key.0, p.value, p.info.is_last),
+                Output::DeadLetter(d) => panic!("unexpected dead letter {d:?}"),
+            })
+            .collect();
+        let want: Vec<_> = (0..keys)
+            .filter(|k| k % 2 == 0)
+            .map(|k| (k, AggValue::Sum(k as i64), true))
+            .collect();
+        assert_eq!(panes, want);
+        assert_eq!(engine.poll_timeout(), None);
         assert!(engine.state_size().is_empty());
     }
 }

@@ -60,6 +60,7 @@ mod triggers;
 mod watermark;
 mod window;
 mod window_state;
+mod window_store;
 
 pub use aggregate::{AggValue, Aggregate};
 pub use driver::Engine;

@@ -1,9 +1,10 @@
 //! The window table: every window the engine knows, open or closed, with
 //! the timers that will wake it. It keeps the counters in step with the
 //! stores, so no other module touches `windows_open` or `windows_closed`.
-//! Windows that don't merge live in `states`, keyed by `(key, window)`;
-//! sessions live in `sessions`, per key (`session_index`). The accessors
-//! here (`slot`, `open_mut`, `remove`, ...) look in the right one.
+//! Windows that don't merge live in `states`, by window then key
+//! (`window_store`); sessions live in `sessions`, per key
+//! (`session_index`). The accessors here (`slot`, `open_mut`, `remove`,
+//! ...) look in the right one.
 
 use crate::output::Key;
 use crate::session_index::SessionIndex;
@@ -11,13 +12,13 @@ use crate::time::{Duration, EventTime, ProcTime};
 use crate::trigger::Trigger;
 use crate::window::Window;
 use crate::window_state::{Slot, WindowKey, WindowState};
-use rustc_hash::FxHashMap;
+use crate::window_store::WindowStore;
 use std::collections::{btree_map, BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct WindowTable {
     /// The windows of a pipeline that doesn't merge.
-    pub(crate) states: FxHashMap<WindowKey, Slot>,
+    pub(crate) states: WindowStore,
     /// The windows of a merging pipeline (sessions), with their state.
     pub(crate) sessions: SessionIndex,
     /// Everything about the windows besides their state.
@@ -95,7 +96,7 @@ impl Bucket {
 impl WindowTable {
     pub(crate) fn new(merging: bool) -> WindowTable {
         WindowTable {
-            states: FxHashMap::default(),
+            states: WindowStore::default(),
             sessions: SessionIndex::default(),
             book: Book {
                 merging,
@@ -116,7 +117,7 @@ impl WindowTable {
         if self.book.merging {
             self.sessions.get(key, window).map(|e| &e.slot)
         } else {
-            self.states.get(&(key, window))
+            self.states.get(key, window)
         }
     }
 
@@ -125,7 +126,7 @@ impl WindowTable {
         if self.book.merging {
             self.sessions.get_mut(key, window).map(|e| &mut e.slot)
         } else {
-            self.states.get_mut(&(key, window))
+            self.states.get_mut(key, window)
         }
     }
 
@@ -154,7 +155,7 @@ impl WindowTable {
         let was = if self.book.merging {
             self.close_session(key, window, lateness)
         } else {
-            self.states.insert((key, window), Slot::Closed)
+            self.states.insert(key, window, Slot::Closed)
         };
         if let Some(Slot::Open(st)) = was {
             if let Some(at) = st.deadline {
@@ -182,7 +183,7 @@ impl WindowTable {
         let slot = if self.book.merging {
             self.remove_session(key, window, keep_empty)?
         } else {
-            self.states.remove(&(key, window))?
+            self.states.remove(key, window)?
         };
         let book = &mut self.book;
         match &slot {
@@ -243,7 +244,7 @@ impl WindowTable {
         let slot = if self.book.merging {
             self.sessions.get_mut(key, window).map(|e| &mut e.slot)
         } else {
-            self.states.get_mut(&(key, window))
+            self.states.get_mut(key, window)
         };
         let Some(Slot::Open(st)) = slot else {
             return;

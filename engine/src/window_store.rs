@@ -1,0 +1,377 @@
+//! The state of a pipeline that doesn't merge, kept by window, then by
+//! key. Fixed and sliding windows open and expire window by window: with
+//! many keys, tens of thousands of key-windows share a window and leave
+//! together at its expiry. One map per window lets the expiry take all of
+//! them out at once (`take`), with no pass over the windows that stay, and
+//! keeps each map to one window's keys: smaller entries (no window in
+//! them) in a smaller table than one map of every `(key, window)` (with a
+//! million keys it is still far bigger than the cache, so an insert still
+//! misses: `docs/engine-profile.md`).
+//!
+//! Consecutive elements mostly fall in the few windows the previous ones
+//! did (the one fixed window, or a sliding window's `size / period`), so
+//! the store remembers where the last few windows it was asked for are and
+//! checks those first (a comparison each); any other window is found
+//! through an index by hash, never by scanning, so many windows open at
+//! once (1 ms windows with hours of allowed lateness) cost no more per
+//! element than one. A window leaves the store when its last key does; its
+//! map is kept, emptied but with its table, for a window opened later,
+//! which then fills a table already grown to size.
+//!
+//! The cost: a window holding very few keys carries a map of its own (a
+//! small table, an index entry), where the flat map spent one bucket per
+//! key-window. Iteration (`values`) is in no particular order; callers
+//! fold it into an order-free result (a minimum, a sum) or sort what they
+//! take.
+
+use crate::output::Key;
+use crate::window::Window;
+use crate::window_state::Slot;
+use rustc_hash::FxHashMap;
+use std::collections::hash_map::{self, Entry};
+
+/// One window's keys.
+type Keys = FxHashMap<Key, Slot>;
+
+/// Emptied maps kept at most. A few cover the windows that expire and open
+/// at about the same time (a tumbling window, or a sliding window's
+/// neighbours); more would only hold memory.
+const SPARE_MAX: usize = 4;
+
+/// Windows whose place `find` remembers: a sliding window of four periods
+/// (the bench's, and a common shape) puts each element in four.
+const RECENT: usize = 4;
+
+#[derive(Debug, Default)]
+pub(crate) struct WindowStore {
+    /// Every window held, with its keys (at least one), in no order.
+    windows: Vec<(Window, Keys)>,
+    /// Where each window of `windows` is.
+    index: FxHashMap<Window, usize>,
+    /// Where the windows last found through `index` are, the oldest at
+    /// `victim`: hints, each checked before use (a window that moved or
+    /// left just fails the check).
+    recent: [usize; RECENT],
+    victim: usize,
+    /// Emptied maps, for windows opened next. A clone starts with none.
+    spare: Vec<Keys>,
+}
+
+/// What `entry` finds for a key-window.
+pub(crate) enum StoreEntry<'a> {
+    Known(&'a mut Slot),
+    New(NewSlot<'a>),
+}
+
+/// Where a new key-window goes, once the caller decides to open it.
+pub(crate) struct NewSlot<'a>(Place<'a>);
+
+enum Place<'a> {
+    /// The window holds other keys already.
+    InWindow(hash_map::VacantEntry<'a, Key, Slot>),
+    /// The window's first key.
+    NewWindow(&'a mut WindowStore, Window, Key),
+}
+
+impl<'a> NewSlot<'a> {
+    /// Puts `slot` in place, returning it. Inlined: every window opened
+    /// comes through here, and the usual case is one vacant bucket.
+    #[inline(always)]
+    pub(crate) fn insert(self, slot: Slot) -> &'a mut Slot {
+        match self.0 {
+            Place::InWindow(v) => v.insert(slot),
+            Place::NewWindow(store, window, key) => store.first_key(window, key, slot),
+        }
+    }
+}
+
+impl WindowStore {
+    /// Where `window` is in `windows`: a recent one, else by the index.
+    #[inline(always)]
+    fn find(&self, window: Window) -> Option<usize> {
+        for &i in &self.recent {
+            if self.windows.get(i).is_some_and(|(w, _)| *w == window) {
+                return Some(i);
+            }
+        }
+        self.index.get(&window).copied()
+    }
+
+    /// `find`, remembering a window found through the index.
+    #[inline(always)]
+    fn find_mut(&mut self, window: Window) -> Option<usize> {
+        for &i in &self.recent {
+            if self.windows.get(i).is_some_and(|(w, _)| *w == window) {
+                return Some(i);
+            }
+        }
+        let i = *self.index.get(&window)?;
+        self.remember(i);
+        Some(i)
+    }
+
+    fn remember(&mut self, i: usize) {
+        self.recent[self.victim] = i;
+        self.victim = (self.victim + 1) % RECENT;
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, key: Key, window: Window) -> Option<&Slot> {
+        self.windows[self.find(window)?].1.get(&key)
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self, key: Key, window: Window) -> Option<&mut Slot> {
+        let i = self.find_mut(window)?;
+        self.windows[i].1.get_mut(&key)
+    }
+
+    /// The key-window's slot if known, else where a new one would go.
+    #[inline(always)]
+    pub(crate) fn entry(&mut self, key: Key, window: Window) -> StoreEntry<'_> {
+        let Some(i) = self.find_mut(window) else {
+            return StoreEntry::New(NewSlot(Place::NewWindow(self, window, key)));
+        };
+        match self.windows[i].1.entry(key) {
+            Entry::Occupied(k) => StoreEntry::Known(k.into_mut()),
+            Entry::Vacant(k) => StoreEntry::New(NewSlot(Place::InWindow(k))),
+        }
+    }
+
+    /// A window's first key: a map for it, a spare one if any. Once per
+    /// window, so kept out of the per-record path.
+    #[cold]
+    #[inline(never)]
+    fn first_key(&mut self, window: Window, key: Key, slot: Slot) -> &mut Slot {
+        let i = self.windows.len();
+        self.index.insert(window, i);
+        self.windows
+            .push((window, self.spare.pop().unwrap_or_default()));
+        self.remember(i);
+        self.windows[i].1.entry(key).or_insert(slot)
+    }
+
+    /// Sets the key-window's slot, returning the one it replaces.
+    pub(crate) fn insert(&mut self, key: Key, window: Window, slot: Slot) -> Option<Slot> {
+        match self.entry(key, window) {
+            StoreEntry::Known(s) => Some(std::mem::replace(s, slot)),
+            StoreEntry::New(n) => {
+                n.insert(slot);
+                None
+            }
+        }
+    }
+
+    /// Takes the key-window out; a window left with no key goes too.
+    pub(crate) fn remove(&mut self, key: Key, window: Window) -> Option<Slot> {
+        let i = self.find(window)?;
+        let keys = &mut self.windows[i].1;
+        let slot = keys.remove(&key)?;
+        if keys.is_empty() {
+            let keys = self.drop_window(i);
+            self.recycle(keys);
+        }
+        Some(slot)
+    }
+
+    /// Takes every key of `window` out, whole (then `recycle` the map).
+    pub(crate) fn take(&mut self, window: Window) -> Option<Keys> {
+        let i = self.find(window)?;
+        Some(self.drop_window(i))
+    }
+
+    /// Takes the window at `i` out of `windows` and the index.
+    fn drop_window(&mut self, i: usize) -> Keys {
+        let (window, keys) = self.windows.swap_remove(i);
+        self.index.remove(&window);
+        if let Some((moved, _)) = self.windows.get(i) {
+            self.index.insert(*moved, i);
+        }
+        keys
+    }
+
+    /// Keeps an emptied map for a window opened later, if there is room.
+    pub(crate) fn recycle(&mut self, keys: Keys) {
+        debug_assert!(keys.is_empty(), "recycled a map still holding keys");
+        if self.spare.len() < SPARE_MAX {
+            self.spare.push(keys);
+        }
+    }
+
+    /// Every slot, in no particular order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Slot> + '_ {
+        self.windows.iter().flat_map(|(_, keys)| keys.values())
+    }
+
+    /// How many key-windows are held (counted: for the invariant check).
+    pub(crate) fn len(&self) -> usize {
+        self.windows.iter().map(|(_, keys)| keys.len()).sum()
+    }
+}
+
+impl Clone for WindowStore {
+    /// A deep copy of what is held; the spare maps are not state.
+    fn clone(&self) -> WindowStore {
+        WindowStore {
+            windows: self.windows.clone(),
+            index: self.index.clone(),
+            recent: self.recent,
+            victim: self.victim,
+            spare: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{StoreEntry, WindowStore};
+    use crate::aggregate::AggValue;
+    use crate::aggregate::Aggregate;
+    use crate::output::Key;
+    use crate::pipeline::{Accumulation, OnTimeBehavior, Pipeline, TimestampCombiner};
+    use crate::time::{Duration, EventTime};
+    use crate::trigger::Trigger;
+    use crate::window::{Window, WindowFn};
+    use crate::window_state::{Slot, WindowState};
+    use std::collections::BTreeMap;
+
+    fn w(start: i64) -> Window {
+        Window::new(EventTime(start), EventTime(start + 1))
+    }
+
+    fn open(sum: i64) -> Slot {
+        let p = Pipeline {
+            window: WindowFn::Fixed {
+                size: Duration(1),
+                offset: Duration(0),
+            },
+            trigger: Trigger::Never,
+            accumulation: Accumulation::Discarding,
+            allowed_lateness: Duration(0),
+            timestamp_combiner: TimestampCombiner::EndOfWindow,
+            aggregate: Aggregate::Sum,
+            on_time: OnTimeBehavior::IfNonEmpty,
+        };
+        let mut st = WindowState::new(&p);
+        st.acc = AggValue::Sum(sum);
+        Slot::Open(Box::new(st))
+    }
+
+    /// What a slot holds, comparable: its sum, or `None` when closed.
+    fn sum(slot: &Slot) -> Option<i64> {
+        match slot {
+            Slot::Open(st) => match st.acc {
+                AggValue::Sum(s) => Some(s),
+                _ => None,
+            },
+            Slot::Closed => None,
+        }
+    }
+
+    /// The store's contents against a model (a sorted map of
+    /// key-windows), through every accessor.
+    fn agrees(store: &WindowStore, model: &BTreeMap<(Key, Window), Option<i64>>) {
+        assert_eq!(store.index.len(), store.windows.len());
+        for (i, (window, keys)) in store.windows.iter().enumerate() {
+            assert_eq!(store.index.get(window), Some(&i), "{window:?} misindexed");
+            assert!(!keys.is_empty(), "{window:?} held with no key");
+        }
+        assert_eq!(store.len(), model.len());
+        assert_eq!(store.values().count(), model.len());
+        for (&(key, window), &want) in model {
+            assert_eq!(
+                store.get(key, window).map(sum),
+                Some(want),
+                "{key:?} {window:?}"
+            );
+        }
+        let mut sums: Vec<_> = store.values().map(sum).collect();
+        let mut want: Vec<_> = model.values().copied().collect();
+        sums.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(sums, want);
+    }
+
+    /// Thousands of windows open at once, a few keys each, through open,
+    /// close, remove, reopen and whole-window takes; the store agrees with
+    /// a model at every stage, empties windows as their last key leaves,
+    /// and a clone is a copy the original's later changes do not reach.
+    #[test]
+    fn many_windows_agree_with_a_model() {
+        let mut store = WindowStore::default();
+        let mut model = BTreeMap::new();
+        let windows = 3_000i64;
+        for i in 0..windows {
+            for k in 0..3u64 {
+                let (key, window) = (Key(k), w(i));
+                let StoreEntry::New(n) = store.entry(key, window) else {
+                    panic!("{key:?} {window:?} known before it opened");
+                };
+                n.insert(open(i));
+                model.insert((key, window), Some(i));
+            }
+        }
+        agrees(&store, &model);
+        assert!(matches!(store.entry(Key(1), w(7)), StoreEntry::Known(_)));
+        assert_eq!(store.find(w(7)).map(|i| store.windows[i].1.len()), Some(3));
+        assert!(store.find(w(windows)).is_none());
+
+        // Close key 0 everywhere; remove key 1 from even windows.
+        for i in 0..windows {
+            assert_eq!(
+                store.insert(Key(0), w(i), Slot::Closed).map(|s| sum(&s)),
+                Some(Some(i))
+            );
+            model.insert((Key(0), w(i)), None);
+            if i % 2 == 0 {
+                assert_eq!(store.remove(Key(1), w(i)).map(|s| sum(&s)), Some(Some(i)));
+                model.remove(&(Key(1), w(i)));
+            }
+        }
+        assert!(store.remove(Key(1), w(0)).is_none());
+        assert!(store.remove(Key(9), w(1)).is_none());
+        agrees(&store, &model);
+        let snapshot = store.clone();
+        let snapshot_model = model.clone();
+
+        // Take every window below 1,000 whole; empty the rest key by key.
+        for i in 0..1_000 {
+            let mut keys = store.take(w(i)).expect("window held");
+            let mut taken: Vec<_> = keys.drain().map(|(k, s)| (k, sum(&s))).collect();
+            taken.sort_unstable();
+            let want: Vec<_> = model
+                .range((Key(0), w(i))..)
+                .filter(|((_, win), _)| *win == w(i))
+                .map(|(&(k, _), &s)| (k, s))
+                .collect();
+            assert_eq!(taken, want);
+            model.retain(|(_, win), _| *win != w(i));
+            store.recycle(keys);
+        }
+        assert!(store.take(w(0)).is_none());
+        for i in 1_000..windows {
+            for k in 0..3 {
+                assert_eq!(
+                    store.remove(Key(k), w(i)).is_some(),
+                    model.remove(&(Key(k), w(i))).is_some()
+                );
+            }
+            assert!(store.find(w(i)).is_none());
+        }
+        agrees(&store, &model);
+        assert!(store.windows.is_empty(), "emptied windows left behind");
+        assert!(store.spare.len() <= super::SPARE_MAX);
+
+        // Reopen: an expired window's keys come back as new.
+        let StoreEntry::New(n) = store.entry(Key(0), w(0)) else {
+            panic!("a taken window was still known");
+        };
+        n.insert(open(-1));
+        model.insert((Key(0), w(0)), Some(-1));
+        agrees(&store, &model);
+
+        // The clone kept what was there when it was taken.
+        agrees(&snapshot, &snapshot_model);
+        assert!(snapshot.spare.is_empty());
+    }
+}
