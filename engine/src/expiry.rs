@@ -114,24 +114,39 @@ mod tests {
     use crate::window::WindowFn;
     use crate::{AggValue, Aggregate, Engine};
 
-    /// Thousands of keys' windows expiring at one time take the one-pass
-    /// path, and come out as one by one would: a last pane per key, in key
-    /// order, each with its key's sum; then nothing is left.
-    #[test]
-    fn a_whole_window_end_expires_in_key_order() {
+    /// Ten-tick fixed windows under `trigger`, summing, no lateness.
+    fn engine(trigger: Trigger) -> Engine {
         let p = Pipeline {
             window: WindowFn::Fixed {
                 size: Duration(10),
                 offset: Duration(0),
             },
-            trigger: Trigger::Never,
+            trigger,
             accumulation: Accumulation::Discarding,
             allowed_lateness: Duration(0),
             timestamp_combiner: TimestampCombiner::EndOfWindow,
             aggregate: Aggregate::Sum,
             on_time: OnTimeBehavior::IfNonEmpty,
         };
-        let mut engine = Engine::new(p, EngineConfig::DEFAULT).expect("valid pipeline");
+        Engine::new(p, EngineConfig::DEFAULT).expect("valid pipeline")
+    }
+
+    /// Every queued output, as (key, value, is last) of a pane.
+    fn panes(engine: &mut Engine) -> Vec<(u64, AggValue, bool)> {
+        std::iter::from_fn(|| engine.poll_output())
+            .map(|o| match o {
+                Output::Pane(p) => (p.key.0, p.value, p.info.is_last),
+                Output::DeadLetter(d) => panic!("unexpected dead letter {d:?}"),
+            })
+            .collect()
+    }
+
+    /// Thousands of keys' windows expiring at one time take the one-pass
+    /// path, and come out as one by one would: a last pane per key, in key
+    /// order, each with its key's sum; then nothing is left.
+    #[test]
+    fn a_whole_window_end_expires_in_key_order() {
+        let mut engine = engine(Trigger::Never);
         let keys = 3 * super::BULK_MIN as u64;
         // Keys arrive in a scrambled order, twice each.
         for i in 0..2 * keys {
@@ -154,12 +169,7 @@ mod tests {
             .collect();
         assert!(engine.bulk_expiry(EventTime(10), &due));
         engine.handle_watermark(ProcTime(1), EventTime(10));
-        let panes: Vec<_> = std::iter::from_fn(|| engine.poll_output())
-            .map(|o| match o {
-                Output::Pane(p) => (p.key.0, p.value, p.info.is_last),
-                Output::DeadLetter(d) => panic!("unexpected dead letter {d:?}"),
-            })
-            .collect();
+        let panes = panes(&mut engine);
         let want: Vec<_> = (0..keys)
             .map(|k| (k, AggValue::Sum(2 * k as i64), true))
             .collect();
@@ -173,22 +183,10 @@ mod tests {
     /// their timers go with them (nothing left to fire, no state).
     #[test]
     fn a_whole_window_end_takes_its_processing_time_timers() {
-        let p = Pipeline {
-            window: WindowFn::Fixed {
-                size: Duration(10),
-                offset: Duration(0),
-            },
-            trigger: Trigger::AfterProcessingTime {
-                delay: Duration(100),
-                align: None,
-            },
-            accumulation: Accumulation::Discarding,
-            allowed_lateness: Duration(0),
-            timestamp_combiner: TimestampCombiner::EndOfWindow,
-            aggregate: Aggregate::Sum,
-            on_time: OnTimeBehavior::IfNonEmpty,
-        };
-        let mut engine = Engine::new(p, EngineConfig::DEFAULT).expect("valid pipeline");
+        let mut engine = engine(Trigger::AfterProcessingTime {
+            delay: Duration(100),
+            align: None,
+        });
         let keys = 3 * super::BULK_MIN as u64;
         // Odd keys arrive first: their timers (at 100) fire before the
         // even keys' (at 150) are due.
@@ -207,12 +205,7 @@ mod tests {
             engine.handle_record(now, r);
         }
         engine.handle_timeout(ProcTime(120));
-        let fired: Vec<_> = std::iter::from_fn(|| engine.poll_output())
-            .map(|o| match o {
-                Output::Pane(p) => p.key.0,
-                Output::DeadLetter(d) => panic!("unexpected dead letter {d:?}"),
-            })
-            .collect();
+        let fired: Vec<_> = panes(&mut engine).into_iter().map(|(k, ..)| k).collect();
         let odd: Vec<_> = (0..keys).filter(|k| k % 2 == 1).collect();
         assert_eq!(fired, odd);
         let state = engine.state_size();
@@ -227,12 +220,7 @@ mod tests {
         let due: Vec<_> = (0..keys).map(|k| (Key(k), window)).collect();
         assert!(engine.bulk_expiry(EventTime(10), &due));
         engine.handle_watermark(ProcTime(130), EventTime(10));
-        let panes: Vec<_> = std::iter::from_fn(|| engine.poll_output())
-            .map(|o| match o {
-                Output::Pane(p) => (p.key.0, p.value, p.info.is_last),
-                Output::DeadLetter(d) => panic!("unexpected dead letter {d:?}"),
-            })
-            .collect();
+        let panes = panes(&mut engine);
         let want: Vec<_> = (0..keys)
             .filter(|k| k % 2 == 0)
             .map(|k| (k, AggValue::Sum(k as i64), true))
