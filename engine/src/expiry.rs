@@ -116,6 +116,11 @@ mod tests {
 
     /// Ten-tick fixed windows under `trigger`, summing, no lateness.
     fn engine(trigger: Trigger) -> Engine {
+        engine_late(trigger, Duration(0))
+    }
+
+    /// `engine`, with `lateness` allowed.
+    fn engine_late(trigger: Trigger, lateness: Duration) -> Engine {
         let p = Pipeline {
             window: WindowFn::Fixed {
                 size: Duration(10),
@@ -123,7 +128,7 @@ mod tests {
             },
             trigger,
             accumulation: Accumulation::Discarding,
-            allowed_lateness: Duration(0),
+            allowed_lateness: lateness,
             timestamp_combiner: TimestampCombiner::EndOfWindow,
             aggregate: Aggregate::Sum,
             on_time: OnTimeBehavior::IfNonEmpty,
@@ -141,6 +146,12 @@ mod tests {
             .collect()
     }
 
+    /// Keys spread over all of `u64`, so that every byte of a key decides
+    /// its place in the radix sort.
+    fn spread(k: u64) -> Key {
+        Key(k.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+    }
+
     /// Thousands of keys' windows expiring at one time take the one-pass
     /// path, and come out as one by one would: a last pane per key, in key
     /// order, each with its key's sum; then nothing is left.
@@ -150,29 +161,25 @@ mod tests {
         let keys = 3 * super::BULK_MIN as u64;
         // Keys arrive in a scrambled order, twice each.
         for i in 0..2 * keys {
-            let key = Key(i.wrapping_mul(7919) % keys);
+            let k = i.wrapping_mul(7919) % keys;
             let r = Record {
                 id: i,
-                key,
-                value: key.0 as i64,
+                key: spread(k),
+                value: k as i64,
                 time: EventTime((i % 10) as i64),
             };
             engine.handle_record(ProcTime(0), r);
         }
-        let due: Vec<_> = (0..keys)
-            .map(|k| {
-                (
-                    Key(k),
-                    crate::window::Window::new(EventTime(0), EventTime(10)),
-                )
-            })
-            .collect();
+        let window = crate::window::Window::new(EventTime(0), EventTime(10));
+        let mut due: Vec<_> = (0..keys).map(|k| (spread(k), window)).collect();
+        due.sort_unstable();
         assert!(engine.bulk_expiry(EventTime(10), &due));
         engine.handle_watermark(ProcTime(1), EventTime(10));
         let panes = panes(&mut engine);
-        let want: Vec<_> = (0..keys)
-            .map(|k| (k, AggValue::Sum(2 * k as i64), true))
+        let mut want: Vec<_> = (0..keys)
+            .map(|k| (spread(k).0, AggValue::Sum(2 * k as i64), true))
             .collect();
+        want.sort_unstable_by_key(|&(key, ..)| key);
         assert_eq!(panes, want);
         assert!(engine.state_size().is_empty());
     }
@@ -227,6 +234,34 @@ mod tests {
             .collect();
         assert_eq!(panes, want);
         assert_eq!(engine.poll_timeout(), None);
+        assert!(engine.state_size().is_empty());
+    }
+
+    /// With a lateness so large that expiry saturates at the end of time,
+    /// windows opened late (after their end: no end timer) all expire at
+    /// `EventTime::MAX`, two windows in one bucket of timers. That bucket
+    /// is not one window's, so it takes the one-by-one path: each
+    /// key-window's last pane, in timer order (key, then window). Fails if
+    /// `bulk_expiry` takes a bucket of several windows.
+    #[test]
+    fn late_windows_of_two_ends_expiring_at_the_end_of_time() {
+        let mut engine = engine_late(Trigger::Never, Duration(i64::MAX));
+        engine.handle_watermark(ProcTime(0), EventTime(100));
+        let keys = super::BULK_MIN as u64;
+        for (i, (k, t)) in (0..keys).flat_map(|k| [(k, 3), (k, 15)]).enumerate() {
+            let r = Record {
+                id: i as u64,
+                key: Key(k),
+                value: k as i64 + t,
+                time: EventTime(t),
+            };
+            engine.handle_record(ProcTime(1), r);
+        }
+        engine.handle_watermark(ProcTime(2), EventTime::MAX);
+        let want: Vec<_> = (0..keys)
+            .flat_map(|k| [3, 15].map(|t| (k, AggValue::Sum(k as i64 + t), true)))
+            .collect();
+        assert_eq!(panes(&mut engine), want);
         assert!(engine.state_size().is_empty());
     }
 }

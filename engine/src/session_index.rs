@@ -2,9 +2,11 @@
 //! window's state (open) or tombstone (closed); and the event timers of a
 //! session that grows in place.
 //!
-//! The state map of the other window functions is keyed by `(key, window)`,
-//! and a session's window changes with nearly every element: keeping
-//! sessions there cost a remove and an insert in that map per element, on
+//! The other window functions keep their state in the window store
+//! (`window_store`), by window then key, and a session's window changes
+//! with nearly every element: keeping sessions in a store keyed by window
+//! (as they once were, in one map by `(key, window)`) cost a remove and an
+//! insert per element, on
 //! top of the probe of the per-key index that finds which session the
 //! element extends. Here the index is the store: the probe that finds the
 //! session finds its state, and a session that grows changes the window in

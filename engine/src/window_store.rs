@@ -139,8 +139,8 @@ impl WindowStore {
     }
 
     /// A window's first key: a map for it, a spare one if any. Once per
-    /// window, so kept out of the per-record path.
-    #[cold]
+    /// window, so kept out of the per-record path (where windows hold many
+    /// keys each: with one key per window, every element comes here).
     #[inline(never)]
     fn first_key(&mut self, window: Window, key: Key, slot: Slot) -> &mut Slot {
         let i = self.windows.len();

@@ -286,11 +286,10 @@ fn main() {
     }
     if args.iter().any(|a| a == "--ratios") {
         // `--batch N`: seeds per parallel run in the seeds table. Each run
-        // waits for its slowest thread: with 4 seeds a core (`--batch 8`,
-        // the default until issue 13's last round) that wait was 8–10% of
-        // the run, a cost `sweep` does not pay (it streams batches of
-        // 4,096 over rayon). 64 seeds, 32 a core, bring it near a sweep's
-        // while a pair of samples lasts a few seconds.
+        // waits for its slowest thread, a wait `sweep` does not pay (it
+        // streams batches of 4,096); `SEEDS_PER_RUN` keeps it small against
+        // a run, as in a sweep, while a pair of samples lasts seconds
+        // (figures in docs/sim-profile.md).
         let batch = interleave::num_arg(&args, "--batch")
             .filter(|&n: &u64| n > 0)
             .unwrap_or(SEEDS_PER_RUN);
