@@ -19,6 +19,18 @@ pub(crate) enum Admission<'a> {
     Refused(DeadLetterReason),
 }
 
+impl<'a> Admission<'a> {
+    /// What a known window admits: its state if open; if closed (its
+    /// trigger finished), a refusal, `window closed`.
+    #[inline(always)]
+    pub(crate) fn of(slot: &'a mut Slot) -> Admission<'a> {
+        match slot {
+            Slot::Open(st) => Admission::Open(st),
+            Slot::Closed => Admission::Refused(DeadLetterReason::WindowClosed),
+        }
+    }
+}
+
 /// Whether `window` is past its expiry at input watermark `watermark`:
 /// `watermark >= end + allowed_lateness`. The first rule of `admit`, and of
 /// `admit_session`, its form for the session store.
@@ -60,20 +72,14 @@ impl WindowTable {
         // hash lookup of the key: when the window is already open (the
         // common case), that is all.
         match self.states.entry(key, window) {
-            StoreEntry::Known(slot) => match slot {
-                Slot::Open(st) => Admission::Open(st),
-                Slot::Closed => Admission::Refused(DeadLetterReason::WindowClosed),
-            },
+            StoreEntry::Known(slot) => Admission::of(slot),
             StoreEntry::New(v) => {
                 if self.book.windows_open >= windows_open_max {
                     return Admission::Refused(DeadLetterReason::StateLimit);
                 }
                 self.book
                     .opened(key, window, watermark, pipeline.allowed_lateness);
-                match v.insert(Slot::Open(self.spare.fresh(pipeline))) {
-                    Slot::Open(st) => Admission::Open(st),
-                    Slot::Closed => unreachable!("just inserted open"),
-                }
+                Admission::of(v.insert(Slot::Open(self.spare.fresh(pipeline))))
             }
         }
     }

@@ -61,7 +61,7 @@ pub struct Engine {
     pub(crate) merge_scratch: crate::sessions::MergeScratch,
     /// The last fixed window assigned (`assign`).
     last_fixed: Option<Window>,
-    /// The windows `expire_all_at` takes out, reused.
+    /// The windows `expire_window` takes out, reused.
     pub(crate) expired: Vec<(Key, Slot)>,
 }
 
@@ -219,8 +219,8 @@ impl Engine {
         self.step += 1;
         let mut due = std::mem::take(&mut self.due);
         while let Some(at) = self.table.pop_due(watermark, &mut due) {
-            if self.bulk_expiry(at, &due) {
-                self.expire_all_at(at, &due);
+            if let Some(window) = self.bulk_expiry(at, &due) {
+                self.expire_window(window);
                 continue;
             }
             WindowTable::sort_due(&mut due);

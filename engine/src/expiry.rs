@@ -17,40 +17,35 @@ use crate::window_state::{Slot, WindowKey, WindowState};
 /// Below this many timers at one time, one lookup each is cheaper.
 const BULK_MIN: usize = 1024;
 
-/// How many windows ahead `expire_all_at` fetches a box.
+/// How many windows ahead `expire_window` fetches a box.
 const PREFETCH_AHEAD: usize = 8;
 
 impl Engine {
-    /// Whether the timers `due` at `at` can be handled by
-    /// `expire_all_at`: the pipeline doesn't merge (a session's timers may
+    /// The window whose key-windows `expire_window` can expire at once
+    /// for the timers `due` at `at`, if they allow it: the pipeline doesn't merge (a session's timers may
     /// be its anchor's, `session_index`), every timer is the expiry of one
     /// and the same window, and there are enough of them for the sort to
     /// pay. (No test against the window's size is needed: each of its
     /// key-windows has its expiry timer among `due`, so `due` is never
     /// shorter than what the take moves.)
-    pub(crate) fn bulk_expiry(&self, at: EventTime, due: &[WindowKey]) -> bool {
+    pub(crate) fn bulk_expiry(&self, at: EventTime, due: &[WindowKey]) -> Option<Window> {
         let lateness = self.pipeline.allowed_lateness;
-        let Some(&(_, window)) = due.first() else {
-            return false;
-        };
-        !self.table.book.merging
+        let &(_, window) = due.first()?;
+        let bulk = !self.table.book.merging
             && due.len() >= BULK_MIN
             && window.expiry(lateness) == at
-            && due.iter().all(|&(_, w)| w == window)
+            && due.iter().all(|&(_, w)| w == window);
+        bulk.then_some(window)
     }
 
-    /// Expires every key-window of the one window whose expiry timers are
-    /// `due` at `at` (`bulk_expiry` said so), as `activate` does each (the
+    /// Expires every key-window of `window`, whose expiry timers are all
+    /// that is due (`bulk_expiry` said so), as `activate` does each (the
     /// last pane, then everything freed), in timer order. Without merging,
-    /// those are all the key-windows that expire at `at` (each has one
+    /// those are all the key-windows that expire then (each has one
     /// expiry timer, set when it opened and taken only at its time); timers
     /// of keys the window no longer holds are stale (those key-windows
     /// already expired at an end timer in this step).
-    pub(crate) fn expire_all_at(&mut self, at: EventTime, due: &[WindowKey]) {
-        let Some(&(_, window)) = due.first() else {
-            return;
-        };
-        debug_assert_eq!(window.expiry(self.pipeline.allowed_lateness), at);
+    pub(crate) fn expire_window(&mut self, window: Window) {
         let mut expired = std::mem::take(&mut self.expired);
         // The window is kept once, not per key (the sort moves half the
         // bytes); all are the same window, so timer order is key order.
@@ -86,7 +81,7 @@ impl WindowTable {
     /// Takes every key-window of `window` out of the store into `out`, at
     /// once; the window's emptied map is kept for a window opened later.
     /// The open ones' processing-time timers are left to the caller, which
-    /// removes each as it reads the box (`expire_all_at`): reading the
+    /// removes each as it reads the box (`expire_window`): reading the
     /// boxes here, in hash order, would miss the cache once per window.
     fn take_expiring(&mut self, window: Window, out: &mut Vec<(Key, Slot)>) {
         let Some(mut keys) = self.states.take(window) else {
@@ -173,7 +168,7 @@ mod tests {
         let window = crate::window::Window::new(EventTime(0), EventTime(10));
         let mut due: Vec<_> = (0..keys).map(|k| (spread(k), window)).collect();
         due.sort_unstable();
-        assert!(engine.bulk_expiry(EventTime(10), &due));
+        assert!(engine.bulk_expiry(EventTime(10), &due).is_some());
         engine.handle_watermark(ProcTime(1), EventTime(10));
         let panes = panes(&mut engine);
         let mut want: Vec<_> = (0..keys)
@@ -225,7 +220,7 @@ mod tests {
 
         let window = crate::window::Window::new(EventTime(0), EventTime(10));
         let due: Vec<_> = (0..keys).map(|k| (Key(k), window)).collect();
-        assert!(engine.bulk_expiry(EventTime(10), &due));
+        assert!(engine.bulk_expiry(EventTime(10), &due).is_some());
         engine.handle_watermark(ProcTime(130), EventTime(10));
         let panes = panes(&mut engine);
         let want: Vec<_> = (0..keys)

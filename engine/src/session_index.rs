@@ -87,11 +87,17 @@ impl SessionEntry {
         // Beam does for every merge.
         let regressing = known_bug!(IdleReturnRegresses | WatermarkBackwards);
         if regressing || (self.end_timer && !anchor_end_pending) {
-            self.anchor = to;
-            self.anchor_end_timer = self.end_timer;
-            return Some(self.end_timer);
+            return Some(self.own_timers());
         }
         None
+    }
+
+    /// The entry becomes its own anchor: the caller sets the timers of its
+    /// current window now. Returns whether that window gets an end timer.
+    fn own_timers(&mut self) -> bool {
+        self.anchor = self.window;
+        self.anchor_end_timer = self.end_timer;
+        self.end_timer
     }
 }
 
@@ -221,7 +227,7 @@ impl SessionIndex {
     /// Takes `window` of `key` out (expired or merged away). Its timers,
     /// and its anchor's, go stale. `keep_empty`: leave the key's (possibly
     /// empty) vector, as a merge refills it at once.
-    fn remove(&mut self, key: Key, window: Window, keep_empty: bool) -> Option<Slot> {
+    pub(crate) fn remove(&mut self, key: Key, window: Window, keep_empty: bool) -> Option<Slot> {
         let ws = self.keys.get_mut(&key)?;
         let i = ws.binary_search_by(|e| e.window.cmp(&window)).ok()?;
         let e = ws.remove(i);
@@ -326,9 +332,8 @@ impl WindowTable {
             let st = self.spare.fresh(pipeline);
             self.install_session(key, window, st, watermark, pipeline.allowed_lateness);
         }
-        match self.sessions.get_mut(key, window).map(|e| &mut e.slot) {
-            Some(Slot::Open(st)) => Admission::Open(st),
-            Some(Slot::Closed) => Admission::Refused(DeadLetterReason::WindowClosed),
+        match self.sessions.get_mut(key, window) {
+            Some(e) => Admission::of(&mut e.slot),
             None => unreachable!("{window} was just installed"),
         }
     }
@@ -344,22 +349,10 @@ impl WindowTable {
         let e = self.sessions.get_mut(key, window)?;
         let was = std::mem::replace(&mut e.slot, Slot::Closed);
         if e.anchor != window {
-            let end_timer = e.end_timer;
-            e.anchor = window;
-            e.anchor_end_timer = end_timer;
+            let end_timer = e.own_timers();
             self.book.set_timers(key, window, end_timer, lateness);
         }
         Some(was)
-    }
-
-    /// `remove` for a session.
-    pub(crate) fn remove_session(
-        &mut self,
-        key: Key,
-        window: Window,
-        keep_empty: bool,
-    ) -> Option<Slot> {
-        self.sessions.remove(key, window, keep_empty)
     }
 
     /// A timer for `anchor` fired and found no window with that identity:
@@ -382,9 +375,8 @@ impl WindowTable {
         else {
             return;
         };
-        let (window, end_timer) = (e.window, e.end_timer);
-        e.anchor = window;
-        e.anchor_end_timer = end_timer;
+        let window = e.window;
+        let end_timer = e.own_timers();
         self.book.set_timers(key, window, end_timer, lateness);
     }
 }

@@ -75,6 +75,23 @@ impl Book {
     }
 }
 
+/// `slot_mut`, borrowing only the two stores, so that the book can be
+/// updated while the slot is held (`refresh_deadline`).
+#[inline]
+fn stored_mut<'a>(
+    states: &'a mut WindowStore,
+    sessions: &'a mut SessionIndex,
+    merging: bool,
+    key: Key,
+    window: Window,
+) -> Option<&'a mut Slot> {
+    if merging {
+        sessions.get_mut(key, window).map(|e| &mut e.slot)
+    } else {
+        states.get_mut(key, window)
+    }
+}
+
 /// The event timers due at one time. Most times have one timer (a session
 /// moves its end, so its expiry, with every element), and those need no
 /// vector: the one-element `Vec` per timer was an allocation per merge.
@@ -123,11 +140,13 @@ impl WindowTable {
 
     #[inline]
     pub(crate) fn slot_mut(&mut self, key: Key, window: Window) -> Option<&mut Slot> {
-        if self.book.merging {
-            self.sessions.get_mut(key, window).map(|e| &mut e.slot)
-        } else {
-            self.states.get_mut(key, window)
-        }
+        stored_mut(
+            &mut self.states,
+            &mut self.sessions,
+            self.book.merging,
+            key,
+            window,
+        )
     }
 
     /// Every window's slot, in no particular order.
@@ -181,7 +200,7 @@ impl WindowTable {
 
     fn remove_with(&mut self, key: Key, window: Window, keep_empty: bool) -> Option<Slot> {
         let slot = if self.book.merging {
-            self.remove_session(key, window, keep_empty)?
+            self.sessions.remove(key, window, keep_empty)?
         } else {
             self.states.remove(key, window)?
         };
@@ -241,11 +260,13 @@ impl WindowTable {
         trigger: &Trigger,
         after: ProcTime,
     ) {
-        let slot = if self.book.merging {
-            self.sessions.get_mut(key, window).map(|e| &mut e.slot)
-        } else {
-            self.states.get_mut(key, window)
-        };
+        let slot = stored_mut(
+            &mut self.states,
+            &mut self.sessions,
+            self.book.merging,
+            key,
+            window,
+        );
         let Some(Slot::Open(st)) = slot else {
             return;
         };
