@@ -14,6 +14,16 @@ pub fn sub_seed(master: u64, label: &str) -> u64 {
     Label::new().text(label).sub_seed(master)
 }
 
+/// FNV-1a (64 bit): where it starts, and one byte's step. The one
+/// definition, for labels here and for run fingerprints (`trace_hash`).
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One byte of FNV-1a (see [`FNV_OFFSET`]).
+#[inline(always)]
+pub(crate) const fn fnv1a(h: u64, b: u8) -> u64 {
+    (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+}
+
 /// A label hashed as it is written, piece by piece: the same FNV-1a hash
 /// [`sub_seed`] takes over the whole text, without formatting the text.
 ///
@@ -33,7 +43,7 @@ impl Label {
     /// The empty label.
     #[must_use]
     pub const fn new() -> Label {
-        Label(0xcbf2_9ce4_8422_2325)
+        Label(FNV_OFFSET)
     }
 
     /// The label followed by `text`.
@@ -57,7 +67,7 @@ impl Label {
 
     #[inline(always)]
     const fn byte(self, b: u8) -> Label {
-        Label((self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+        Label(fnv1a(self.0, b))
     }
 
     /// The sub-seed for this label under `master`, as [`sub_seed`].

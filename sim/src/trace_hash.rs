@@ -22,16 +22,15 @@ pub struct Fnv64(u64);
 
 impl Default for Fnv64 {
     fn default() -> Self {
-        Fnv64(0xcbf2_9ce4_8422_2325)
+        Fnv64(crate::rng::FNV_OFFSET)
     }
 }
 
 impl Fnv64 {
     /// Adds raw bytes.
     pub fn bytes(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        for &b in bytes {
+            self.0 = crate::rng::fnv1a(self.0, b);
         }
     }
 

@@ -115,12 +115,7 @@ impl Log {
                 self.append(now, event, channel);
                 if ack_lost {
                     // "ack of event {event} attempt {attempt} to the log lost"
-                    let what = Text::new()
-                        .s("ack of event ")
-                        .n(event)
-                        .s(" attempt ")
-                        .n(u64::from(attempt))
-                        .s(" to the log lost");
+                    let what = Text::ack_of(event, attempt).s("the log lost");
                     self.ctx.fault(now, what.done());
                 } else {
                     let ack = Msg::Ack {

@@ -161,9 +161,13 @@ impl Group {
 
     /// Event `slot`'s source, as an index into `members`.
     fn member(&self, slot: u32) -> u32 {
-        // `run` only hands a group its own sources' events.
-        let source = self.event(slot).source;
-        self.member_of.get(source as usize).copied().unwrap_or(0)
+        self.member_of_source(self.event(slot).source)
+    }
+
+    /// `source`, one of the group's, as an index into `members`: `run` only
+    /// hands a group its own sources' events, so it always has an entry.
+    fn member_of_source(&self, source: u32) -> u32 {
+        self.member_of[source as usize]
     }
 
     /// When attempt `attempt` of event `slot` started: attempts follow each
@@ -288,8 +292,8 @@ impl Group {
             let (time, id, sent_at, source) = (e.time.0, e.id, e.sent_at.0, e.source);
             let slot = self.next as u32;
             self.next += 1;
-            // `run` only hands a group its own sources' events.
-            let m = &mut self.members[self.member_of[source as usize] as usize];
+            let m = self.member_of_source(source) as usize;
+            let m = &mut self.members[m];
             m.started += 1;
             if self.ctx.punctuation_interval_ms.is_some() {
                 m.outstanding.insert((time, id));
@@ -347,9 +351,7 @@ impl Group {
     fn attempt(&mut self, slot: u32, attempt: u32, start: i64) {
         let e = *self.event(slot);
         let source = e.source;
-        // `run` only hands a group its own sources' events, so `source`
-        // always has an entry.
-        let member = self.member_of[source as usize];
+        let member = self.member_of_source(source);
         // Without a log, the worker owning the key on the source's channel;
         // with one, the log, on the key's partition (routing depends on
         // nothing but the key and the topology).

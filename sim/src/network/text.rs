@@ -30,6 +30,17 @@ impl Text {
         self
     }
 
+    /// "ack of event {event} attempt {attempt} to ": the start of every
+    /// lost ack's sentence, whoever it was meant for.
+    pub fn ack_of(event: u64, attempt: u32) -> Text {
+        Text::new()
+            .s("ack of event ")
+            .n(event)
+            .s(" attempt ")
+            .n(u64::from(attempt))
+            .s(" to ")
+    }
+
     /// The sentence.
     pub fn done(self) -> String {
         self.0
@@ -51,6 +62,11 @@ mod tests {
                 .s(" lost")
                 .done();
             assert_eq!(text, format!("event {id} attempt {attempt} lost"));
+            let ack = Text::ack_of(id, attempt).s("the log lost").done();
+            assert_eq!(
+                ack,
+                format!("ack of event {id} attempt {attempt} to the log lost")
+            );
         }
     }
 }

@@ -52,12 +52,8 @@ pub async fn run(ctx: Rc<Ctx>) -> turmoil::Result {
                         record_data(&ctx, at, dest, channel, event);
                         if ack_lost {
                             // "ack of event {event} attempt {attempt} to worker-{dest} lost"
-                            let what = Text::new()
-                                .s("ack of event ")
-                                .n(event)
-                                .s(" attempt ")
-                                .n(u64::from(attempt))
-                                .s(" to worker-")
+                            let what = Text::ack_of(event, attempt)
+                                .s("worker-")
                                 .n(u64::from(dest))
                                 .s(" lost");
                             ctx.fault(at, what.done());
