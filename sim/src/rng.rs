@@ -15,7 +15,8 @@ pub fn sub_seed(master: u64, label: &str) -> u64 {
 }
 
 /// FNV-1a (64 bit): where it starts, and one byte's step. The one
-/// definition, for labels here and for run fingerprints (`trace_hash`).
+/// definition, for labels here and for the scenario file's fingerprint
+/// (`merge::fingerprint`).
 pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// One byte of FNV-1a (see [`FNV_OFFSET`]).

@@ -1,37 +1,62 @@
-//! A stable fingerprint of a run: FNV-1a (64 bit) over a canonical byte
+//! A stable fingerprint of a run: XXH3 (64 bit) over a canonical byte
 //! encoding of the workload, the trace and every strategy's outputs.
 //!
 //! Never std's `RandomState` or `DefaultHasher`: their output may change
 //! between Rust releases, and the hash is printed, snapshotted and compared
-//! across processes. The workload and trace are written field by field, in a
-//! fixed order, as little-endian integers, with lengths before sequences, so
-//! that two different runs can't encode to the same bytes by shifting a
-//! boundary. Each pane and dead letter is hashed as its bytes in the one
-//! output encoding (`tidemark_spec::encode`, the JSON `--out` writes), so
-//! the hash covers exactly the fields and values users see; a length
-//! prefix keeps the objects apart.
+//! across processes. XXH3 is a published, fixed function. The workload and
+//! trace are written field by field, in a fixed order, as little-endian
+//! integers, with lengths before sequences, so that two different runs
+//! can't encode to the same bytes by shifting a boundary. Each pane and
+//! dead letter is hashed as its bytes in the one output encoding
+//! (`tidemark_spec::encode`, the JSON `--out` writes), so the hash covers
+//! exactly the fields and values users see; a length prefix keeps the
+//! objects apart.
+//!
+//! A sweep fingerprints every seed twice (the determinism check compares
+//! the two), about a megabyte each for the bench's 10,000 events. FNV-1a,
+//! one dependent multiply per byte, took a seventh of a sweep seed's time
+//! there; XXH3 reads eight bytes at a step on independent lanes
+//! (`docs/sim-profile.md`).
 
 use crate::jsonl::key_name;
 use crate::model::{Delivery, StrategyRun, Trace, Workload};
 use serde::Serialize;
 use tidemark_spec::encode;
+use xxhash_rust::xxh3::Xxh3;
 
-/// FNV-1a, 64 bit.
-#[derive(Debug, Clone, Copy)]
-pub struct Fnv64(u64);
+/// Bytes gathered before they go to the hasher: the encoding comes eight
+/// bytes at a time, and a call into the streaming hasher per field would
+/// cost more than the hashing.
+const BLOCK: usize = 16 * 1024;
 
-impl Default for Fnv64 {
+/// XXH3 (64 bit, seed 0) of the bytes written.
+#[derive(Clone)]
+pub struct Fingerprint {
+    state: Xxh3,
+    pending: Vec<u8>,
+}
+
+impl Default for Fingerprint {
     fn default() -> Self {
-        Fnv64(crate::rng::FNV_OFFSET)
+        Fingerprint {
+            state: Xxh3::new(),
+            pending: Vec::with_capacity(BLOCK),
+        }
     }
 }
 
-impl Fnv64 {
+impl Fingerprint {
     /// Adds raw bytes.
     pub fn bytes(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = crate::rng::fnv1a(self.0, b);
+        if self.pending.len() + bytes.len() > BLOCK {
+            self.state.update(&self.pending);
+            self.pending.clear();
+            if bytes.len() >= BLOCK {
+                self.state.update(bytes);
+                return;
+            }
         }
+        self.pending.extend_from_slice(bytes);
     }
 
     fn u64(&mut self, v: u64) {
@@ -58,17 +83,25 @@ impl Fnv64 {
         self.bytes(buf);
     }
 
-    /// The hash so far.
+    /// The hash of everything written so far.
     #[must_use]
     pub fn finish(&self) -> u64 {
-        self.0
+        let mut state = self.state.clone();
+        state.update(&self.pending);
+        state.digest()
+    }
+}
+
+impl std::fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Fingerprint({:016x})", self.finish())
     }
 }
 
 /// The run's fingerprint, as 16 hex digits.
 #[must_use]
 pub fn run_hash(workload: &Workload, trace: &Trace, runs: &[StrategyRun]) -> String {
-    let mut h = Fnv64::default();
+    let mut h = Fingerprint::default();
     hash_workload(&mut h, workload);
     hash_trace(&mut h, trace);
     h.u64(runs.len() as u64);
@@ -81,13 +114,13 @@ pub fn run_hash(workload: &Workload, trace: &Trace, runs: &[StrategyRun]) -> Str
 /// The fingerprint of the trace alone (what the network did).
 #[must_use]
 pub fn trace_hash(workload: &Workload, trace: &Trace) -> String {
-    let mut h = Fnv64::default();
+    let mut h = Fingerprint::default();
     hash_workload(&mut h, workload);
     hash_trace(&mut h, trace);
     format!("{:016x}", h.finish())
 }
 
-fn hash_workload(h: &mut Fnv64, w: &Workload) {
+fn hash_workload(h: &mut Fingerprint, w: &Workload) {
     h.u64(w.events.len() as u64);
     for e in &w.events {
         h.u64(e.id);
@@ -104,7 +137,7 @@ fn hash_workload(h: &mut Fnv64, w: &Workload) {
     w.keys.iter().for_each(|k| h.str(k));
 }
 
-fn hash_trace(h: &mut Fnv64, t: &Trace) {
+fn hash_trace(h: &mut Fingerprint, t: &Trace) {
     h.u64(t.deliveries.len() as u64);
     for d in &t.deliveries {
         match *d {
@@ -148,7 +181,7 @@ fn hash_trace(h: &mut Fnv64, t: &Trace) {
     h.i64(t.end.0);
 }
 
-fn hash_run(h: &mut Fnv64, w: &Workload, r: &StrategyRun) {
+fn hash_run(h: &mut Fingerprint, w: &Workload, r: &StrategyRun) {
     h.str(&r.strategy);
     let mut buf = Vec::new();
     h.u64(r.panes.len() as u64);
@@ -179,10 +212,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fnv_is_pinned() {
-        // FNV-1a of "a" is a published test vector.
-        let mut h = Fnv64::default();
-        h.bytes(b"a");
-        assert_eq!(h.finish(), 0xaf63_dc4c_8601_ec8c);
+    fn xxh3_is_pinned() {
+        // XXH3-64 of no bytes, seed 0: the published test vector.
+        assert_eq!(Fingerprint::default().finish(), 0x2d06_8005_38d3_94c2);
+    }
+
+    #[test]
+    fn blocks_do_not_change_the_hash() {
+        // Small writes that cross many block boundaries, a write bigger
+        // than a block, and the tail: the same as hashing the bytes whole.
+        let whole: Vec<u8> = (0..3 * BLOCK + 77).map(|i| (i * 31 % 251) as u8).collect();
+        let mut h = Fingerprint::default();
+        let (small, rest) = whole.split_at(BLOCK + 5);
+        small.chunks(7).for_each(|c| h.bytes(c));
+        let (big, tail) = rest.split_at(BLOCK + 1);
+        h.bytes(big);
+        h.bytes(tail);
+        assert_eq!(h.finish(), xxhash_rust::xxh3::xxh3_64(&whole));
     }
 }
