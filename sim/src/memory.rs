@@ -10,9 +10,24 @@
 //! the free pages inside the heap. It costs a walk over the heap's free
 //! lists, a few milliseconds, and changes no value.
 
+/// Below this many events, a phase's freed blocks come to a few megabytes
+/// and handing them back costs more than it saves: a sweep runs thousands
+/// of such seeds, and each trim made the next seed fault its pages in
+/// again: a 10,000-event sweep spent 40% more system time, and about 3%
+/// more wall time, for the same peak RSS (`docs/sim-profile.md`).
+const WORTH_RELEASING: usize = 100_000;
+
+/// [`release_freed`], for a seed of `events` events big enough that its
+/// phases' freed pages matter.
+pub fn release_freed_after(events: usize) {
+    if events >= WORTH_RELEASING {
+        release_freed();
+    }
+}
+
 /// Returns the allocator's free pages to the operating system; a no-op
 /// where the allocator isn't glibc's.
-pub fn release_freed() {
+fn release_freed() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `malloc_trim` only releases pages glibc holds as free; it
     // touches no live allocation and is safe to call at any time.

@@ -402,10 +402,10 @@ fn check_strategies(
         // once freed; given back, they don't sit under the sibling
         // replays' large arrays (docs/memory.md).
         let (reference, liveness) = reference_checks(scenario, sim, strategy, i);
-        crate::memory::release_freed();
+        crate::memory::release_freed_after(sim.workload.events.len());
         let extra = sibling_runs(scenario, sim, i)?;
         // Likewise the replays' own tables, before the admitted truth.
-        crate::memory::release_freed();
+        crate::memory::release_freed_after(sim.workload.events.len());
         let mut siblings: Vec<(Accumulation, &StrategyRun)> =
             extra.iter().map(|(m, r)| (*m, r)).collect();
         for (j, other) in resolved.iter().enumerate() {
