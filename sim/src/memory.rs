@@ -13,12 +13,14 @@
 /// Below this many events, a phase's freed blocks come to a few megabytes
 /// and handing them back costs more than it saves: a sweep runs thousands
 /// of such seeds, and each trim made the next seed fault its pages in
-/// again: a 10,000-event sweep spent 40% more system time, and about 3%
-/// more wall time, for the same peak RSS (`docs/sim-profile.md`).
+/// again: a 10,000-event sweep spent 1.65-1.87 s of system time with
+/// them against 1.02-1.25 s without, and about 3% more wall time, for the
+/// same peak RSS (`docs/sim-profile.md`).
 const WORTH_RELEASING: usize = 100_000;
 
-/// [`release_freed`], for a seed of `events` events big enough that its
-/// phases' freed pages matter.
+/// Returns the allocator's free pages to the operating system (see the
+/// module's note) if a seed of `events` events is big enough for its
+/// phases' freed pages to matter.
 pub fn release_freed_after(events: usize) {
     if events >= WORTH_RELEASING {
         release_freed();
