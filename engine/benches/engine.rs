@@ -20,9 +20,10 @@
 //!
 //! `cargo bench -p tidemark-engine` runs the criterion groups;
 //! `cargo bench -p tidemark-engine --bench engine -- --ratios [--case NAME]
-//! [--pairs N]` prints only the ratio table (optionally for the cases whose
-//! name contains NAME), measured by `support/interleave.rs`: engine and
-//! baseline samples interleaved, the median per-pair ratio and its spread.
+//! [--pairs N] [--keys K]` prints only the ratio table (optionally for the
+//! cases whose name contains NAME, or with K keys in place of each case's
+//! own), measured by `support/interleave.rs`: engine and baseline samples
+//! interleaved, the median per-pair ratio and its spread.
 //! `-- --profile NAME [--runs N]` runs only the engine on one case, for a
 //! profiler.
 
@@ -332,44 +333,42 @@ fn is_sliding(case: &Case) -> bool {
 /// sessions, against the hand-written session merge too), each an
 /// interleaved measurement over the same events. Sliding windows are also
 /// compared with the sliding baseline.
-fn ratios(only: Option<&str>, pairs: usize) {
+fn ratios(only: Option<&str>, pairs: usize, keys: Option<u64>) {
     interleave::header("engine", "M ev/s");
     for case in cases()
         .into_iter()
         .filter(|c| only.is_none_or(|o| c.name.contains(o)))
     {
-        let events = events(case.events, case.keys);
+        let events = events(case.events, keys.unwrap_or(case.keys));
+        let name = match keys {
+            Some(k) => format!("{} (at {k} keys)", case.name),
+            None => case.name.to_string(),
+        };
         let n = events.len() as f64;
         let engine = || run_engine(&case.pipeline, &events);
         let c = interleave::compare(pairs, n, engine, || run_baseline(&events));
-        interleave::row(case.name, "hash", &c, 1e6);
+        interleave::row(&name, "hash", &c, 1e6);
         if is_sessions(&case) {
             // Fairness check: the baseline closes as many sessions as the
             // engine emits panes (one on-time pane per session here).
             let (e, b) = (engine(), run_session_baseline(&events, SESSION_GAP));
             if e != b {
-                println!(
-                    "(!) {}: engine emitted {e} panes, session baseline {b} sessions",
-                    case.name
-                );
+                println!("(!) {name}: engine emitted {e} panes, session baseline {b} sessions");
             }
             let c = interleave::compare(pairs, n, engine, || {
                 run_session_baseline(&events, SESSION_GAP)
             });
-            interleave::row(case.name, "sessions", &c, 1e6);
+            interleave::row(&name, "sessions", &c, 1e6);
         }
         if is_sliding(&case) {
             // Fairness check: one pane per key and window, as the baseline
             // flushes one sum per key and window.
             let (e, b) = (engine(), run_sliding_baseline(&events));
             if e != b {
-                println!(
-                    "(!) {}: engine emitted {e} panes, sliding baseline {b} sums",
-                    case.name
-                );
+                println!("(!) {name}: engine emitted {e} panes, sliding baseline {b} sums");
             }
             let c = interleave::compare(pairs, n, engine, || run_sliding_baseline(&events));
-            interleave::row(case.name, "sliding", &c, 1e6);
+            interleave::row(&name, "sliding", &c, 1e6);
         }
     }
 }
@@ -403,13 +402,16 @@ fn main() {
         return;
     }
     if args.iter().any(|a| a == "--ratios") {
-        // `--ratios [--case NAME] [--pairs N]`: only the cases whose name
-        // contains NAME, N interleaved pairs each.
+        // `--ratios [--case NAME] [--pairs N] [--keys K]`: only the cases
+        // whose name contains NAME, N interleaved pairs each, with K keys
+        // instead of each case's own count (how much of a case's gap is
+        // the cache: at 100 keys every state stays in the L1 and L2).
         let only = args
             .iter()
             .position(|a| a == "--case")
             .and_then(|i| args.get(i + 1));
-        ratios(only.map(String::as_str), interleave::pairs_arg(&args));
+        let keys = interleave::num_arg(&args, "--keys").filter(|&k: &u64| k > 0);
+        ratios(only.map(String::as_str), interleave::pairs_arg(&args), keys);
         return;
     }
     benches();
