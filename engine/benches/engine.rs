@@ -24,8 +24,8 @@
 //! cases whose name contains NAME, or with K keys in place of each case's
 //! own), measured by `support/interleave.rs`: engine and baseline samples
 //! interleaved, the median per-pair ratio and its spread.
-//! `-- --profile NAME [--runs N]` runs only the engine on one case, for a
-//! profiler.
+//! `-- --profile NAME [--runs N] [--keys K]` runs only the engine on one
+//! case, for a profiler.
 
 use criterion::{black_box, criterion_group, BenchmarkId, Criterion, Throughput};
 use rustc_hash::FxHashMap;
@@ -373,9 +373,10 @@ fn ratios(only: Option<&str>, pairs: usize, keys: Option<u64>) {
     }
 }
 
-/// `--profile NAME [--runs N]`: only the engine, on the first case whose
-/// name contains NAME, N times (default 5), no baseline and no timing: the
-/// process to put under `perf record` or `valgrind --tool=callgrind`.
+/// `--profile NAME [--runs N] [--keys K]`: only the engine, on the first
+/// case whose name contains NAME (with K keys, if given), N times (default
+/// 5), no baseline and no timing: the process to put under `perf record`
+/// or `valgrind --tool=callgrind`.
 fn profile(args: &[String]) {
     let after = |flag: &str| {
         args.iter()
@@ -388,7 +389,8 @@ fn profile(args: &[String]) {
         eprintln!("no case matches `{name}`");
         return;
     };
-    let events = events(case.events, case.keys);
+    let keys = interleave::num_arg(args, "--keys").filter(|&k: &u64| k > 0);
+    let events = events(case.events, keys.unwrap_or(case.keys));
     for _ in 0..runs {
         black_box(run_engine(&case.pipeline, &events));
     }
