@@ -83,4 +83,35 @@ impl WindowTable {
             }
         }
     }
+
+    /// `admit`, restated for the session store (sessions are found by
+    /// key, then window): expired, closed, open, or new (opened unless at
+    /// the state limit).
+    pub(crate) fn admit_session(
+        &mut self,
+        pipeline: &Pipeline,
+        windows_open_max: u64,
+        key: Key,
+        window: Window,
+        watermark: EventTime,
+    ) -> Admission<'_> {
+        if expired(pipeline, window, watermark) {
+            return Admission::Refused(DeadLetterReason::WindowExpired);
+        }
+        if self.sessions.get(key, window).is_none() {
+            if self.book.windows_open >= windows_open_max {
+                return Admission::Refused(DeadLetterReason::StateLimit);
+            }
+            let st = self.spare.fresh(pipeline);
+            let lateness = pipeline.allowed_lateness;
+            let entry = self.install_session(key, window, st, watermark, lateness);
+            return Admission::of(&mut entry.slot);
+        }
+        // Looked up again: the borrow checker does not yet accept returning
+        // the first lookup's borrow on one branch only.
+        match self.sessions.get_mut(key, window) {
+            Some(e) => Admission::of(&mut e.slot),
+            None => unreachable!("{window} was found above"),
+        }
+    }
 }

@@ -32,9 +32,7 @@
 //! overlap it and merge), so an anchor timer that finds no state is
 //! recognised by its window alone.
 
-use crate::admission::Admission;
-use crate::output::{DeadLetterReason, Key};
-use crate::pipeline::Pipeline;
+use crate::output::Key;
 use crate::table::{Book, WindowTable};
 use crate::time::{Duration, EventTime};
 use crate::window::Window;
@@ -299,7 +297,7 @@ impl Book {
 
 impl WindowTable {
     /// Makes the session `window` of `key` open with state `st` (it must
-    /// not be known) and sets its timers.
+    /// not be known) and sets its timers. Returns its entry.
     pub(crate) fn install_session(
         &mut self,
         key: Key,
@@ -307,35 +305,9 @@ impl WindowTable {
         st: Box<crate::window_state::WindowState>,
         watermark: EventTime,
         lateness: Duration,
-    ) {
+    ) -> &mut SessionEntry {
         let end_timer = self.book.opened(key, window, watermark, lateness);
-        self.sessions.insert(key, window, Slot::Open(st), end_timer);
-    }
-
-    /// `admit` (the one rule, restated for the session store): expired,
-    /// closed, open, or new (opened unless at the state limit).
-    pub(crate) fn admit_session(
-        &mut self,
-        pipeline: &Pipeline,
-        windows_open_max: u64,
-        key: Key,
-        window: Window,
-        watermark: EventTime,
-    ) -> Admission<'_> {
-        if crate::admission::expired(pipeline, window, watermark) {
-            return Admission::Refused(DeadLetterReason::WindowExpired);
-        }
-        if self.sessions.get(key, window).is_none() {
-            if self.book.windows_open >= windows_open_max {
-                return Admission::Refused(DeadLetterReason::StateLimit);
-            }
-            let st = self.spare.fresh(pipeline);
-            self.install_session(key, window, st, watermark, pipeline.allowed_lateness);
-        }
-        match self.sessions.get_mut(key, window) {
-            Some(e) => Admission::of(&mut e.slot),
-            None => unreachable!("{window} was just installed"),
-        }
+        self.sessions.insert(key, window, Slot::Open(st), end_timer)
     }
 
     /// `close` for a session: it stops growing, so its own timers are set
