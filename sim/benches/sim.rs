@@ -178,18 +178,17 @@ fn end_to_end(c: &mut Criterion) {
 const SEEDS_PER_RUN: u64 = 64;
 
 fn seeds(c: &mut Criterion) {
-    const SEEDS: u64 = SEEDS_PER_RUN;
     let w = workload(10_000, 4);
     let cfg = net();
     let s = strategy();
     let mut g = c.benchmark_group("seeds");
-    g.throughput(Throughput::Elements(SEEDS));
+    g.throughput(Throughput::Elements(SEEDS_PER_RUN));
     g.sample_size(10);
     g.bench_function("10k_events", |b| {
         b.iter_batched(
             || (),
             |()| {
-                (0..SEEDS)
+                (0..SEEDS_PER_RUN)
                     .into_par_iter()
                     .map(|seed| one_seed(&w, &cfg, &s, seed))
                     .sum::<usize>()

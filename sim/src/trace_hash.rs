@@ -30,8 +30,7 @@ use xxhash_rust::xxh3::Xxh3Default;
 const BLOCK: usize = 16 * 1024;
 
 /// XXH3 (64 bit, seed 0) of the bytes written.
-#[derive(Clone)]
-pub struct Fingerprint {
+struct Fingerprint {
     state: Xxh3Default,
     pending: Vec<u8>,
 }
@@ -47,7 +46,7 @@ impl Default for Fingerprint {
 
 impl Fingerprint {
     /// Adds raw bytes.
-    pub fn bytes(&mut self, bytes: &[u8]) {
+    fn bytes(&mut self, bytes: &[u8]) {
         if self.pending.len() + bytes.len() > BLOCK {
             self.state.update(&self.pending);
             self.pending.clear();
@@ -83,18 +82,10 @@ impl Fingerprint {
         self.bytes(buf);
     }
 
-    /// The hash of everything written so far.
-    #[must_use]
-    pub fn finish(&self) -> u64 {
-        let mut state = self.state.clone();
-        state.update(&self.pending);
-        state.digest()
-    }
-}
-
-impl std::fmt::Debug for Fingerprint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Fingerprint({:016x})", self.finish())
+    /// The hash of everything written.
+    fn finish(mut self) -> u64 {
+        self.state.update(&self.pending);
+        self.state.digest()
     }
 }
 

@@ -225,10 +225,9 @@ fn mode(scenario: &Scenario, s: &StrategySpec) -> Accumulation {
 fn switch_time(v2: &StrategyRun, trace: &Trace, deploy: i64) -> Option<i64> {
     let mut at = deploy;
     for (w, c) in v2.recovery.caught_up_at.iter().enumerate() {
-        let has_entries = trace.deliveries.iter().any(|d| d.worker() as usize == w);
         match c {
             Some(t) => at = at.max(t.0),
-            None if has_entries => return None,
+            None if trace.deliveries.iter().any(|d| d.worker() as usize == w) => return None,
             None => {}
         }
     }

@@ -78,7 +78,7 @@ fn check(input: &Input<'_>) -> Result<(), Box<Counterexample>> {
         let (low, high) = (cur.low.1, cur.high.1);
         let dls = refused.get(&(event, at.0)).map_or(&[][..], Vec::as_slice);
         // The key's name only for a counterexample (not a string per record).
-        let key = tidemark_engine::Key(by_id.get(input.workload, event).map_or(0, |e| e.key));
+        let key = r.key;
         let problem = |what: String, window: Window, expected: String, actual: String| {
             Box::new(Counterexample {
                 what,

@@ -145,13 +145,11 @@ fn latency(input: &Input<'_>, panes: &BTreeMap<(Key, Window), OnTime>, max: Dur)
 /// asserted watermarks), over the whole input.
 fn seen_max(input: &Input<'_>) -> Vec<Option<i64>> {
     let mut out = vec![None; input.topology.workers as usize];
+    let by_id = crate::workers::EventIndex::new(input.workload);
     for d in &input.trace.deliveries {
         let (worker, t) = match *d {
             crate::model::Delivery::Record { worker, event, .. } => {
-                let Some(e) = usize::try_from(event)
-                    .ok()
-                    .and_then(|i| input.workload.events.get(i))
-                else {
+                let Some(e) = by_id.get(input.workload, event) else {
                     continue;
                 };
                 (worker, e.time.0)

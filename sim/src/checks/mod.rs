@@ -180,6 +180,8 @@ pub(crate) struct ReadRecord {
     pub event: u64,
     /// The event's time.
     pub time: tidemark_engine::EventTime,
+    /// The event's key.
+    pub key: tidemark_engine::Key,
 }
 
 /// The records the workers read, in trace (arrival) order: duplicates the
@@ -209,13 +211,14 @@ pub(crate) fn read_records<'a>(
             if (duplicate && input.dedup) || !read.get(i).copied().unwrap_or(true) {
                 return None;
             }
-            let time = by_id.get(input.workload, event)?.time;
+            let e = by_id.get(input.workload, event)?;
             Some(ReadRecord {
                 delivery: i,
                 at: at.0,
                 worker,
                 event,
-                time,
+                time: e.time,
+                key: tidemark_engine::Key(e.key),
             })
         })
 }
@@ -258,10 +261,7 @@ impl<'a> WindowReads<'a> {
             }
         }
         for r in read_records(input, &by_id) {
-            let (Some(e), Ok(d)) = (
-                by_id.get(input.workload, r.event),
-                u32::try_from(r.delivery),
-            ) else {
+            let Ok(d) = u32::try_from(r.delivery) else {
                 continue;
             };
             let read_at = input.processed_at(r.delivery)?;
@@ -279,10 +279,7 @@ impl<'a> WindowReads<'a> {
             for w in reference::windows_of(input.pipeline.window, r.time).unwrap_or_default() {
                 let refused_copies = dls.iter().filter(|(_, ws)| ws.contains(&w)).count();
                 if nth + refused_copies < total {
-                    windows
-                        .entry((tidemark_engine::Key(e.key), w))
-                        .or_default()
-                        .push(d);
+                    windows.entry((r.key, w)).or_default().push(d);
                 }
             }
         }

@@ -174,8 +174,10 @@ pub fn conformance(input: &Input<'_>) -> Outcome {
         }
         Reads::Known
     };
+    // One index for every worker (each looks up the times of its reads).
+    let by_id = crate::workers::EventIndex::new(input.workload);
     for (w, channels) in input.worker_channels.iter().enumerate() {
-        if let Err(c) = worker(input, reads, w, channels) {
+        if let Err(c) = worker(input, &by_id, reads, w, channels) {
             return fail(*c);
         }
     }
@@ -252,6 +254,7 @@ fn merged<I: Iterator<Item = (i64, bool)>>(streams: Vec<I>) -> impl Iterator<Ite
 
 fn worker(
     input: &Input<'_>,
+    by_id: &crate::workers::EventIndex,
     reads: Reads,
     w: usize,
     channels: &[u32],
@@ -319,7 +322,6 @@ fn worker(
         ],
         started_at: None,
     };
-    let by_id = crate::workers::EventIndex::new(input.workload);
     let (mut highest, mut sent_i) = (EventTime::MIN, 0usize);
     // Liveness reads the largest watermark sent up to a due time; due times
     // only grow, so one pointer walks `sent` once.

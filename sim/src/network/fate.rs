@@ -134,10 +134,9 @@ impl FateLog {
     }
 }
 
-// Each attempt's label is hashed as it is written ([`rng::Label`]), so
-// drawing a fate neither formats nor allocates.
-
-/// `net/msg/`, hashed once.
+/// `net/msg/`, hashed once: each attempt's label is hashed on from here as
+/// it is written ([`rng::Label`]), so drawing a fate neither formats nor
+/// allocates.
 const MSG: rng::Label = rng::Label::new().text("net/msg/");
 /// `net/punct/`, hashed once.
 const PUNCT: rng::Label = rng::Label::new().text("net/punct/");

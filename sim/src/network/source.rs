@@ -197,7 +197,7 @@ impl Group {
         for &i in &events {
             let e = &ctx.events[i as usize];
             // `run` only hands a group its own sources' events.
-            let m = member_of.get(e.source as usize).copied().unwrap_or(0) as usize;
+            let m = member_of[e.source as usize] as usize;
             counts[m] += 1;
             if punctuating {
                 times[m].push(e.time.0);
@@ -371,10 +371,7 @@ impl Group {
         if fate.lost {
             // "event {id} attempt {attempt} lost (loss {loss})"
             let what = Text::new()
-                .s("event ")
-                .n(e.id)
-                .s(" attempt ")
-                .n(u64::from(attempt))
+                .attempt(e.id, attempt)
                 .s(" lost (loss ")
                 .s(&self.ctx.loss_text[source as usize][dest as usize])
                 .s(")");

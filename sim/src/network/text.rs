@@ -30,15 +30,19 @@ impl Text {
         self
     }
 
-    /// "ack of event {event} attempt {attempt} to ": the start of every
-    /// lost ack's sentence, whoever it was meant for.
-    pub fn ack_of(event: u64, attempt: u32) -> Text {
-        Text::new()
-            .s("ack of event ")
+    /// Appends "event {event} attempt {attempt}": how every sentence about
+    /// one send of an event names it.
+    pub fn attempt(self, event: u64, attempt: u32) -> Text {
+        self.s("event ")
             .n(event)
             .s(" attempt ")
             .n(u64::from(attempt))
-            .s(" to ")
+    }
+
+    /// "ack of event {event} attempt {attempt} to ": the start of every
+    /// lost ack's sentence, whoever it was meant for.
+    pub fn ack_of(event: u64, attempt: u32) -> Text {
+        Text::new().s("ack of ").attempt(event, attempt).s(" to ")
     }
 
     /// The sentence.
@@ -54,13 +58,7 @@ mod tests {
     #[test]
     fn writes_what_format_writes() {
         for (id, attempt) in [(0u64, 0u32), (7, 1), (10, 19), (u64::MAX, u32::MAX)] {
-            let text = Text::new()
-                .s("event ")
-                .n(id)
-                .s(" attempt ")
-                .n(u64::from(attempt))
-                .s(" lost")
-                .done();
+            let text = Text::new().attempt(id, attempt).s(" lost").done();
             assert_eq!(text, format!("event {id} attempt {attempt} lost"));
             let ack = Text::ack_of(id, attempt).s("the log lost").done();
             assert_eq!(
