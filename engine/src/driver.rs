@@ -7,6 +7,7 @@
 //! (`holds`), pane info and emission (`panes`), triggers (`triggers`).
 
 use crate::admission::Admission;
+use crate::assigned::Assigned;
 use crate::holds::OutputWatermarks;
 use crate::output::{DeadLetter, DeadLetterReason, Key, Output, Record};
 use crate::pipeline::{ConfigError, Pipeline};
@@ -53,8 +54,9 @@ pub struct Engine {
     uses_processing_time: bool,
     /// Watermark steps so far: the current step's id.
     step: u64,
-    /// Reused buffers, so the per-record path doesn't allocate.
-    scratch: Vec<Window>,
+    /// The windows of the last time assigned, for the next elements.
+    assigned: Assigned,
+    /// Reused, so the per-record path doesn't allocate.
     touched: Vec<Window>,
     /// The event timers being activated, reused across watermark steps.
     due: Vec<crate::window_state::WindowKey>,
@@ -80,7 +82,7 @@ impl Engine {
             outputs: VecDeque::new(),
             stats: EngineStats::default(),
             step: 0,
-            scratch: Vec::new(),
+            assigned: Assigned::default(),
             touched: Vec::new(),
             due: Vec::new(),
             merge_scratch: Default::default(),
@@ -327,20 +329,12 @@ impl Engine {
         }
     }
 
-    /// `WindowFn::assign`, remembering the last fixed window: consecutive
+    /// The fixed window of `t`, by way of the last one: consecutive
     /// elements mostly fall in the same one, and aligning a time to its
     /// window costs a division. Only a time strictly inside the remembered
     /// window reuses it (a time at a window's start is where the
-    /// `EndElementInWindow` known bug differs).
-    #[inline]
-    fn assign(&mut self, t: EventTime, out: &mut Vec<Window>) {
-        match self.pipeline.window {
-            WindowFn::Fixed { size, offset } => out.push(self.fixed(size, offset, t)),
-            _ => self.pipeline.window.assign(t, out),
-        }
-    }
-
-    /// The fixed window of `t`, by way of the last one (see `assign`).
+    /// `EndElementInWindow` known bug differs). `Assigned` keeps the same
+    /// memo for every window function, as a slice.
     #[inline(always)]
     fn fixed(&mut self, size: Duration, offset: Duration, t: EventTime) -> Window {
         match self.last_fixed {
@@ -400,18 +394,16 @@ impl Engine {
             // can be asked right after the add, with one hash lookup. Outputs
             // come in the same order as on the general path: dead letters,
             // then panes.
-            let mut windows = std::mem::take(&mut self.scratch);
-            windows.clear();
-            self.assign(self.element_time(r), &mut windows);
+            let mut assigned = std::mem::take(&mut self.assigned);
             let mut refused: Vec<(DeadLetterReason, Window)> = Vec::new();
-            for &w in &windows {
+            for &w in assigned.of(&self.pipeline.window, self.element_time(r)) {
                 match self.add(r, w) {
                     Ok(true) => touched.push(w),
                     Ok(false) => self.refresh_deadline(key, w, self.now),
                     Err(reason) => refused.push((reason, w)),
                 }
             }
-            self.scratch = windows;
+            self.assigned = assigned;
             if !refused.is_empty() {
                 self.dead_letter(r, refused);
             }
@@ -471,11 +463,9 @@ impl Engine {
     }
 
     fn add_non_merging(&mut self, r: &Record, touched: &mut Vec<Window>) {
-        let mut windows = std::mem::take(&mut self.scratch);
-        windows.clear();
-        self.assign(self.element_time(r), &mut windows);
+        let mut assigned = std::mem::take(&mut self.assigned);
         let mut refused: Vec<(DeadLetterReason, Window)> = Vec::new();
-        for &w in &windows {
+        for &w in assigned.of(&self.pipeline.window, self.element_time(r)) {
             match self.add(r, w) {
                 Ok(_) => {
                     if !touched.contains(&w) {
@@ -485,7 +475,7 @@ impl Engine {
                 Err(reason) => refused.push((reason, w)),
             }
         }
-        self.scratch = windows;
+        self.assigned = assigned;
         self.dead_letter(r, refused);
     }
 

@@ -40,6 +40,7 @@ macro_rules! known_bug_any {
 
 mod admission;
 mod aggregate;
+mod assigned;
 mod driver;
 mod expiry;
 mod holds;
