@@ -287,22 +287,38 @@ impl Node {
     /// `merged(t, &[self], ctx)` in place: the merge of one source (a
     /// session that grew), which keeps the source's state except where
     /// `after_watermark` resets a child, without building a new tree.
+    /// Inline for the leaves, which keep their state (every element of a
+    /// growing session comes here): as in `on_element`, a call into the
+    /// recursive form cost more than the answer.
+    #[inline(always)]
     pub(crate) fn merge_alone(&mut self, t: &Trigger, ctx: &Ctx) {
+        match t {
+            Trigger::Default
+            | Trigger::Never
+            | Trigger::Always
+            | Trigger::AfterCount(_)
+            | Trigger::AfterProcessingTime { .. } => self.late_phase = false,
+            _ => self.merge_alone_tree(t, ctx),
+        }
+    }
+
+    /// `merge_alone` for any node.
+    fn merge_alone_tree(&mut self, t: &Trigger, ctx: &Ctx) {
         // `merged` starts from a fresh node, whose phase is early.
         let was_late = std::mem::take(&mut self.late_phase);
         match t {
             Trigger::AfterWatermark { early, late } => {
                 after_watermark::merge_alone(self, early, late, was_late, ctx);
             }
-            Trigger::Repeatedly(c) => self.children[0].merge_alone(c, ctx),
+            Trigger::Repeatedly(c) => self.children[0].merge_alone_tree(c, ctx),
             Trigger::AfterAny(cs) | Trigger::AfterAll(cs) | Trigger::AfterEach(cs) => {
                 for (c, n) in cs.iter().zip(&mut self.children) {
-                    n.merge_alone(c, ctx);
+                    n.merge_alone_tree(c, ctx);
                 }
             }
             Trigger::OrFinally { trigger, until } => {
-                self.children[0].merge_alone(trigger, ctx);
-                self.children[1].merge_alone(until, ctx);
+                self.children[0].merge_alone_tree(trigger, ctx);
+                self.children[1].merge_alone_tree(until, ctx);
             }
             Trigger::Default
             | Trigger::Never
