@@ -10,10 +10,11 @@ use crate::admission::Admission;
 use crate::assigned::Assigned;
 use crate::holds::OutputWatermarks;
 use crate::output::{DeadLetter, DeadLetterReason, Key, Output, Record};
-use crate::pipeline::{ConfigError, Pipeline};
+use crate::pipeline::{ConfigError, Pipeline, TimestampCombiner};
 use crate::stats::{EngineConfig, EngineStats, StateSize, WindowStatus};
 use crate::table::WindowTable;
 use crate::time::{Duration, EventTime, ProcTime};
+use crate::trigger::Trigger;
 use crate::triggers::Ctx;
 use crate::window::{fixed_window, Window, WindowFn};
 use crate::window_state::Slot;
@@ -52,6 +53,8 @@ pub struct Engine {
     pub(crate) outputs: VecDeque<Output>,
     pub(crate) stats: EngineStats,
     uses_processing_time: bool,
+    /// The pipeline's shape is the default one (`add`).
+    default_shape: bool,
     /// Watermark steps so far: the current step's id.
     step: u64,
     /// The windows of the last time assigned, for the next elements.
@@ -73,6 +76,7 @@ impl Engine {
         pipeline.validate()?;
         Ok(Engine {
             uses_processing_time: pipeline.trigger.uses_processing_time(),
+            default_shape: Engine::is_default_shape(&pipeline),
             table: WindowTable::new(pipeline.window.is_merging()),
             pipeline,
             config,
@@ -434,15 +438,38 @@ impl Engine {
 
     /// Admits `r` to `window` and adds it. Returns whether the trigger is
     /// now ready, or why the element was refused.
+    ///
+    /// The most common pipeline shape, the default trigger with
+    /// `end_of_window` timestamps, runs the same code compiled with the two
+    /// as constants (`add_as`): the trigger's dispatch and the timestamp
+    /// combiner's rules then fold away (for a sliding element, four times),
+    /// and nothing is written twice.
     #[inline(always)]
     fn add(&mut self, r: &Record, window: Window) -> Result<bool, DeadLetterReason> {
-        let hold = self.holds.element_hold(
-            self.pipeline.timestamp_combiner,
-            r.key,
-            &window,
-            r.time,
-            self.watermark,
-        );
+        if self.default_shape {
+            self.add_as::<true>(r, window)
+        } else {
+            self.add_as::<false>(r, window)
+        }
+    }
+
+    /// `add`, with `DEFAULT_SHAPE` saying the pipeline's trigger is
+    /// `Trigger::Default` and its combiner `end_of_window`.
+    #[inline(always)]
+    fn add_as<const DEFAULT_SHAPE: bool>(
+        &mut self,
+        r: &Record,
+        window: Window,
+    ) -> Result<bool, DeadLetterReason> {
+        let (trigger, combiner) = if DEFAULT_SHAPE {
+            debug_assert!(Self::is_default_shape(&self.pipeline));
+            (&Trigger::Default, TimestampCombiner::EndOfWindow)
+        } else {
+            (&self.pipeline.trigger, self.pipeline.timestamp_combiner)
+        };
+        let hold = self
+            .holds
+            .element_hold(combiner, r.key, &window, r.time, self.watermark);
         let ctx = self.ctx(window);
         let max = self.config.windows_open_max;
         match self
@@ -450,16 +477,21 @@ impl Engine {
             .admit(&self.pipeline, max, r.key, window, self.watermark)
         {
             Admission::Open(st) => {
-                let placed = st.add(&self.pipeline, r, hold, &ctx);
-                let fire = st.trigger.should_fire(&self.pipeline.trigger, &ctx);
+                let placed = st.add(trigger, combiner, r, hold, &ctx);
+                let fire = st.trigger.should_fire(trigger, &ctx);
                 if let Some(at) = placed {
-                    self.holds
-                        .placed(self.pipeline.timestamp_combiner, r.key, window, at);
+                    self.holds.placed(combiner, r.key, window, at);
                 }
                 Ok(fire)
             }
             Admission::Refused(reason) => Err(reason),
         }
+    }
+
+    /// Whether `add` may run its constant form for `pipeline`.
+    fn is_default_shape(pipeline: &Pipeline) -> bool {
+        pipeline.trigger == Trigger::Default
+            && pipeline.timestamp_combiner == TimestampCombiner::EndOfWindow
     }
 
     fn add_non_merging(&mut self, r: &Record, touched: &mut Vec<Window>) {

@@ -162,7 +162,7 @@ impl Engine {
         } else {
             None
         };
-        if let Some(at) = st.add(pipeline, r, hold, &ctx) {
+        if let Some(at) = st.add(&pipeline.trigger, combiner, r, hold, &ctx) {
             self.holds.placed(combiner, key, result, at);
         }
         let fire = st.trigger.should_fire(&pipeline.trigger, &ctx);
@@ -192,7 +192,13 @@ impl Engine {
             .admit_session(&self.pipeline, max, key, window, self.watermark)
         {
             Admission::Open(st) => {
-                if let Some(at) = st.add(&self.pipeline, r, hold, &ctx) {
+                if let Some(at) = st.add(
+                    &self.pipeline.trigger,
+                    self.pipeline.timestamp_combiner,
+                    r,
+                    hold,
+                    &ctx,
+                ) {
                     self.holds
                         .placed(self.pipeline.timestamp_combiner, key, window, at);
                 }

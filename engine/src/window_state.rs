@@ -3,8 +3,9 @@
 use crate::aggregate::AggValue;
 use crate::holds::combine;
 use crate::output::{PaneInfo, Record};
-use crate::pipeline::Pipeline;
+use crate::pipeline::{Pipeline, TimestampCombiner};
 use crate::time::{EventTime, ProcTime};
+use crate::trigger::Trigger;
 use crate::triggers::{Ctx, Node};
 use crate::window::Window;
 
@@ -80,18 +81,21 @@ impl WindowState {
     /// Folds one admitted element in: its value, the pending flag, its hold
     /// (`hold`, when it may place one), and the trigger's view of it.
     /// Returns the window's hold when it moved, for the caller to index.
+    /// `trigger` and `combiner` are the pipeline's (or constants equal to
+    /// them: `Engine::add`).
     #[inline(always)]
     pub(crate) fn add(
         &mut self,
-        pipeline: &Pipeline,
+        trigger: &Trigger,
+        combiner: TimestampCombiner,
         r: &Record,
         hold: Option<EventTime>,
         ctx: &Ctx,
     ) -> Option<EventTime> {
         self.acc.add(r.value);
         self.dirty = true;
-        self.trigger.on_element(&pipeline.trigger, ctx);
-        let combined = combine(pipeline.timestamp_combiner, self.hold, hold);
+        self.trigger.on_element(trigger, ctx);
+        let combined = combine(combiner, self.hold, hold);
         if combined == self.hold {
             return None;
         }

@@ -53,6 +53,8 @@ pub(crate) struct WindowStore {
     /// left just fails the check).
     recent: [usize; RECENT],
     victim: usize,
+    /// Where in `recent` `find_mut` looks first.
+    next: usize,
     /// Emptied maps, for windows opened next. A clone starts with none.
     spare: Vec<Keys>,
 }
@@ -100,8 +102,11 @@ impl WindowStore {
     /// `find`, remembering a window found through the index.
     #[inline(always)]
     fn find_mut(&mut self, window: Window) -> Option<usize> {
-        for &i in &self.recent {
+        for k in 0..RECENT {
+            let at = (self.next + k) % RECENT;
+            let i = self.recent[at];
             if self.windows.get(i).is_some_and(|(w, _)| *w == window) {
+                self.next = (at + 1) % RECENT;
                 return Some(i);
             }
         }
@@ -113,6 +118,7 @@ impl WindowStore {
     fn remember(&mut self, i: usize) {
         self.recent[self.victim] = i;
         self.victim = (self.victim + 1) % RECENT;
+        self.next = self.victim;
     }
 
     #[inline]
@@ -217,6 +223,7 @@ impl Clone for WindowStore {
             index: self.index.clone(),
             recent: self.recent,
             victim: self.victim,
+            next: self.next,
             spare: Vec::new(),
         }
     }
