@@ -37,6 +37,12 @@ impl Assigned {
         }
         &self.windows
     }
+
+    /// The windows `of` gave last.
+    #[inline(always)]
+    pub(crate) fn windows(&self) -> &[Window] {
+        &self.windows
+    }
 }
 
 /// The times, inclusive, that `window_fn` assigns exactly `windows`, the

@@ -389,34 +389,14 @@ impl Engine {
             self.add_one_fixed(size, offset, r);
             return;
         }
+        if let ([r], false) = (records, self.pipeline.window.is_merging()) {
+            self.add_one(key, r);
+            return;
+        }
         let mut touched = std::mem::take(&mut self.touched);
         touched.clear();
         if self.pipeline.window.is_merging() {
             self.add_merging(key, records, &mut touched);
-        } else if let [r] = records {
-            // One record: its windows are distinct, so each window's trigger
-            // can be asked right after the add, with one hash lookup. Outputs
-            // come in the same order as on the general path: dead letters,
-            // then panes.
-            let mut assigned = std::mem::take(&mut self.assigned);
-            let mut refused: Vec<(DeadLetterReason, Window)> = Vec::new();
-            for &w in assigned.of(&self.pipeline.window, self.element_time(r)) {
-                match self.add(r, w) {
-                    Ok(true) => touched.push(w),
-                    Ok(false) => self.refresh_deadline(key, w, self.now),
-                    Err(reason) => refused.push((reason, w)),
-                }
-            }
-            self.assigned = assigned;
-            if !refused.is_empty() {
-                self.dead_letter(r, refused);
-            }
-            for &w in &touched {
-                self.fire(key, w);
-                self.refresh_deadline(key, w, self.now);
-            }
-            self.touched = touched;
-            return;
         } else {
             for r in records {
                 self.add_non_merging(r, &mut touched);
@@ -434,6 +414,41 @@ impl Engine {
             self.refresh_deadline(key, window, self.now);
         }
         self.touched = touched;
+    }
+
+    /// One record of a pipeline that doesn't merge: its windows are
+    /// distinct, so each window's trigger can be asked right after the add,
+    /// with one hash lookup. Outputs come in the same order as on the
+    /// general path: dead letters, then panes. Nothing is taken out of
+    /// `self` and put back per record: the windows are read in place by
+    /// index (`add` never assigns), and `touched` is taken only when a
+    /// window fires.
+    fn add_one(&mut self, key: Key, r: &Record) {
+        let windows = self
+            .assigned
+            .of(&self.pipeline.window, self.element_time(r))
+            .len();
+        self.touched.clear();
+        let mut refused: Vec<(DeadLetterReason, Window)> = Vec::new();
+        for i in 0..windows {
+            let w = self.assigned.windows()[i];
+            match self.add(r, w) {
+                Ok(true) => self.touched.push(w),
+                Ok(false) => self.refresh_deadline(key, w, self.now),
+                Err(reason) => refused.push((reason, w)),
+            }
+        }
+        if !refused.is_empty() {
+            self.dead_letter(r, refused);
+        }
+        if !self.touched.is_empty() {
+            let touched = std::mem::take(&mut self.touched);
+            for &w in &touched {
+                self.fire(key, w);
+                self.refresh_deadline(key, w, self.now);
+            }
+            self.touched = touched;
+        }
     }
 
     /// Admits `r` to `window` and adds it. Returns whether the trigger is
