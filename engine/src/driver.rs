@@ -10,11 +10,10 @@ use crate::admission::Admission;
 use crate::assigned::Assigned;
 use crate::holds::OutputWatermarks;
 use crate::output::{DeadLetter, DeadLetterReason, Key, Output, Record};
-use crate::pipeline::{ConfigError, Pipeline, TimestampCombiner};
+use crate::pipeline::{ConfigError, Pipeline};
 use crate::stats::{EngineConfig, EngineStats, StateSize, WindowStatus};
 use crate::table::WindowTable;
 use crate::time::{Duration, EventTime, ProcTime};
-use crate::trigger::Trigger;
 use crate::triggers::Ctx;
 use crate::window::{fixed_window, Window, WindowFn};
 use crate::window_state::Slot;
@@ -76,7 +75,7 @@ impl Engine {
         pipeline.validate()?;
         Ok(Engine {
             uses_processing_time: pipeline.trigger.uses_processing_time(),
-            default_shape: Engine::is_default_shape(&pipeline),
+            default_shape: pipeline.is_default_shape(),
             table: WindowTable::new(pipeline.window.is_merging()),
             pipeline,
             config,
@@ -389,9 +388,22 @@ impl Engine {
             self.add_one_fixed(size, offset, r);
             return;
         }
-        if let ([r], false) = (records, self.pipeline.window.is_merging()) {
-            self.add_one(key, r);
-            return;
+        match (records, self.pipeline.window) {
+            ([r], WindowFn::Sessions { gap }) => {
+                let grown = if self.default_shape {
+                    self.grow_in_place::<true>(key, r, gap)
+                } else {
+                    self.grow_in_place::<false>(key, r, gap)
+                };
+                if grown {
+                    return;
+                }
+            }
+            ([r], _) => {
+                self.add_one(key, r);
+                return;
+            }
+            _ => {}
         }
         let mut touched = std::mem::take(&mut self.touched);
         touched.clear();
@@ -454,11 +466,9 @@ impl Engine {
     /// Admits `r` to `window` and adds it. Returns whether the trigger is
     /// now ready, or why the element was refused.
     ///
-    /// The most common pipeline shape, the default trigger with
-    /// `end_of_window` timestamps, runs the same code compiled with the two
-    /// as constants (`add_as`): the trigger's dispatch and the timestamp
-    /// combiner's rules then fold away (for a sliding element, four times),
-    /// and nothing is written twice.
+    /// The most common pipeline shape runs the same code compiled with its
+    /// trigger and combiner as constants (`Pipeline::shape`): for a sliding
+    /// element, four times over.
     #[inline(always)]
     fn add(&mut self, r: &Record, window: Window) -> Result<bool, DeadLetterReason> {
         if self.default_shape {
@@ -476,12 +486,7 @@ impl Engine {
         r: &Record,
         window: Window,
     ) -> Result<bool, DeadLetterReason> {
-        let (trigger, combiner) = if DEFAULT_SHAPE {
-            debug_assert!(Self::is_default_shape(&self.pipeline));
-            (&Trigger::Default, TimestampCombiner::EndOfWindow)
-        } else {
-            (&self.pipeline.trigger, self.pipeline.timestamp_combiner)
-        };
+        let (trigger, combiner) = self.pipeline.shape::<DEFAULT_SHAPE>();
         let hold = self
             .holds
             .element_hold(combiner, r.key, &window, r.time, self.watermark);
@@ -501,12 +506,6 @@ impl Engine {
             }
             Admission::Refused(reason) => Err(reason),
         }
-    }
-
-    /// Whether `add` may run its constant form for `pipeline`.
-    fn is_default_shape(pipeline: &Pipeline) -> bool {
-        pipeline.trigger == Trigger::Default
-            && pipeline.timestamp_combiner == TimestampCombiner::EndOfWindow
     }
 
     fn add_non_merging(&mut self, r: &Record, touched: &mut Vec<Window>) {

@@ -148,6 +148,28 @@ pub enum ConfigError {
 }
 
 impl Pipeline {
+    /// Whether the pipeline has the most common shape: the default trigger
+    /// with `end_of_window` timestamps. The per-element paths are then
+    /// compiled with both as constants (`shape`), so that the trigger's
+    /// dispatch and the combiner's rules fold away: the same code, not a
+    /// second copy of it.
+    pub(crate) fn is_default_shape(&self) -> bool {
+        self.trigger == Trigger::Default
+            && self.timestamp_combiner == TimestampCombiner::EndOfWindow
+    }
+
+    /// The trigger and combiner, as constants when `DEFAULT_SHAPE` (which
+    /// the caller sets only when `is_default_shape`).
+    #[inline(always)]
+    pub(crate) fn shape<const DEFAULT_SHAPE: bool>(&self) -> (&Trigger, TimestampCombiner) {
+        if DEFAULT_SHAPE {
+            debug_assert!(self.is_default_shape());
+            (&Trigger::Default, TimestampCombiner::EndOfWindow)
+        } else {
+            (&self.trigger, self.timestamp_combiner)
+        }
+    }
+
     /// Checks every parameter; the engine refuses a pipeline that fails.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let positive = |what: &'static str, d: Duration| {

@@ -49,11 +49,6 @@ impl Engine {
             unreachable!("only sessions merge");
         };
         let lateness = self.pipeline.allowed_lateness;
-        if let [r] = records {
-            if self.grow_in_place(key, r, gap) {
-                return;
-            }
-        }
         let mut sc = std::mem::take(&mut self.merge_scratch);
         sc.admitted.clear();
         for r in records {
@@ -96,7 +91,12 @@ impl Engine {
     /// source. Then the element is added and the trigger asked, as
     /// `add_to` and `process_key` would. Returns false, having changed
     /// nothing, when the case does not apply.
-    fn grow_in_place(&mut self, key: Key, r: &Record, gap: crate::time::Duration) -> bool {
+    pub(crate) fn grow_in_place<const DEFAULT_SHAPE: bool>(
+        &mut self,
+        key: Key,
+        r: &Record,
+        gap: crate::time::Duration,
+    ) -> bool {
         let own = Window::new(r.time, r.time.plus(gap));
         let lateness = self.pipeline.allowed_lateness;
         let watermark = self.watermark;
@@ -129,7 +129,7 @@ impl Engine {
             watermark,
             now: self.now,
         };
-        let combiner = pipeline.timestamp_combiner;
+        let (trigger, combiner) = pipeline.shape::<DEFAULT_SHAPE>();
         let retracting = pipeline.accumulation == Accumulation::AccumulatingAndRetracting;
         let hold = self
             .holds
@@ -149,7 +149,7 @@ impl Engine {
             if retracting && last.is_some() {
                 st.dirty = true;
             }
-            st.trigger.merge_alone(&pipeline.trigger, &ctx);
+            st.trigger.merge_alone(trigger, &ctx);
             if combiner == TimestampCombiner::EndOfWindow {
                 st.hold =
                     self.holds
@@ -162,10 +162,10 @@ impl Engine {
         } else {
             None
         };
-        if let Some(at) = st.add(&pipeline.trigger, combiner, r, hold, &ctx) {
+        if let Some(at) = st.add(trigger, combiner, r, hold, &ctx) {
             self.holds.placed(combiner, key, result, at);
         }
-        let fire = st.trigger.should_fire(&pipeline.trigger, &ctx);
+        let fire = st.trigger.should_fire(trigger, &ctx);
         if let (true, Some(last)) = (retracting, last) {
             self.retract(key, from, *last);
         }
