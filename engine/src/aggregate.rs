@@ -59,13 +59,19 @@ impl fmt::Display for Aggregate {
 /// transcript whose worst-case sum could overflow (engine/README.md,
 /// "Overflow"), so for them this cannot fail; a library caller that feeds
 /// such values anyway gets a panic naming the overflow, never a wrong pane.
-#[inline]
+#[inline(always)]
 #[must_use]
 pub(crate) fn sum(a: i64, b: i64) -> i64 {
     match a.checked_add(b) {
         Some(s) => s,
-        None => panic!("sum overflow: {a} + {b} does not fit i64 (refuse such values at load)"),
+        None => sum_overflow(a, b),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn sum_overflow(a: i64, b: i64) -> ! {
+    panic!("sum overflow: {a} + {b} does not fit i64 (refuse such values at load)")
 }
 
 #[inline(never)]

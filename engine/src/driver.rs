@@ -76,7 +76,7 @@ impl Engine {
         Ok(Engine {
             uses_processing_time: pipeline.trigger.uses_processing_time(),
             default_shape: pipeline.is_default_shape(),
-            table: WindowTable::new(pipeline.window.is_merging()),
+            table: WindowTable::new(&pipeline.window),
             pipeline,
             config,
             now: ProcTime::MIN,
@@ -169,15 +169,11 @@ impl Engine {
 
     /// One element, as a bundle of its own.
     pub fn handle_record(&mut self, now: ProcTime, record: Record) {
-        if let WindowFn::Fixed { size, offset } = self.pipeline.window {
-            // What `handle_bundle` does for one record, one call shorter.
-            self.advance_clock(now);
-            self.stats.records_in += 1;
-            self.add_one_fixed(size, offset, &record);
-            self.assert_invariants();
-            return;
-        }
-        self.handle_bundle(now, std::slice::from_ref(&record));
+        // What `handle_bundle` does for one record, one call shorter.
+        self.advance_clock(now);
+        self.stats.records_in += 1;
+        self.process_key(record.key, std::slice::from_ref(&record));
+        self.assert_invariants();
     }
 
     /// One bundle: every element is added, then each window the bundle
@@ -371,9 +367,14 @@ impl Engine {
     /// keyed stream, with no buffers to take and put back. Outputs in the
     /// same order as the general path: a dead letter, or then a pane.
     #[inline(always)]
-    fn add_one_fixed(&mut self, size: Duration, offset: Duration, r: &Record) {
+    fn add_one_fixed<const DEFAULT_SHAPE: bool>(
+        &mut self,
+        size: Duration,
+        offset: Duration,
+        r: &Record,
+    ) {
         let w = self.fixed(size, offset, self.element_time(r));
-        match self.add(r, w) {
+        match self.add_as::<DEFAULT_SHAPE>(r, w) {
             Ok(true) => {
                 self.fire(r.key, w);
                 self.refresh_deadline(r.key, w, self.now);
@@ -383,28 +384,44 @@ impl Engine {
         }
     }
 
+    /// A key's records of one bundle. The pipeline's shape is looked at
+    /// once here, not per window: each one-record path is compiled for the
+    /// default shape and for any other (`Pipeline::shape`).
+    #[inline(always)]
     fn process_key(&mut self, key: Key, records: &[Record]) {
-        if let (WindowFn::Fixed { size, offset }, [r]) = (self.pipeline.window, records) {
-            self.add_one_fixed(size, offset, r);
-            return;
+        if self.default_shape {
+            self.process_key_as::<true>(key, records);
+        } else {
+            self.process_key_as::<false>(key, records);
         }
-        match (records, self.pipeline.window) {
-            ([r], WindowFn::Sessions { gap }) => {
-                let grown = if self.default_shape {
-                    self.grow_in_place::<true>(key, r, gap)
-                } else {
-                    self.grow_in_place::<false>(key, r, gap)
-                };
-                if grown {
+    }
+
+    #[inline(always)]
+    fn process_key_as<const DEFAULT_SHAPE: bool>(&mut self, key: Key, records: &[Record]) {
+        match (records, &self.pipeline.window) {
+            (&[ref r], &WindowFn::Fixed { size, offset }) => {
+                self.add_one_fixed::<DEFAULT_SHAPE>(size, offset, r);
+                return;
+            }
+            (&[ref r], &WindowFn::Sessions { gap }) => {
+                if self.grow_in_place::<DEFAULT_SHAPE>(key, r, gap) {
                     return;
                 }
             }
             ([r], _) => {
-                self.add_one(key, r);
+                self.add_one::<DEFAULT_SHAPE>(key, r);
                 return;
             }
             _ => {}
         }
+        self.process_bundle_of_key(key, records);
+    }
+
+    /// `process_key` for what the one-record paths leave: several records
+    /// of a key, or a session that does not just grow. Kept out of line, so
+    /// that the one-record paths stay small enough to be inlined whole.
+    #[inline(never)]
+    fn process_bundle_of_key(&mut self, key: Key, records: &[Record]) {
         let mut touched = std::mem::take(&mut self.touched);
         touched.clear();
         if self.pipeline.window.is_merging() {
@@ -435,7 +452,7 @@ impl Engine {
     /// `self` and put back per record: the windows are read in place by
     /// index (`add` never assigns), and `touched` is taken only when a
     /// window fires.
-    fn add_one(&mut self, key: Key, r: &Record) {
+    fn add_one<const DEFAULT_SHAPE: bool>(&mut self, key: Key, r: &Record) {
         let windows = self
             .assigned
             .of(&self.pipeline.window, self.element_time(r))
@@ -444,7 +461,7 @@ impl Engine {
         let mut refused: Vec<(DeadLetterReason, Window)> = Vec::new();
         for i in 0..windows {
             let w = self.assigned.windows()[i];
-            match self.add(r, w) {
+            match self.add_as::<DEFAULT_SHAPE>(r, w) {
                 Ok(true) => self.touched.push(w),
                 Ok(false) => self.refresh_deadline(key, w, self.now),
                 Err(reason) => refused.push((reason, w)),

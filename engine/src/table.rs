@@ -10,7 +10,7 @@ use crate::output::Key;
 use crate::session_index::SessionIndex;
 use crate::time::{Duration, EventTime, ProcTime};
 use crate::trigger::Trigger;
-use crate::window::Window;
+use crate::window::{Window, WindowFn};
 use crate::window_state::{Slot, WindowKey, WindowState};
 use crate::window_store::WindowStore;
 use std::collections::{btree_map, BTreeMap, BTreeSet};
@@ -111,9 +111,10 @@ impl Bucket {
 }
 
 impl WindowTable {
-    pub(crate) fn new(merging: bool) -> WindowTable {
+    pub(crate) fn new(window_fn: &WindowFn) -> WindowTable {
+        let merging = window_fn.is_merging();
         WindowTable {
-            states: WindowStore::default(),
+            states: WindowStore::new(matches!(window_fn, WindowFn::Sliding { .. })),
             sessions: SessionIndex::default(),
             book: Book {
                 merging,

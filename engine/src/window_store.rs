@@ -53,8 +53,10 @@ pub(crate) struct WindowStore {
     /// left just fails the check).
     recent: [usize; RECENT],
     victim: usize,
-    /// Where in `recent` `find_mut` looks first.
+    /// Where in `recent` `find_mut` looks first, under `follow`.
     next: usize,
+    /// Whether elements ask for several windows each, in order (`find_mut`).
+    follow: bool,
     /// Emptied maps, for windows opened next. A clone starts with none.
     spare: Vec<Keys>,
 }
@@ -88,6 +90,15 @@ impl<'a> NewSlot<'a> {
 }
 
 impl WindowStore {
+    /// A store whose elements each fall in several windows, asked for in
+    /// the same order element after element (`follow`), or in one.
+    pub(crate) fn new(follow: bool) -> WindowStore {
+        WindowStore {
+            follow,
+            ..WindowStore::default()
+        }
+    }
+
     /// Where `window` is in `windows`: a recent one, else by the index.
     #[inline(always)]
     fn find(&self, window: Window) -> Option<usize> {
@@ -99,15 +110,27 @@ impl WindowStore {
         self.index.get(&window).copied()
     }
 
-    /// `find`, remembering a window found through the index.
+    /// `find`, remembering a window found through the index. Under
+    /// `follow` (sliding windows) the recent windows are tried from the one
+    /// after the last found: an element's windows come in the order of the
+    /// previous element's. Otherwise (a fixed window, asked for again and
+    /// again) in place order, with no bookkeeping.
     #[inline(always)]
     fn find_mut(&mut self, window: Window) -> Option<usize> {
-        for k in 0..RECENT {
-            let at = (self.next + k) % RECENT;
-            let i = self.recent[at];
-            if self.windows.get(i).is_some_and(|(w, _)| *w == window) {
-                self.next = (at + 1) % RECENT;
-                return Some(i);
+        if self.follow {
+            for k in 0..RECENT {
+                let at = (self.next + k) % RECENT;
+                let i = self.recent[at];
+                if self.windows.get(i).is_some_and(|(w, _)| *w == window) {
+                    self.next = (at + 1) % RECENT;
+                    return Some(i);
+                }
+            }
+        } else {
+            for &i in &self.recent {
+                if self.windows.get(i).is_some_and(|(w, _)| *w == window) {
+                    return Some(i);
+                }
             }
         }
         let i = *self.index.get(&window)?;
@@ -224,6 +247,7 @@ impl Clone for WindowStore {
             recent: self.recent,
             victim: self.victim,
             next: self.next,
+            follow: self.follow,
             spare: Vec::new(),
         }
     }
