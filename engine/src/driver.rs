@@ -398,23 +398,17 @@ impl Engine {
 
     #[inline(always)]
     fn process_key_as<const DEFAULT_SHAPE: bool>(&mut self, key: Key, records: &[Record]) {
-        match (records, &self.pipeline.window) {
-            (&[ref r], &WindowFn::Fixed { size, offset }) => {
+        match (records, self.pipeline.window) {
+            ([r], WindowFn::Fixed { size, offset }) => {
                 self.add_one_fixed::<DEFAULT_SHAPE>(size, offset, r);
-                return;
             }
-            (&[ref r], &WindowFn::Sessions { gap }) => {
-                if self.grow_in_place::<DEFAULT_SHAPE>(key, r, gap) {
-                    return;
-                }
-            }
-            ([r], _) => {
+            ([r], WindowFn::Sessions { gap })
+                if self.grow_in_place::<DEFAULT_SHAPE>(key, r, gap) => {}
+            ([r], WindowFn::Sliding { .. } | WindowFn::Global) => {
                 self.add_one::<DEFAULT_SHAPE>(key, r);
-                return;
             }
-            _ => {}
+            _ => self.process_bundle_of_key(key, records),
         }
-        self.process_bundle_of_key(key, records);
     }
 
     /// `process_key` for what the one-record paths leave: several records
