@@ -91,6 +91,7 @@ impl Engine {
     /// source. Then the element is added and the trigger asked, as
     /// `add_to` and `process_key` would. Returns false, having changed
     /// nothing, when the case does not apply.
+    #[inline(always)]
     pub(crate) fn grow_in_place<const DEFAULT_SHAPE: bool>(
         &mut self,
         key: Key,
