@@ -53,7 +53,7 @@ pub struct Engine {
     pub(crate) stats: EngineStats,
     uses_processing_time: bool,
     /// The pipeline's shape is the default one (`add`).
-    default_shape: bool,
+    pub(crate) default_shape: bool,
     /// Watermark steps so far: the current step's id.
     step: u64,
     /// The windows of the last time assigned, for the next elements.

@@ -52,6 +52,8 @@ mod pipeline;
 mod prefetch;
 mod session_index;
 mod sessions;
+#[cfg(test)]
+mod shape_tests;
 mod snapshot;
 mod stats;
 mod table;
