@@ -244,7 +244,9 @@ impl Engine {
 
     // ---- outputs -------------------------------------------------------
 
-    /// The next output, oldest first.
+    /// The next output, oldest first. Inline: callers drain it after every
+    /// input, and the call cost as much as the pop.
+    #[inline]
     #[must_use]
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
@@ -402,11 +404,26 @@ impl Engine {
             ([r], WindowFn::Fixed { size, offset }) => {
                 self.add_one_fixed::<DEFAULT_SHAPE>(size, offset, r);
             }
-            ([r], WindowFn::Sessions { gap })
-                if self.grow_in_place::<DEFAULT_SHAPE>(key, r, gap) => {}
-            ([r], WindowFn::Sliding { .. } | WindowFn::Global) => {
-                self.add_one::<DEFAULT_SHAPE>(key, r);
+            ([r], WindowFn::Sessions { gap }) if DEFAULT_SHAPE => {
+                if !self.grow_in_place::<true>(key, r, gap) {
+                    self.process_bundle_of_key(key, records);
+                }
             }
+            ([r], WindowFn::Sliding { .. } | WindowFn::Global) if DEFAULT_SHAPE => {
+                self.add_one::<true>(key, r);
+            }
+            _ => self.process_other(key, records),
+        }
+    }
+
+    /// `process_key_as::<false>` for all but fixed windows: out of line,
+    /// so that the fixed path of a pipeline of another shape (early and
+    /// late firings, say) is compiled in a small function of its own.
+    #[inline(never)]
+    fn process_other(&mut self, key: Key, records: &[Record]) {
+        match (records, self.pipeline.window) {
+            ([r], WindowFn::Sessions { gap }) if self.grow_in_place::<false>(key, r, gap) => {}
+            ([r], WindowFn::Sliding { .. } | WindowFn::Global) => self.add_one::<false>(key, r),
             _ => self.process_bundle_of_key(key, records),
         }
     }
