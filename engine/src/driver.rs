@@ -15,7 +15,7 @@ use crate::stats::{EngineConfig, EngineStats, StateSize, WindowStatus};
 use crate::table::WindowTable;
 use crate::time::{Duration, EventTime, ProcTime};
 use crate::triggers::Ctx;
-use crate::window::{fixed_window, Window, WindowFn};
+use crate::window::{fixed_window, is_whole_fixed, Window, WindowFn};
 use crate::window_state::Slot;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
@@ -63,7 +63,7 @@ pub struct Engine {
     /// The event timers being activated, reused across watermark steps.
     due: Vec<crate::window_state::WindowKey>,
     pub(crate) merge_scratch: crate::sessions::MergeScratch,
-    /// The last fixed window assigned (`assign`).
+    /// The last fixed window assigned, if whole (`fixed`).
     last_fixed: Option<Window>,
     /// The windows `expire_window` takes out, reused.
     pub(crate) expired: Vec<(Key, Slot)>,
@@ -342,7 +342,7 @@ impl Engine {
             Some(w) if w.start < t && t < w.end => w,
             _ => {
                 let w = fixed_window(size, offset, t);
-                self.last_fixed = Some(w);
+                self.last_fixed = is_whole_fixed(&w, size).then_some(w);
                 w
             }
         }

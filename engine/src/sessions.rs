@@ -89,7 +89,7 @@ impl Engine {
     /// window (nothing moves), its timers lazily
     /// (`session_index`), with the rules `merge_into` applies to a single
     /// source. Then the element is added and the trigger asked, as
-    /// `add_to` and `process_key` would. Returns false, having changed
+    /// `add_to` and `process_bundle_of_key` would. Returns false, having changed
     /// nothing, when the case does not apply.
     #[inline(always)]
     pub(crate) fn grow_in_place<const DEFAULT_SHAPE: bool>(

@@ -1,7 +1,10 @@
 //! The default shape's constant path (`Pipeline::shape`) against the
 //! general one: an engine made to take the general path for the same
 //! pipeline must give the same outputs, byte for byte, over generated
-//! records, bundles and watermark steps, for every window function.
+//! records, bundles and watermark steps, for every window function. (Both
+//! run the same code but for the constants, so this checks the constants
+//! and the paths' routing; what both share is checked against Beam by the
+//! transcripts and against independent models by `tests/properties.rs`.)
 
 use crate::output::{Key, Output, Record};
 use crate::pipeline::{Accumulation, OnTimeBehavior, Pipeline, TimestampCombiner};
@@ -86,6 +89,9 @@ proptest! {
         ],
         lateness in 0i64..30,
         aggregate in prop_oneof![Just(Aggregate::Sum), Just(Aggregate::Collect)],
+        on_time in prop_oneof![Just(OnTimeBehavior::Always), Just(OnTimeBehavior::IfNonEmpty)],
+        // A small limit, so that state-limit refusals are on both paths too.
+        windows_open_max in prop_oneof![Just(EngineConfig::DEFAULT.windows_open_max), 1u64..6],
         steps in steps(),
     ) {
         let pipeline = Pipeline {
@@ -95,10 +101,10 @@ proptest! {
             allowed_lateness: Duration(lateness),
             timestamp_combiner: TimestampCombiner::EndOfWindow,
             aggregate,
-            on_time: OnTimeBehavior::Always,
+            on_time,
         };
         prop_assert!(pipeline.is_default_shape());
-        let constant = Engine::new(pipeline, EngineConfig::DEFAULT).expect("valid pipeline");
+        let constant = Engine::new(pipeline, EngineConfig { windows_open_max }).expect("valid");
         let mut general = constant.clone();
         general.default_shape = false;
         prop_assert!(constant.default_shape);

@@ -122,6 +122,16 @@ pub(crate) fn fixed_window(size: Duration, offset: Duration, t: EventTime) -> Wi
     Window::new(EventTime(start), EventTime(start.saturating_add(size.0)))
 }
 
+/// Whether a fixed window of `size` holds every time strictly inside it
+/// and no other: neither end was clamped at the ends of time. Within one
+/// window of `i64::MIN`, `align_down` clamps the start, and the window
+/// given to a time there is no other time's; only a whole window may be
+/// remembered for the times inside it (`Engine::fixed`, `Assigned`).
+#[inline]
+pub(crate) fn is_whole_fixed(w: &Window, size: Duration) -> bool {
+    w.start.0.checked_sub(size.0).is_some() && w.start.0.checked_add(size.0) == Some(w.end.0)
+}
+
 impl WindowFn {
     /// True for window functions whose windows merge (sessions).
     #[must_use]

@@ -307,3 +307,54 @@ proptest! {
         prop_assert_eq!(actual, expected);
     }
 }
+
+/// Within one window of the start of time a fixed window's start clamps,
+/// so the window a time gets there is no other time's. Each element still
+/// gets the window `assign` gives it, whatever arrived before it: one
+/// record at a time, or in a bundle, in either order (the engine remembers
+/// only whole windows for the times inside them).
+#[test]
+fn clamped_fixed_windows_are_assigned_per_element() {
+    let window = WindowFn::Fixed {
+        size: Duration(10),
+        offset: Duration(0),
+    };
+    let p = Pipeline {
+        aggregate: Aggregate::Count,
+        ..pipeline(window, Trigger::Default, Accumulation::Discarding, 0)
+    };
+    let (a, b) = (i64::MIN + 1, i64::MIN + 8);
+    // `assign` itself, a pure function of the time (the clamped windows
+    // overflow `windows_of`'s plain arithmetic).
+    let mut want: Vec<Window> = Vec::new();
+    window.assign(EventTime(a), &mut want);
+    window.assign(EventTime(b), &mut want);
+    assert_eq!(want.len(), 2, "the two times share no window: {want:?}");
+    want.sort();
+    want.dedup();
+    for times in [[a, b], [b, a]] {
+        for bundled in [false, true] {
+            let mut engine = Engine::new(p.clone(), EngineConfig::DEFAULT).expect("valid");
+            let records: Vec<Record> = (0..2)
+                .map(|i| Record {
+                    id: i,
+                    key: Key(1),
+                    value: 1,
+                    time: EventTime(times[i as usize]),
+                })
+                .collect();
+            if bundled {
+                engine.handle_bundle(ProcTime(0), &records);
+            } else {
+                for r in records {
+                    engine.handle_record(ProcTime(0), r);
+                }
+            }
+            engine.handle_watermark(ProcTime(1), EventTime::MAX);
+            let outputs: Vec<Output> = std::iter::from_fn(|| engine.poll_output()).collect();
+            let mut got: Vec<Window> = panes(&outputs).map(|p| p.window).collect();
+            got.sort();
+            assert_eq!(got, want, "times {times:?}, bundled {bundled}");
+        }
+    }
+}
