@@ -335,7 +335,10 @@ impl Engine {
     /// window costs a division. Only a time strictly inside the remembered
     /// window reuses it (a time at a window's start is where the
     /// `EndElementInWindow` known bug differs). `Assigned` keeps the same
-    /// memo for every window function, as a slice.
+    /// memo for every window function, as a slice; one record of a fixed
+    /// pipeline keeps this one, a window by value, since going through
+    /// `Assigned` and `add_one` instead measured tumbling 1K at 31.8% of
+    /// `hash` against 39.7–41.2%, and early/late at 23.5% against 29%.
     #[inline(always)]
     fn fixed(&mut self, size: Duration, offset: Duration, t: EventTime) -> Window {
         match self.last_fixed {
