@@ -15,6 +15,10 @@ use crate::window_store::StoreEntry;
 pub(crate) enum Admission<'a> {
     /// The window is open (opened now if it was new): add the element.
     Open(&'a mut WindowState),
+    /// The window is open and lean (`Slot::Lean`): add to its sum.
+    Lean(&'a mut i64),
+    /// The window was new, and opened lean with the element in it.
+    OpenedLean,
     /// Refused; the element goes to the dead letters for this window.
     Refused(DeadLetterReason),
 }
@@ -26,6 +30,7 @@ impl<'a> Admission<'a> {
     pub(crate) fn of(slot: &'a mut Slot) -> Admission<'a> {
         match slot {
             Slot::Open(st) => Admission::Open(st),
+            Slot::Lean(sum) => Admission::Lean(sum),
             Slot::Closed => Admission::Refused(DeadLetterReason::WindowClosed),
         }
     }
@@ -54,6 +59,13 @@ impl WindowTable {
     /// - new: opened and admitted, unless `windows_open_max` windows are
     ///   open already: refused, `state limit`.
     ///
+    /// With `lean`, the element's value (the pipeline's windows may be
+    /// lean, `Slot::lean_pipeline`, and the watermark is before the
+    /// window's end), a new window opens lean, holding it, and a lean one
+    /// is handed out as it is; otherwise a lean window is made `Open` first.
+    /// (The new lean window is not handed out: with many keys, reading back
+    /// the bucket just written made the next record wait on its miss.)
+    ///
     /// Beam Java drops expired and closed elements silently; Tidemark
     /// dead-letters them with the reason.
     #[inline(always)]
@@ -64,6 +76,7 @@ impl WindowTable {
         key: Key,
         window: Window,
         watermark: EventTime,
+        lean: Option<i64>,
     ) -> Admission<'_> {
         if expired(pipeline, window, watermark) {
             return Admission::Refused(DeadLetterReason::WindowExpired);
@@ -72,14 +85,25 @@ impl WindowTable {
         // hash lookup of the key: when the window is already open (the
         // common case), that is all.
         match self.states.entry(key, window) {
-            StoreEntry::Known(slot) => Admission::of(slot),
+            StoreEntry::Known(slot) => {
+                if lean.is_none() {
+                    slot.inflate(&window, &mut self.spare);
+                }
+                Admission::of(slot)
+            }
             StoreEntry::New(v) => {
                 if self.book.windows_open >= windows_open_max {
                     return Admission::Refused(DeadLetterReason::StateLimit);
                 }
                 self.book
                     .opened(key, window, watermark, pipeline.allowed_lateness);
-                Admission::of(v.insert(Slot::Open(self.spare.fresh(pipeline))))
+                match lean {
+                    Some(value) => {
+                        v.insert(Slot::Lean(value));
+                        Admission::OpenedLean
+                    }
+                    None => Admission::of(v.insert(Slot::Open(self.spare.fresh(pipeline)))),
+                }
             }
         }
     }

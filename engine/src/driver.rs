@@ -16,7 +16,7 @@ use crate::table::WindowTable;
 use crate::time::{Duration, EventTime, ProcTime};
 use crate::triggers::Ctx;
 use crate::window::{fixed_window, is_whole_fixed, Window, WindowFn};
-use crate::window_state::Slot;
+use crate::window_state::{Slot, WindowState};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 
@@ -54,6 +54,8 @@ pub struct Engine {
     uses_processing_time: bool,
     /// The pipeline's shape is the default one (`add`).
     pub(crate) default_shape: bool,
+    /// Its windows may be kept lean (`Slot::lean_pipeline`).
+    pub(crate) lean: bool,
     /// Watermark steps so far: the current step's id.
     step: u64,
     /// The windows of the last time assigned, for the next elements.
@@ -76,6 +78,7 @@ impl Engine {
         Ok(Engine {
             uses_processing_time: pipeline.trigger.uses_processing_time(),
             default_shape: pipeline.is_default_shape(),
+            lean: Slot::lean_pipeline(&pipeline),
             table: WindowTable::new(&pipeline.window),
             pipeline,
             config,
@@ -119,24 +122,17 @@ impl Engine {
     /// keys (a stage's watermark, unlike the per-key one panes are timed by).
     #[must_use]
     pub fn output_watermark(&self) -> EventTime {
-        let holds = self.table.slots().filter_map(|slot| match slot {
-            Slot::Open(st) => st.hold,
-            Slot::Closed => None,
-        });
+        let holds = self
+            .table
+            .slots()
+            .filter_map(|(window, slot)| slot.hold(&window));
         holds.fold(self.watermark, EventTime::min)
     }
 
     /// How much state is held now.
     #[must_use]
     pub fn state_size(&self) -> StateSize {
-        let values_held = self
-            .table
-            .slots()
-            .map(|slot| match slot {
-                Slot::Open(st) => st.acc.values_held(),
-                Slot::Closed => 0,
-            })
-            .sum();
+        let values_held = self.table.slots().map(|(_, slot)| slot.values_held()).sum();
         StateSize {
             windows_open: self.table.book.windows_open,
             windows_closed: self.table.book.windows_closed,
@@ -151,7 +147,7 @@ impl Engine {
     #[must_use]
     pub fn window_status(&self, key: Key, window: Window) -> Option<WindowStatus> {
         match self.table.slot(key, window)? {
-            Slot::Open(_) => Some(WindowStatus::Open),
+            Slot::Open(_) | Slot::Lean(_) => Some(WindowStatus::Open),
             Slot::Closed => Some(WindowStatus::Closed),
         }
     }
@@ -447,10 +443,14 @@ impl Engine {
         }
         for &window in &touched {
             let ctx = self.ctx(window);
-            let fire = self
-                .table
-                .open_mut(key, window)
-                .is_some_and(|st| st.trigger.should_fire(&self.pipeline.trigger, &ctx));
+            // Asked of a lean window's state on the stack: it stays lean.
+            let fire = match self.table.slot(key, window) {
+                Some(Slot::Open(st)) => st.trigger.should_fire(&self.pipeline.trigger, &ctx),
+                Some(Slot::Lean(sum)) => WindowState::lean(&window, *sum)
+                    .trigger
+                    .should_fire(&self.pipeline.trigger, &ctx),
+                Some(Slot::Closed) | None => false,
+            };
             if fire {
                 self.fire(key, window);
             }
@@ -518,16 +518,20 @@ impl Engine {
         window: Window,
     ) -> Result<bool, DeadLetterReason> {
         let (trigger, combiner) = self.pipeline.shape::<DEFAULT_SHAPE>();
-        let hold = self
-            .holds
-            .element_hold(combiner, r.key, &window, r.time, self.watermark);
         let ctx = self.ctx(window);
         let max = self.config.windows_open_max;
+        // Before its end a window of a lean pipeline takes an element as a
+        // sum (`Slot::Lean`). The known bugs' hooks are on the full path.
+        let lean = DEFAULT_SHAPE && self.lean && self.watermark < window.end && !known_bug_any!();
+        let lean = lean.then_some(r.value);
         match self
             .table
-            .admit(&self.pipeline, max, r.key, window, self.watermark)
+            .admit(&self.pipeline, max, r.key, window, self.watermark, lean)
         {
             Admission::Open(st) => {
+                let hold =
+                    self.holds
+                        .element_hold(combiner, r.key, &window, r.time, self.watermark);
                 let placed = st.add(trigger, combiner, r, hold, &ctx);
                 let fire = st.trigger.should_fire(trigger, &ctx);
                 if let Some(at) = placed {
@@ -535,6 +539,18 @@ impl Engine {
                 }
                 Ok(fire)
             }
+            Admission::Lean(sum) => {
+                // What `WindowState::add` does to the state `Slot::Lean`
+                // stands for: the sum moves, the rest is as it was; and the
+                // default trigger is not ready before the end.
+                *sum = crate::aggregate::sum(*sum, r.value);
+                debug_assert!(!WindowState::lean(&window, *sum)
+                    .trigger
+                    .should_fire(trigger, &ctx));
+                Ok(false)
+            }
+            // As above, from a fresh window: the sum is the value.
+            Admission::OpenedLean => Ok(false),
             Admission::Refused(reason) => Err(reason),
         }
     }
@@ -572,6 +588,9 @@ impl Engine {
                 Some(Slot::Open(mut st)) => {
                     self.on_trigger_last(key, window, &mut st);
                     self.table.spare.recycle(st);
+                }
+                Some(Slot::Lean(sum)) => {
+                    self.on_trigger_last(key, window, &mut WindowState::lean(&window, sum));
                 }
                 Some(Slot::Closed) => {}
                 None => self.table.anchor_fired(key, window, lateness),

@@ -61,15 +61,22 @@ impl Engine {
                 crate::prefetch::prefetch::<WindowState>(ahead);
             }
             let (key, slot) = &mut expired[i];
-            if let Slot::Open(mut st) = std::mem::replace(slot, Slot::Closed) {
-                // The processing-time timer goes here, not in
-                // `take_expiring`: here the box is read anyway (and was
-                // fetched ahead), there it was a miss per window.
-                if let Some(due) = st.deadline {
-                    self.table.book.proc_timers.remove(&(due, *key, window));
+            match std::mem::replace(slot, Slot::Closed) {
+                Slot::Open(mut st) => {
+                    // The processing-time timer goes here, not in
+                    // `take_expiring`: here the box is read anyway (and was
+                    // fetched ahead), there it was a miss per window.
+                    if let Some(due) = st.deadline {
+                        self.table.book.proc_timers.remove(&(due, *key, window));
+                    }
+                    self.on_trigger_last(*key, window, &mut st);
+                    self.table.spare.recycle(st);
                 }
-                self.on_trigger_last(*key, window, &mut st);
-                self.table.spare.recycle(st);
+                // Its state, on the stack: no box to fetch or keep.
+                Slot::Lean(sum) => {
+                    self.on_trigger_last(*key, window, &mut WindowState::lean(&window, sum));
+                }
+                Slot::Closed => {}
             }
         }
         expired.clear();
@@ -90,7 +97,7 @@ impl WindowTable {
         let book = &mut self.book;
         for (key, slot) in keys.drain() {
             match &slot {
-                Slot::Open(_) => book.windows_open -= 1,
+                Slot::Open(_) | Slot::Lean(_) => book.windows_open -= 1,
                 Slot::Closed => book.windows_closed -= 1,
             }
             out.push((key, slot));

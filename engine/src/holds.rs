@@ -24,7 +24,6 @@ use crate::pipeline::TimestampCombiner;
 use crate::table::WindowTable;
 use crate::time::EventTime;
 use crate::window::Window;
-use crate::window_state::Slot;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
@@ -137,7 +136,7 @@ impl OutputWatermarks {
         let mut emptied: Vec<EventTime> = Vec::new();
         for (&at, entries) in self.index.range_mut(..watermark) {
             entries.retain(|(key, window)| {
-                matches!(table.slot(*key, *window), Some(Slot::Open(st)) if st.hold == Some(at))
+                table.slot(*key, *window).and_then(|s| s.hold(window)) == Some(at)
             });
             if entries.len() > 1 {
                 entries.sort_unstable();

@@ -58,7 +58,7 @@ pub(crate) struct SessionEntry {
 
 impl SessionEntry {
     pub(crate) fn is_open(&self) -> bool {
-        matches!(self.slot, Slot::Open(_))
+        !matches!(self.slot, Slot::Closed)
     }
 
     /// The open session grew to `to` (same start, later end) at
@@ -265,9 +265,12 @@ impl SessionIndex {
             .map(|e| e.window)
     }
 
-    /// Every window's slot, in no particular order.
-    pub(crate) fn slots(&self) -> impl Iterator<Item = &Slot> + '_ {
-        self.keys.values().flat_map(|ws| ws.iter()).map(|e| &e.slot)
+    /// Every window with its slot, in no particular order.
+    pub(crate) fn slots(&self) -> impl Iterator<Item = (Window, &Slot)> + '_ {
+        self.keys
+            .values()
+            .flat_map(|ws| ws.iter())
+            .map(|e| (e.window, &e.slot))
     }
 
     /// How many windows are indexed.

@@ -205,6 +205,9 @@ impl Engine {
                 }
             }
             Admission::Refused(reason) => self.dead_letter(r, vec![(reason, window)]),
+            Admission::Lean(_) | Admission::OpenedLean => {
+                unreachable!("a session is never lean (Slot::lean_pipeline)")
+            }
         }
     }
 

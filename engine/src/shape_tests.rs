@@ -1,16 +1,22 @@
-//! The default shape's constant path (`Pipeline::shape`) against the
-//! general one: an engine made to take the general path for the same
-//! pipeline must give the same outputs, byte for byte, over generated
-//! records, bundles and watermark steps, for every window function. (Both
-//! run the same code but for the constants, so this checks the constants
-//! and the paths' routing; what both share is checked against Beam by the
-//! transcripts and against independent models by `tests/properties.rs`.)
+//! The default shape's constant path (`Pipeline::shape`) and its lean
+//! windows (`Slot::Lean`) against the general path: engines made to take
+//! the general path, or the constant path with every window boxed, for the
+//! same pipeline must give the same outputs, byte for byte, and report the
+//! same state (`state_size`, `output_watermark`, `window_status`) after
+//! every input, over generated records, bundles and watermark steps, for
+//! every window function; and an engine restored from a snapshot taken
+//! midway carries on the same. (The paths share their code but for the
+//! constants and the lean slot, so this checks those and the routing; what
+//! all share is checked against Beam by the transcripts and against
+//! independent models by `tests/properties.rs`.)
 
 use crate::output::{Key, Output, Record};
 use crate::pipeline::{Accumulation, OnTimeBehavior, Pipeline, TimestampCombiner};
 use crate::stats::EngineConfig;
+use crate::stats::{StateSize, WindowStatus};
 use crate::time::{Duration, EventTime, ProcTime};
 use crate::trigger::Trigger;
+use crate::window::Window;
 use crate::window::WindowFn;
 use crate::{Aggregate, Engine};
 use proptest::prelude::*;
@@ -48,9 +54,15 @@ fn steps() -> impl Strategy<Value = Vec<Step>> {
     prop::collection::vec(step, 1..50)
 }
 
-/// Every output of `engine` over `steps`, then the watermark to +∞.
-fn outputs(mut engine: Engine, steps: &[Step]) -> Vec<Output> {
-    let mut out = Vec::new();
+/// What an engine shows after one input: its outputs, and its state as
+/// the getters report it (the status of every window keys 0..3 could have
+/// been assigned: for sessions, the proto-windows).
+type Seen = (Vec<Output>, StateSize, EventTime, Vec<Option<WindowStatus>>);
+
+/// What `engine` shows after each of `steps`, then after the watermark
+/// goes to +∞; restored from a snapshot after step `restore_at`.
+fn run(mut engine: Engine, steps: &[Step], restore_at: usize) -> Vec<Seen> {
+    let mut seen = Vec::new();
     let mut id = 0;
     let mut record = |(k, v, t): (u64, i64, i64)| {
         id += 1;
@@ -60,6 +72,25 @@ fn outputs(mut engine: Engine, steps: &[Step]) -> Vec<Output> {
             value: v,
             time: EventTime(t),
         }
+    };
+    let look = |engine: &mut Engine| -> Seen {
+        let outputs: Vec<Output> = std::iter::from_fn(|| engine.poll_output()).collect();
+        let mut windows: Vec<Window> = Vec::new();
+        for t in 0i64..160 {
+            engine.pipeline.window.assign(EventTime(t), &mut windows);
+        }
+        windows.sort_unstable();
+        windows.dedup();
+        let status = (0..3)
+            .flat_map(|k| windows.iter().map(move |w| (k, *w)))
+            .map(|(k, w)| engine.window_status(Key(k), w))
+            .collect();
+        (
+            outputs,
+            engine.state_size(),
+            engine.output_watermark(),
+            status,
+        )
     };
     for (i, step) in steps.iter().enumerate() {
         let now = ProcTime(i as i64);
@@ -71,11 +102,14 @@ fn outputs(mut engine: Engine, steps: &[Step]) -> Vec<Output> {
             }
             Step::Watermark(w) => engine.handle_watermark(now, EventTime(*w)),
         }
-        out.extend(std::iter::from_fn(|| engine.poll_output()));
+        seen.push(look(&mut engine));
+        if i == restore_at {
+            engine = Engine::restore(&engine.snapshot());
+        }
     }
     engine.handle_watermark(ProcTime(steps.len() as i64), EventTime::MAX);
-    out.extend(std::iter::from_fn(|| engine.poll_output()));
-    out
+    seen.push(look(&mut engine));
+    seen
 }
 
 proptest! {
@@ -93,6 +127,7 @@ proptest! {
         // A small limit, so that state-limit refusals are on both paths too.
         windows_open_max in prop_oneof![Just(EngineConfig::DEFAULT.windows_open_max), 1u64..6],
         steps in steps(),
+        restore_at in 0usize..50,
     ) {
         let pipeline = Pipeline {
             window,
@@ -104,12 +139,18 @@ proptest! {
             on_time,
         };
         prop_assert!(pipeline.is_default_shape());
+        let lean = pipeline.aggregate == Aggregate::Sum && !pipeline.window.is_merging();
         let constant = Engine::new(pipeline, EngineConfig { windows_open_max }).expect("valid");
+        prop_assert_eq!(constant.lean, lean);
+        let mut boxed = constant.clone();
+        boxed.lean = false;
         let mut general = constant.clone();
         general.default_shape = false;
         prop_assert!(constant.default_shape);
-        let want = outputs(general, &steps);
-        prop_assert!(!want.is_empty() || steps.iter().all(|s| matches!(s, Step::Watermark(_))));
-        prop_assert_eq!(outputs(constant, &steps), want);
+        let want = run(general, &steps, restore_at);
+        let outputs = want.iter().map(|(o, ..)| o.len()).sum::<usize>();
+        prop_assert!(outputs > 0 || steps.iter().all(|s| matches!(s, Step::Watermark(_))));
+        prop_assert_eq!(&run(boxed, &steps, restore_at), &want);
+        prop_assert_eq!(&run(constant, &steps, restore_at), &want);
     }
 }

@@ -139,19 +139,23 @@ impl WindowTable {
         }
     }
 
+    /// The window's slot, to change: a lean one is made `Open` first, so
+    /// that callers see every open window's state in full.
     #[inline]
     pub(crate) fn slot_mut(&mut self, key: Key, window: Window) -> Option<&mut Slot> {
-        stored_mut(
+        let slot = stored_mut(
             &mut self.states,
             &mut self.sessions,
             self.book.merging,
             key,
             window,
-        )
+        )?;
+        slot.inflate(&window, &mut self.spare);
+        Some(slot)
     }
 
-    /// Every window's slot, in no particular order.
-    pub(crate) fn slots(&self) -> impl Iterator<Item = &Slot> + '_ {
+    /// Every window with its slot, in no particular order.
+    pub(crate) fn slots(&self) -> impl Iterator<Item = (Window, &Slot)> + '_ {
         self.states.values().chain(self.sessions.slots())
     }
 
@@ -177,13 +181,17 @@ impl WindowTable {
         } else {
             self.states.insert(key, window, Slot::Closed)
         };
-        if let Some(Slot::Open(st)) = was {
-            if let Some(at) = st.deadline {
-                self.book.proc_timers.remove(&(at, key, window));
+        match was {
+            Some(Slot::Open(st)) => {
+                if let Some(at) = st.deadline {
+                    self.book.proc_timers.remove(&(at, key, window));
+                }
             }
-            self.book.windows_open -= 1;
-            self.book.windows_closed += 1;
+            Some(Slot::Lean(_)) => {}
+            Some(Slot::Closed) | None => return,
         }
+        self.book.windows_open -= 1;
+        self.book.windows_closed += 1;
     }
 
     /// Removes the window, open or closed (expired, or merged away), with
@@ -213,6 +221,7 @@ impl WindowTable {
                     book.proc_timers.remove(&(at, key, window));
                 }
             }
+            Slot::Lean(_) => book.windows_open -= 1,
             Slot::Closed => book.windows_closed -= 1,
         }
         Some(slot)

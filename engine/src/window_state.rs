@@ -78,6 +78,25 @@ impl WindowState {
         }
     }
 
+    /// The state a lean slot (`Slot::Lean`) of `window` stands for: a fresh
+    /// window of a lean pipeline after elements summing to `sum` were
+    /// added before its end. Each add set `dirty`, placed the hold at the
+    /// max timestamp (never too late before the end, `holds`), and left the
+    /// default trigger as it was (it keeps no state); nothing fired, so no
+    /// pane, no activation and no deadline.
+    pub(crate) fn lean(window: &Window, sum: i64) -> WindowState {
+        WindowState {
+            acc: AggValue::Sum(sum),
+            dirty: true,
+            trigger: Node::new(&Trigger::Default),
+            phase: PanePhase::NoPane,
+            hold: Some(window.max_timestamp()),
+            last: None,
+            deadline: None,
+            activated: 0,
+        }
+    }
+
     /// Folds one admitted element in: its value, the pending flag, its hold
     /// (`hold`, when it may place one), and the trigger's view of it.
     /// Returns the window's hold when it moved, for the caller to index.
@@ -108,9 +127,56 @@ impl WindowState {
 #[derive(Debug, Clone)]
 pub(crate) enum Slot {
     Open(Box<WindowState>),
+    /// An open window of a lean pipeline (`Slot::lean_pipeline`) that has
+    /// only been added to, before its end: its sum is all it holds that a
+    /// fresh window does not (`WindowState::lean`). Kept in the store's
+    /// bucket, with no box: with a million keys, most key-windows are born
+    /// and expire like this, and the box was three cache lines written and
+    /// read again per key-window (`docs/engine-profile.md`). Anything else
+    /// done to it first makes it `Open` (`inflate`).
+    Lean(i64),
     /// The trigger finished: a tombstone (Beam's finished bits), kept until
     /// expiry so that later elements are dead-lettered as `window closed`.
     Closed,
+}
+
+impl Slot {
+    /// Whether a pipeline's windows may be kept lean: the default trigger
+    /// (which keeps no state and never fires before the end), the
+    /// `end_of_window` combiner (whose hold, before the end, is the max
+    /// timestamp), a sum, and windows that don't merge (a session's state
+    /// moves between windows: it stays boxed).
+    pub(crate) fn lean_pipeline(pipeline: &Pipeline) -> bool {
+        pipeline.is_default_shape()
+            && pipeline.aggregate == crate::aggregate::Aggregate::Sum
+            && !pipeline.window.is_merging()
+    }
+
+    /// Makes a lean slot `Open`, with the state it stands for.
+    #[inline]
+    pub(crate) fn inflate(&mut self, window: &Window, spare: &mut SparePool) {
+        if let Slot::Lean(sum) = *self {
+            *self = Slot::Open(spare.boxed(WindowState::lean(window, sum)));
+        }
+    }
+
+    /// The window's element hold, if it is open and holds.
+    pub(crate) fn hold(&self, window: &Window) -> Option<EventTime> {
+        match self {
+            Slot::Open(st) => st.hold,
+            Slot::Lean(_) => Some(window.max_timestamp()),
+            Slot::Closed => None,
+        }
+    }
+
+    /// Values the window's accumulator holds (0 when closed).
+    pub(crate) fn values_held(&self) -> u64 {
+        match self {
+            Slot::Open(st) => st.acc.values_held(),
+            Slot::Lean(sum) => AggValue::Sum(*sum).values_held(),
+            Slot::Closed => 0,
+        }
+    }
 }
 
 /// Boxes of expired windows kept for the next windows to open: with many
@@ -151,6 +217,17 @@ impl SparePool {
                 b
             }
             None => Box::new(WindowState::new(pipeline)),
+        }
+    }
+
+    /// A box holding `st`: a spare one if any (a lean window made `Open`).
+    pub(crate) fn boxed(&mut self, st: WindowState) -> Box<WindowState> {
+        match self.0.pop() {
+            Some(mut b) => {
+                *b = st;
+                b
+            }
+            None => Box::new(st),
         }
     }
 

@@ -227,9 +227,11 @@ impl WindowStore {
         }
     }
 
-    /// Every slot, in no particular order.
-    pub(crate) fn values(&self) -> impl Iterator<Item = &Slot> + '_ {
-        self.windows.iter().flat_map(|(_, keys)| keys.values())
+    /// Every window with its slot, in no particular order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = (Window, &Slot)> + '_ {
+        self.windows
+            .iter()
+            .flat_map(|(window, keys)| keys.values().map(move |slot| (*window, slot)))
     }
 
     /// How many key-windows are held (counted: for the invariant check).
@@ -295,6 +297,7 @@ mod tests {
                 AggValue::Sum(s) => Some(s),
                 _ => None,
             },
+            Slot::Lean(s) => Some(*s),
             Slot::Closed => None,
         }
     }
@@ -316,7 +319,7 @@ mod tests {
                 "{key:?} {window:?}"
             );
         }
-        let mut sums: Vec<_> = store.values().map(sum).collect();
+        let mut sums: Vec<_> = store.values().map(|(_, slot)| sum(slot)).collect();
         let mut want: Vec<_> = model.values().copied().collect();
         sums.sort_unstable();
         want.sort_unstable();
