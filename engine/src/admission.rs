@@ -95,8 +95,10 @@ impl WindowTable {
                 if self.book.windows_open >= windows_open_max {
                     return Admission::Refused(DeadLetterReason::StateLimit);
                 }
+                let lateness = pipeline.allowed_lateness;
+                let new_window = v.opens_window();
                 self.book
-                    .opened(key, window, watermark, pipeline.allowed_lateness);
+                    .opened_in_store(key, window, watermark, lateness, new_window);
                 match lean {
                     Some(value) => {
                         v.insert(Slot::Lean(value));

@@ -139,7 +139,17 @@ impl AggValue {
 
     /// The value as emitted: collected values are sorted.
     #[must_use]
+    #[inline]
     pub fn finish(&self) -> AggValue {
+        // A sum, the common case, inline; the rest out of line.
+        match *self {
+            AggValue::Sum(s) => AggValue::Sum(s),
+            _ => self.finish_other(),
+        }
+    }
+
+    #[inline(never)]
+    fn finish_other(&self) -> AggValue {
         match self {
             AggValue::Collect(vs) => {
                 let mut vs = vs.clone();

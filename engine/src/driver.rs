@@ -64,6 +64,8 @@ pub struct Engine {
     touched: Vec<Window>,
     /// The event timers being activated, reused across watermark steps.
     due: Vec<crate::window_state::WindowKey>,
+    /// The windows whose timers are due (`Book::by_window`), reused.
+    due_windows: Vec<Window>,
     pub(crate) merge_scratch: crate::sessions::MergeScratch,
     /// The last fixed window assigned, if whole (`fixed`).
     last_fixed: Option<Window>,
@@ -79,7 +81,8 @@ impl Engine {
             uses_processing_time: pipeline.trigger.uses_processing_time(),
             default_shape: pipeline.is_default_shape(),
             lean: Slot::lean_pipeline(&pipeline),
-            table: WindowTable::new(&pipeline.window),
+            // A watermark that goes back (known bugs) reopens windows.
+            table: WindowTable::new(&pipeline.window, !known_bug_any!()),
             pipeline,
             config,
             now: ProcTime::MIN,
@@ -91,6 +94,7 @@ impl Engine {
             assigned: Assigned::default(),
             touched: Vec::new(),
             due: Vec::new(),
+            due_windows: Vec::new(),
             merge_scratch: Default::default(),
             expired: Vec::new(),
             last_fixed: None,
@@ -137,7 +141,9 @@ impl Engine {
             windows_open: self.table.book.windows_open,
             windows_closed: self.table.book.windows_closed,
             values_held,
-            timers: self.table.timers(),
+            timers: self
+                .table
+                .timers(self.watermark, self.pipeline.allowed_lateness),
             outputs_queued: self.outputs.len() as u64,
         }
     }
@@ -215,18 +221,30 @@ impl Engine {
         self.watermark = watermark;
         self.step += 1;
         let mut due = std::mem::take(&mut self.due);
-        while let Some(at) = self.table.pop_due(watermark, &mut due) {
-            if let Some(window) = self.bulk_expiry(at, &due) {
-                self.expire_window(window);
-                continue;
+        let mut due_windows = std::mem::take(&mut self.due_windows);
+        if self.table.book.by_window {
+            while let Some(at) = self.table.pop_due_windows(watermark, &mut due_windows) {
+                if let Some(window) = self.bulk_expiry(at, &due_windows) {
+                    self.expire_window(window);
+                    continue;
+                }
+                self.table.keys_due(&due_windows, &mut due);
+                for &(key, window) in &due {
+                    self.activate(key, window);
+                }
             }
-            WindowTable::sort_due(&mut due);
-            for &(key, window) in &due {
-                self.activate(key, window);
+        } else {
+            while self.table.pop_due(watermark, &mut due).is_some() {
+                WindowTable::sort_due(&mut due);
+                for &(key, window) in &due {
+                    self.activate(key, window);
+                }
             }
         }
         due.clear();
+        due_windows.clear();
         self.due = due;
+        self.due_windows = due_windows;
         self.holds.end_step(watermark, &self.table);
         self.assert_invariants();
     }

@@ -12,7 +12,7 @@ use crate::output::Key;
 use crate::table::WindowTable;
 use crate::time::EventTime;
 use crate::window::Window;
-use crate::window_state::{Slot, WindowKey, WindowState};
+use crate::window_state::{Slot, WindowState};
 
 /// Below this many timers at one time, one lookup each is cheaper.
 const BULK_MIN: usize = 1024;
@@ -21,20 +21,16 @@ const BULK_MIN: usize = 1024;
 const PREFETCH_AHEAD: usize = 8;
 
 impl Engine {
-    /// The window whose key-windows `expire_window` can expire at once
-    /// for the timers `due` at `at`, if they allow it: the pipeline doesn't merge (a session's timers may
-    /// be its anchor's, `session_index`), every timer is the expiry of one
-    /// and the same window, and there are enough of them for the sort to
-    /// pay. (No test against the window's size is needed: each of its
-    /// key-windows has its expiry timer among `due`, so `due` is never
-    /// shorter than what the take moves.)
-    pub(crate) fn bulk_expiry(&self, at: EventTime, due: &[WindowKey]) -> Option<Window> {
+    /// The window whose key-windows `expire_window` can expire at once,
+    /// when the timers due at `at` are those of the windows `due`
+    /// (`Book::by_window`), if they allow it: they are one window's, its
+    /// expiry, and it holds enough keys for the sort to pay.
+    pub(crate) fn bulk_expiry(&self, at: EventTime, due: &[Window]) -> Option<Window> {
         let lateness = self.pipeline.allowed_lateness;
-        let &(_, window) = due.first()?;
-        let bulk = !self.table.book.merging
-            && due.len() >= BULK_MIN
-            && window.expiry(lateness) == at
-            && due.iter().all(|&(_, w)| w == window);
+        let &[window] = due else {
+            return None;
+        };
+        let bulk = window.expiry(lateness) == at && self.table.states.count(window) >= BULK_MIN;
         bulk.then_some(window)
     }
 
@@ -173,9 +169,7 @@ mod tests {
             engine.handle_record(ProcTime(0), r);
         }
         let window = crate::window::Window::new(EventTime(0), EventTime(10));
-        let mut due: Vec<_> = (0..keys).map(|k| (spread(k), window)).collect();
-        due.sort_unstable();
-        assert!(engine.bulk_expiry(EventTime(10), &due).is_some());
+        assert!(engine.bulk_expiry(EventTime(10), &[window]).is_some());
         engine.handle_watermark(ProcTime(1), EventTime(10));
         let panes = panes(&mut engine);
         let mut want: Vec<_> = (0..keys)
@@ -226,8 +220,7 @@ mod tests {
         assert_eq!(engine.poll_timeout(), Some(ProcTime(151)));
 
         let window = crate::window::Window::new(EventTime(0), EventTime(10));
-        let due: Vec<_> = (0..keys).map(|k| (Key(k), window)).collect();
-        assert!(engine.bulk_expiry(EventTime(10), &due).is_some());
+        assert!(engine.bulk_expiry(EventTime(10), &[window]).is_some());
         engine.handle_watermark(ProcTime(130), EventTime(10));
         let panes = panes(&mut engine);
         let want: Vec<_> = (0..keys)

@@ -1,14 +1,16 @@
-//! The default shape's constant path (`Pipeline::shape`) and its lean
-//! windows (`Slot::Lean`) against the general path: engines made to take
-//! the general path, or the constant path with every window boxed, for the
-//! same pipeline must give the same outputs, byte for byte, and report the
-//! same state (`state_size`, `output_watermark`, `window_status`) after
-//! every input, over generated records, bundles and watermark steps, for
-//! every window function; and an engine restored from a snapshot taken
-//! midway carries on the same. (The paths share their code but for the
-//! constants and the lean slot, so this checks those and the routing; what
-//! all share is checked against Beam by the transcripts and against
-//! independent models by `tests/properties.rs`.)
+//! The engine's shortcuts against the paths they stand for: the default
+//! shape's constant path (`Pipeline::shape`), its lean windows
+//! (`Slot::Lean`), and event timers kept per window (`Book::by_window`).
+//! Engines made to take the general path with a timer per key-window, or
+//! the constant path with every window boxed, for the same pipeline must
+//! give the same outputs, byte for byte, and report the same state
+//! (`state_size`, `output_watermark`, `window_status`) after every input,
+//! over generated records, bundles and watermark steps, for every window
+//! function; and an engine restored from a snapshot taken midway carries
+//! on the same. Timers per window are also checked under every trigger.
+//! (The paths share their code but for the shortcuts, so this checks those
+//! and the routing; what all share is checked against Beam by the
+//! transcripts and against independent models by `tests/properties.rs`.)
 
 use crate::output::{Key, Output, Record};
 use crate::pipeline::{Accumulation, OnTimeBehavior, Pipeline, TimestampCombiner};
@@ -41,6 +43,43 @@ fn window_fns() -> impl Strategy<Value = WindowFn> {
         }),
         (1i64..15).prop_map(|gap| WindowFn::Sessions { gap: Duration(gap) }),
         Just(WindowFn::Global),
+    ]
+}
+
+/// Triggers of every kind, small enough to fire within a test's inputs.
+fn triggers() -> impl Strategy<Value = Trigger> {
+    let count = (1u64..4).prop_map(Trigger::AfterCount);
+    let leaf = prop_oneof![
+        Just(Trigger::Default),
+        Just(Trigger::Never),
+        Just(Trigger::Always),
+        count.clone(),
+        (1i64..8).prop_map(|d| Trigger::AfterProcessingTime {
+            delay: Duration(d),
+            align: None,
+        }),
+    ];
+    let watermark = (
+        prop::option::of(leaf.clone()),
+        prop::option::of(count.clone()),
+    )
+        .prop_map(|(early, late)| Trigger::AfterWatermark {
+            early: early.map(Box::new),
+            late: late.map(Box::new),
+        });
+    prop_oneof![
+        leaf.clone(),
+        watermark.clone(),
+        watermark
+            .clone()
+            .prop_map(|t| Trigger::Repeatedly(Box::new(t))),
+        count.clone().prop_map(|t| Trigger::Repeatedly(Box::new(t))),
+        (leaf.clone(), count.clone()).prop_map(|(a, b)| Trigger::AfterAny(vec![a, b])),
+        (leaf.clone(), count.clone()).prop_map(|(a, b)| Trigger::AfterEach(vec![a, b])),
+        (watermark, count).prop_map(|(t, u)| Trigger::OrFinally {
+            trigger: Box::new(t),
+            until: Box::new(u),
+        }),
     ]
 }
 
@@ -146,11 +185,49 @@ proptest! {
         boxed.lean = false;
         let mut general = constant.clone();
         general.default_shape = false;
+        general.table.book.by_window = false;
         prop_assert!(constant.default_shape);
         let want = run(general, &steps, restore_at);
         let outputs = want.iter().map(|(o, ..)| o.len()).sum::<usize>();
         prop_assert!(outputs > 0 || steps.iter().all(|s| matches!(s, Step::Watermark(_))));
         prop_assert_eq!(&run(boxed, &steps, restore_at), &want);
         prop_assert_eq!(&run(constant, &steps, restore_at), &want);
+    }
+}
+
+proptest! {
+    #[test]
+    fn timers_per_window_give_what_timers_per_key_window_give(
+        window in window_fns(),
+        trigger in triggers(),
+        accumulation in prop_oneof![
+            Just(Accumulation::Discarding),
+            Just(Accumulation::AccumulatingAndRetracting),
+        ],
+        lateness in prop_oneof![Just(0i64), 1i64..30, Just(i64::MAX)],
+        combiner in prop_oneof![
+            Just(TimestampCombiner::EndOfWindow),
+            Just(TimestampCombiner::Earliest),
+            Just(TimestampCombiner::Latest),
+        ],
+        steps in steps(),
+        restore_at in 0usize..50,
+    ) {
+        let pipeline = Pipeline {
+            window,
+            trigger,
+            accumulation,
+            allowed_lateness: Duration(lateness),
+            timestamp_combiner: combiner,
+            aggregate: Aggregate::Sum,
+            on_time: OnTimeBehavior::IfNonEmpty,
+        };
+        prop_assume!(pipeline.validate().is_ok());
+        let merging = pipeline.window.is_merging();
+        let by_window = Engine::new(pipeline, EngineConfig::DEFAULT).expect("valid");
+        prop_assert_eq!(by_window.table.book.by_window, !merging);
+        let mut by_key = by_window.clone();
+        by_key.table.book.by_window = false;
+        prop_assert_eq!(run(by_window, &steps, restore_at), run(by_key, &steps, restore_at));
     }
 }

@@ -38,6 +38,14 @@ pub(crate) struct Book {
     /// the first fires (`session_index`).
     event_timers: BTreeMap<EventTime, Bucket>,
     event_timer_entries: u64,
+    /// Whether the event timers of a pipeline that doesn't merge are kept
+    /// per window (`window_timers`) rather than per key-window.
+    pub(crate) by_window: bool,
+    /// Under `by_window`, the event timers by time, one per window: each
+    /// stands for the same timer of every key-window of it (see
+    /// `opened_in_store`), so opening a key-window in a window already
+    /// open sets none. Entries for a window that left are stale.
+    window_timers: BTreeMap<EventTime, Vec<Window>>,
     /// Processing-time timers: the first time at which each window's trigger
     /// could be ready.
     pub(crate) proc_timers: BTreeSet<(ProcTime, Key, Window)>,
@@ -62,6 +70,45 @@ impl Book {
         self.windows_open += 1;
         self.windows_open_peak = self.windows_open_peak.max(self.windows_open);
         end_timer
+    }
+
+    /// Counts a key-window newly opened in the store, `new_window` when its
+    /// window has no other key, and sets its timers.
+    ///
+    /// Under `by_window`, a window's timers are set with its first key, and
+    /// stand for every key's: without merging or a watermark that goes
+    /// back (both kept off `by_window`), a key-window leaves only at its
+    /// expiry, after which its window cannot open again; and every key of
+    /// a window that is open when the watermark passes its end opened
+    /// before that, so it has the end timer if the first key has.
+    #[inline(always)]
+    pub(crate) fn opened_in_store(
+        &mut self,
+        key: Key,
+        window: Window,
+        watermark: EventTime,
+        lateness: Duration,
+        new_window: bool,
+    ) {
+        if !self.by_window {
+            self.opened(key, window, watermark, lateness);
+            return;
+        }
+        if new_window {
+            self.set_window_timers(window, watermark, lateness);
+        }
+        self.windows_open += 1;
+        self.windows_open_peak = self.windows_open_peak.max(self.windows_open);
+    }
+
+    /// Under `by_window`, the timers of a window opened at `watermark`.
+    #[inline(never)]
+    fn set_window_timers(&mut self, window: Window, watermark: EventTime, lateness: Duration) {
+        let mut set = |at: EventTime| self.window_timers.entry(at).or_default().push(window);
+        if window.expiry(lateness) != window.end && watermark < window.end {
+            set(window.end);
+        }
+        set(window.expiry(lateness));
     }
 
     pub(crate) fn add_event_timer(&mut self, at: EventTime, key: Key, window: Window) {
@@ -111,22 +158,40 @@ impl Bucket {
 }
 
 impl WindowTable {
-    pub(crate) fn new(window_fn: &WindowFn) -> WindowTable {
+    /// A table for `window_fn`'s windows, with timers per window if
+    /// `by_window` allows (`Book::opened_in_store`; never for merging).
+    pub(crate) fn new(window_fn: &WindowFn, by_window: bool) -> WindowTable {
         let merging = window_fn.is_merging();
         WindowTable {
             states: WindowStore::new(matches!(window_fn, WindowFn::Sliding { .. })),
             sessions: SessionIndex::default(),
             book: Book {
                 merging,
+                by_window: by_window && !merging,
                 ..Book::default()
             },
             spare: Default::default(),
         }
     }
 
-    /// Timers set, of both domains.
-    pub(crate) fn timers(&self) -> u64 {
-        self.book.event_timer_entries + self.book.proc_timers.len() as u64
+    /// Timers set, of both domains, at input watermark `watermark`: one
+    /// per key-window and time whatever the representation, so that a
+    /// pipeline's figure does not depend on it. Under `by_window`, each
+    /// key-window held has its expiry timer, and its end timer while the
+    /// end is ahead (if it differs from the expiry).
+    pub(crate) fn timers(&self, watermark: EventTime, lateness: Duration) -> u64 {
+        let event = if self.book.by_window {
+            self.states
+                .windows()
+                .map(|(w, keys)| {
+                    let end = w.expiry(lateness) != w.end && watermark < w.end;
+                    keys as u64 * (1 + u64::from(end))
+                })
+                .sum()
+        } else {
+            self.book.event_timer_entries
+        };
+        event + self.book.proc_timers.len() as u64
     }
 
     /// What the table holds for `window` of `key`, if it knows it.
@@ -252,6 +317,34 @@ impl WindowTable {
         Some(at)
     }
 
+    /// `pop_due` under `by_window`: the windows whose timers are due at
+    /// the earliest time, into `out`.
+    pub(crate) fn pop_due_windows(
+        &mut self,
+        watermark: EventTime,
+        out: &mut Vec<Window>,
+    ) -> Option<EventTime> {
+        out.clear();
+        let first = self.book.window_timers.first_entry()?;
+        let at = *first.key();
+        if at > watermark {
+            return None;
+        }
+        *out = first.remove();
+        Some(at)
+    }
+
+    /// The key-window timers that `windows`' timers stand for
+    /// (`by_window`), into `out` in timer order: every key each window
+    /// holds now.
+    pub(crate) fn keys_due(&self, windows: &[Window], out: &mut Vec<WindowKey>) {
+        out.clear();
+        for &w in windows {
+            out.extend(self.states.keys(w).map(|k| (k, w)));
+        }
+        out.sort_unstable();
+    }
+
     /// Puts timers due at one time in timer order: by key and window,
     /// canonical whatever the arrival order.
     pub(crate) fn sort_due(due: &mut [WindowKey]) {
@@ -294,6 +387,13 @@ impl WindowTable {
 
     /// The earliest event timer, for the debug invariant.
     pub(crate) fn first_event_timer(&self) -> Option<EventTime> {
-        self.book.event_timers.first_key_value().map(|(&at, _)| at)
+        let first = |at: Option<EventTime>, other: Option<EventTime>| match (at, other) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        first(
+            self.book.event_timers.first_key_value().map(|(&at, _)| at),
+            self.book.window_timers.first_key_value().map(|(&at, _)| at),
+        )
     }
 }

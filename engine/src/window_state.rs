@@ -84,11 +84,13 @@ impl WindowState {
     /// max timestamp (never too late before the end, `holds`), and left the
     /// default trigger as it was (it keeps no state); nothing fired, so no
     /// pane, no activation and no deadline.
+    #[inline]
     pub(crate) fn lean(window: &Window, sum: i64) -> WindowState {
+        debug_assert_eq!(Node::LEAF, Node::new(&Trigger::Default));
         WindowState {
             acc: AggValue::Sum(sum),
             dirty: true,
-            trigger: Node::new(&Trigger::Default),
+            trigger: Node::LEAF,
             phase: PanePhase::NoPane,
             hold: Some(window.max_timestamp()),
             last: None,

@@ -78,6 +78,12 @@ enum Place<'a> {
 }
 
 impl<'a> NewSlot<'a> {
+    /// Whether the key-window would be its window's first.
+    #[inline(always)]
+    pub(crate) fn opens_window(&self) -> bool {
+        matches!(self.0, Place::NewWindow(..))
+    }
+
     /// Puts `slot` in place, returning it. Inlined: every window opened
     /// comes through here, and the usual case is one vacant bucket.
     #[inline(always)]
@@ -232,6 +238,23 @@ impl WindowStore {
         self.windows
             .iter()
             .flat_map(|(window, keys)| keys.values().map(move |slot| (*window, slot)))
+    }
+
+    /// The keys `window` holds, in no particular order.
+    pub(crate) fn keys(&self, window: Window) -> impl Iterator<Item = Key> + '_ {
+        self.find(window)
+            .into_iter()
+            .flat_map(|i| self.windows[i].1.keys().copied())
+    }
+
+    /// How many keys `window` holds.
+    pub(crate) fn count(&self, window: Window) -> usize {
+        self.find(window).map_or(0, |i| self.windows[i].1.len())
+    }
+
+    /// Every window held, with how many keys it holds.
+    pub(crate) fn windows(&self) -> impl Iterator<Item = (Window, usize)> + '_ {
+        self.windows.iter().map(|(w, keys)| (*w, keys.len()))
     }
 
     /// How many key-windows are held (counted: for the invariant check).

@@ -66,6 +66,17 @@ pub(crate) struct Node {
 }
 
 impl Node {
+    /// Fresh state for a trigger with no children (what `new` gives it),
+    /// spelled out so that it costs no call.
+    pub(crate) const LEAF: Node = Node {
+        finished: false,
+        count: 0,
+        timer: None,
+        late_phase: false,
+        index: 0,
+        children: Vec::new(),
+    };
+
     /// Fresh state for `t`.
     pub(crate) fn new(t: &Trigger) -> Node {
         let children = match t {
