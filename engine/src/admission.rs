@@ -112,7 +112,7 @@ impl WindowTable {
 
     /// `admit`, restated for the session store (sessions are found by
     /// key, then window): expired, closed, open, or new (opened unless at
-    /// the state limit).
+    /// the state limit); `lean` as for `admit`.
     pub(crate) fn admit_session(
         &mut self,
         pipeline: &Pipeline,
@@ -120,6 +120,7 @@ impl WindowTable {
         key: Key,
         window: Window,
         watermark: EventTime,
+        lean: Option<i64>,
     ) -> Admission<'_> {
         if expired(pipeline, window, watermark) {
             return Admission::Refused(DeadLetterReason::WindowExpired);
@@ -128,15 +129,26 @@ impl WindowTable {
             if self.book.windows_open >= windows_open_max {
                 return Admission::Refused(DeadLetterReason::StateLimit);
             }
-            let st = self.spare.fresh(pipeline);
             let lateness = pipeline.allowed_lateness;
-            let entry = self.install_session(key, window, st, watermark, lateness);
+            let slot = match lean {
+                Some(value) => Slot::Lean(value),
+                None => Slot::Open(self.spare.fresh(pipeline)),
+            };
+            let entry = self.install_session(key, window, slot, watermark, lateness);
+            if lean.is_some() {
+                return Admission::OpenedLean;
+            }
             return Admission::of(&mut entry.slot);
         }
         // Looked up again: the borrow checker does not yet accept returning
         // the first lookup's borrow on one branch only.
         match self.sessions.get_mut(key, window) {
-            Some(e) => Admission::of(&mut e.slot),
+            Some(e) => {
+                if lean.is_none() {
+                    e.slot.inflate(&window, &mut self.spare);
+                }
+                Admission::of(&mut e.slot)
+            }
             None => unreachable!("{window} was found above"),
         }
     }

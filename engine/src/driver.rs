@@ -365,6 +365,21 @@ impl Engine {
         }
     }
 
+    /// Whether `window` may take an element as a lean window does
+    /// (`Slot::Lean`): the pipeline's windows may be lean, it runs its
+    /// default shape, and the watermark is before the window's end. The
+    /// known bugs' hooks are on the full path.
+    #[inline(always)]
+    pub(crate) fn lean_before(&self, window: &Window) -> bool {
+        self.lean_shape() && self.watermark < window.end
+    }
+
+    /// `lean_before` but for the window's end.
+    #[inline(always)]
+    pub(crate) fn lean_shape(&self) -> bool {
+        self.lean && self.default_shape && !known_bug_any!()
+    }
+
     /// The time an element is windowed by: its event time.
     #[inline]
     fn element_time(&self, r: &Record) -> EventTime {
@@ -538,10 +553,7 @@ impl Engine {
         let (trigger, combiner) = self.pipeline.shape::<DEFAULT_SHAPE>();
         let ctx = self.ctx(window);
         let max = self.config.windows_open_max;
-        // Before its end a window of a lean pipeline takes an element as a
-        // sum (`Slot::Lean`). The known bugs' hooks are on the full path.
-        let lean = DEFAULT_SHAPE && self.lean && self.watermark < window.end && !known_bug_any!();
-        let lean = lean.then_some(r.value);
+        let lean = (DEFAULT_SHAPE && self.lean_before(&window)).then_some(r.value);
         match self
             .table
             .admit(&self.pipeline, max, r.key, window, self.watermark, lean)

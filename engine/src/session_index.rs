@@ -299,18 +299,18 @@ impl Book {
 }
 
 impl WindowTable {
-    /// Makes the session `window` of `key` open with state `st` (it must
-    /// not be known) and sets its timers. Returns its entry.
+    /// Makes the session `window` of `key` open with `slot` (open or lean;
+    /// it must not be known) and sets its timers. Returns its entry.
     pub(crate) fn install_session(
         &mut self,
         key: Key,
         window: Window,
-        st: Box<crate::window_state::WindowState>,
+        slot: Slot,
         watermark: EventTime,
         lateness: Duration,
     ) -> &mut SessionEntry {
         let end_timer = self.book.opened(key, window, watermark, lateness);
-        self.sessions.insert(key, window, Slot::Open(st), end_timer)
+        self.sessions.insert(key, window, slot, end_timer)
     }
 
     /// `close` for a session: it stops growing, so its own timers are set

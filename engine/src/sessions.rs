@@ -104,6 +104,7 @@ impl Engine {
         if own.expiry(lateness) <= watermark {
             return false;
         }
+        let lean = DEFAULT_SHAPE && self.lean_shape();
         // One probe of the session store finds the session and its state;
         // the borrows below are of disjoint fields of `self`.
         let table = &mut self.table;
@@ -120,6 +121,20 @@ impl Engine {
             if let Some(end_timer) = session.grow(result, watermark, lateness) {
                 table.book.set_timers(key, result, end_timer, lateness);
             }
+        }
+        if let Slot::Lean(sum) = &mut session.slot {
+            if lean && watermark < result.end {
+                // What the path below does to the state the slot stands
+                // for (`WindowState::lean`): a grown session starts fresh
+                // with the same sum, pending flag and hold (at the grown
+                // window's max timestamp), the default trigger has nothing
+                // to merge, the add moves the sum, and it is not ready
+                // before the end; no deadline, no pane to retract.
+                *sum = crate::aggregate::sum(*sum, r.value);
+                return true;
+            }
+            // The state it stood for, in the window it had.
+            session.slot.inflate(&from, &mut table.spare);
         }
         let Slot::Open(st) = &mut session.slot else {
             unreachable!("checked open above");
@@ -188,9 +203,10 @@ impl Engine {
         );
         let ctx = self.ctx(window);
         let max = self.config.windows_open_max;
+        let lean = self.lean_before(&window).then_some(r.value);
         match self
             .table
-            .admit_session(&self.pipeline, max, key, window, self.watermark)
+            .admit_session(&self.pipeline, max, key, window, self.watermark, lean)
         {
             Admission::Open(st) => {
                 if let Some(at) = st.add(
@@ -205,9 +221,9 @@ impl Engine {
                 }
             }
             Admission::Refused(reason) => self.dead_letter(r, vec![(reason, window)]),
-            Admission::Lean(_) | Admission::OpenedLean => {
-                unreachable!("a session is never lean (Slot::lean_pipeline)")
-            }
+            // As `Engine::add_as` does for a lean window.
+            Admission::Lean(sum) => *sum = crate::aggregate::sum(*sum, r.value),
+            Admission::OpenedLean => {}
         }
     }
 
@@ -292,8 +308,11 @@ impl Engine {
         let mut base: Option<Box<WindowState>> = None;
         absorbed.clear();
         for &m in members {
-            let Some(Slot::Open(st)) = self.table.remove_for_merge(key, m) else {
-                continue;
+            let st = match self.table.remove_for_merge(key, m) {
+                Some(Slot::Open(st)) => st,
+                // A lean session merges as the state it stands for.
+                Some(Slot::Lean(sum)) => self.table.spare.boxed(WindowState::lean(&m, sum)),
+                Some(Slot::Closed) | None => continue,
             };
             if m == result {
                 base = Some(st);
@@ -370,7 +389,7 @@ impl Engine {
         self.table.install_session(
             key,
             result,
-            st,
+            Slot::Open(st),
             self.watermark,
             self.pipeline.allowed_lateness,
         );

@@ -178,7 +178,7 @@ proptest! {
             on_time,
         };
         prop_assert!(pipeline.is_default_shape());
-        let lean = pipeline.aggregate == Aggregate::Sum && !pipeline.window.is_merging();
+        let lean = pipeline.aggregate == Aggregate::Sum;
         let constant = Engine::new(pipeline, EngineConfig { windows_open_max }).expect("valid");
         prop_assert_eq!(constant.lean, lean);
         let mut boxed = constant.clone();

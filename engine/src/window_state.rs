@@ -83,7 +83,8 @@ impl WindowState {
     /// added before its end. Each add set `dirty`, placed the hold at the
     /// max timestamp (never too late before the end, `holds`), and left the
     /// default trigger as it was (it keeps no state); nothing fired, so no
-    /// pane, no activation and no deadline.
+    /// pane, no activation and no deadline. (A session that grew in place
+    /// took the grown window's hold, and kept the rest: `grow_in_place`.)
     #[inline]
     pub(crate) fn lean(window: &Window, sum: i64) -> WindowState {
         debug_assert_eq!(Node::LEAF, Node::new(&Trigger::Default));
@@ -130,8 +131,9 @@ impl WindowState {
 pub(crate) enum Slot {
     Open(Box<WindowState>),
     /// An open window of a lean pipeline (`Slot::lean_pipeline`) that has
-    /// only been added to, before its end: its sum is all it holds that a
-    /// fresh window does not (`WindowState::lean`). Kept in the store's
+    /// only been added to (a session: and grown in place), before its end:
+    /// its sum is all it holds that a fresh window does not
+    /// (`WindowState::lean`). Kept in the store's
     /// bucket, with no box: with a million keys, most key-windows are born
     /// and expire like this, and the box was three cache lines written and
     /// read again per key-window (`docs/engine-profile.md`). Anything else
@@ -146,12 +148,10 @@ impl Slot {
     /// Whether a pipeline's windows may be kept lean: the default trigger
     /// (which keeps no state and never fires before the end), the
     /// `end_of_window` combiner (whose hold, before the end, is the max
-    /// timestamp), a sum, and windows that don't merge (a session's state
-    /// moves between windows: it stays boxed).
+    /// timestamp), and a sum. A session is lean from its birth while it
+    /// only grows in place (`grow_in_place`); a merge makes it a box.
     pub(crate) fn lean_pipeline(pipeline: &Pipeline) -> bool {
-        pipeline.is_default_shape()
-            && pipeline.aggregate == crate::aggregate::Aggregate::Sum
-            && !pipeline.window.is_merging()
+        pipeline.is_default_shape() && pipeline.aggregate == crate::aggregate::Aggregate::Sum
     }
 
     /// Makes a lean slot `Open`, with the state it stands for.
