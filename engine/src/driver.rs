@@ -69,8 +69,9 @@ pub struct Engine {
     pub(crate) merge_scratch: crate::sessions::MergeScratch,
     /// The last fixed window assigned, if whole (`fixed`).
     last_fixed: Option<Window>,
-    /// The windows `expire_window` takes out, reused.
+    /// The windows `expire_window` takes out, reused: lean ones apart.
     pub(crate) expired: Vec<(Key, Slot)>,
+    pub(crate) expired_lean: Vec<(u64, i64)>,
 }
 
 impl Engine {
@@ -97,6 +98,7 @@ impl Engine {
             due_windows: Vec::new(),
             merge_scratch: Default::default(),
             expired: Vec::new(),
+            expired_lean: Vec::new(),
             last_fixed: None,
         })
     }
@@ -619,9 +621,7 @@ impl Engine {
                     self.on_trigger_last(key, window, &mut st);
                     self.table.spare.recycle(st);
                 }
-                Some(Slot::Lean(sum)) => {
-                    self.on_trigger_last(key, window, &mut WindowState::lean(&window, sum));
-                }
+                Some(Slot::Lean(sum)) => self.expire_lean(key, window, sum),
                 Some(Slot::Closed) => {}
                 None => self.table.anchor_fired(key, window, lateness),
             }
