@@ -91,6 +91,10 @@ impl WindowTable {
                 }
                 Admission::of(slot)
             }
+            StoreEntry::Lean(entry) => match lean {
+                Some(_) => Admission::Lean(entry.into_sum()),
+                None => Admission::of(entry.inflate(&window, &mut self.spare)),
+            },
             StoreEntry::New(v) => {
                 if self.book.windows_open >= windows_open_max {
                     return Admission::Refused(DeadLetterReason::StateLimit);
@@ -101,7 +105,7 @@ impl WindowTable {
                     .opened_in_store(key, window, watermark, lateness, new_window);
                 match lean {
                     Some(value) => {
-                        v.insert(Slot::Lean(value));
+                        v.insert_lean(value);
                         Admission::OpenedLean
                     }
                     None => Admission::of(v.insert(Slot::Open(self.spare.fresh(pipeline)))),

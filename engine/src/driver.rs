@@ -154,7 +154,7 @@ impl Engine {
     /// until expiry), or nothing (`None`: never opened, merged away, or freed).
     #[must_use]
     pub fn window_status(&self, key: Key, window: Window) -> Option<WindowStatus> {
-        match self.table.slot(key, window)? {
+        match *self.table.slot(key, window)? {
             Slot::Open(_) | Slot::Lean(_) => Some(WindowStatus::Open),
             Slot::Closed => Some(WindowStatus::Closed),
         }
@@ -479,7 +479,7 @@ impl Engine {
         for &window in &touched {
             let ctx = self.ctx(window);
             // Asked of a lean window's state on the stack: it stays lean.
-            let fire = match self.table.slot(key, window) {
+            let fire = match self.table.slot(key, window).as_deref() {
                 Some(Slot::Open(st)) => st.trigger.should_fire(&self.pipeline.trigger, &ctx),
                 Some(Slot::Lean(sum)) => WindowState::lean(&window, *sum)
                     .trigger

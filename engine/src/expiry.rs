@@ -124,7 +124,9 @@ impl WindowTable {
             return;
         };
         let book = &mut self.book;
-        for (key, slot) in keys.drain() {
+        book.windows_open -= keys.lean.len() as u64;
+        lean.extend(keys.lean.drain().map(|(key, sum)| (key.0, sum)));
+        for (key, slot) in keys.full.drain() {
             match slot {
                 Slot::Lean(sum) => {
                     book.windows_open -= 1;

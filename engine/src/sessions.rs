@@ -293,7 +293,7 @@ impl Engine {
         // closed), and the open sessions stay as they were: Java would
         // merge them into the closed window, where their contents are lost
         // without a trace (deviation N2, engine/README.md).
-        if matches!(self.table.slot(key, result), Some(Slot::Closed)) {
+        if matches!(self.table.slot(key, result).as_deref(), Some(Slot::Closed)) {
             if !matches!(
                 self.pipeline.trigger,
                 Trigger::AfterWatermark {

@@ -13,6 +13,7 @@ use crate::trigger::Trigger;
 use crate::window::{Window, WindowFn};
 use crate::window_state::{Slot, WindowKey, WindowState};
 use crate::window_store::WindowStore;
+use std::borrow::Cow;
 use std::collections::{btree_map, BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Default)]
@@ -122,8 +123,9 @@ impl Book {
     }
 }
 
-/// `slot_mut`, borrowing only the two stores, so that the book can be
-/// updated while the slot is held (`refresh_deadline`).
+/// The slot of a window that may have a processing-time timer (not a lean
+/// one), borrowing only the two stores, so that the book can be updated
+/// while the slot is held (`refresh_deadline`).
 #[inline]
 fn stored_mut<'a>(
     states: &'a mut WindowStore,
@@ -135,7 +137,7 @@ fn stored_mut<'a>(
     if merging {
         sessions.get_mut(key, window).map(|e| &mut e.slot)
     } else {
-        states.get_mut(key, window)
+        states.get_full_mut(key, window)
     }
 }
 
@@ -194,11 +196,14 @@ impl WindowTable {
         event + self.book.proc_timers.len() as u64
     }
 
-    /// What the table holds for `window` of `key`, if it knows it.
+    /// What the table holds for `window` of `key`, if it knows it (a lean
+    /// window of the store, by value).
     #[inline]
-    pub(crate) fn slot(&self, key: Key, window: Window) -> Option<&Slot> {
+    pub(crate) fn slot(&self, key: Key, window: Window) -> Option<Cow<'_, Slot>> {
         if self.book.merging {
-            self.sessions.get(key, window).map(|e| &e.slot)
+            self.sessions
+                .get(key, window)
+                .map(|e| Cow::Borrowed(&e.slot))
         } else {
             self.states.get(key, window)
         }
@@ -208,20 +213,20 @@ impl WindowTable {
     /// that callers see every open window's state in full.
     #[inline]
     pub(crate) fn slot_mut(&mut self, key: Key, window: Window) -> Option<&mut Slot> {
-        let slot = stored_mut(
-            &mut self.states,
-            &mut self.sessions,
-            self.book.merging,
-            key,
-            window,
-        )?;
+        let slot = if self.book.merging {
+            &mut self.sessions.get_mut(key, window)?.slot
+        } else {
+            self.states.get_mut(key, window, &mut self.spare)?
+        };
         slot.inflate(&window, &mut self.spare);
         Some(slot)
     }
 
-    /// Every window with its slot, in no particular order.
-    pub(crate) fn slots(&self) -> impl Iterator<Item = (Window, &Slot)> + '_ {
-        self.states.values().chain(self.sessions.slots())
+    /// Every window with its slot (a lean window of the store, by value),
+    /// in no particular order.
+    pub(crate) fn slots(&self) -> impl Iterator<Item = (Window, Cow<'_, Slot>)> + '_ {
+        let sessions = self.sessions.slots().map(|(w, s)| (w, Cow::Borrowed(s)));
+        self.states.values().chain(sessions)
     }
 
     /// How many windows the table knows, open or closed (counted, not

@@ -26,12 +26,45 @@
 
 use crate::output::Key;
 use crate::window::Window;
-use crate::window_state::Slot;
+use crate::window_state::{Slot, SparePool, WindowState};
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::collections::hash_map::{self, Entry};
 
-/// One window's keys.
-type Keys = FxHashMap<Key, Slot>;
+/// One window's keys: the lean ones (`Slot::Lean`) as plain sums, in
+/// 16-byte buckets (a `Slot` bucket is 24, and a third of those straddle
+/// two cache lines: with a million keys, each line a miss), and the rest.
+/// A key is in one map or neither. `full` may hold a lean slot too (every
+/// accessor answers for one), but the store puts none there.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Keys {
+    pub(crate) lean: FxHashMap<Key, i64>,
+    pub(crate) full: FxHashMap<Key, Slot>,
+}
+
+impl Keys {
+    fn len(&self) -> usize {
+        self.lean.len() + self.full.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lean.is_empty() && self.full.is_empty()
+    }
+
+    fn get(&self, key: &Key) -> Option<Cow<'_, Slot>> {
+        match self.lean.get(key) {
+            Some(&sum) => Some(Cow::Owned(Slot::Lean(sum))),
+            None => self.full.get(key).map(Cow::Borrowed),
+        }
+    }
+
+    fn remove(&mut self, key: &Key) -> Option<Slot> {
+        match self.lean.remove(key) {
+            Some(sum) => Some(Slot::Lean(sum)),
+            None => self.full.remove(key),
+        }
+    }
+}
 
 /// Emptied maps kept at most. A few cover the windows that expire and open
 /// at about the same time (a tumbling window, or a sliding window's
@@ -64,7 +97,30 @@ pub(crate) struct WindowStore {
 /// What `entry` finds for a key-window.
 pub(crate) enum StoreEntry<'a> {
     Known(&'a mut Slot),
+    /// A lean key-window, as its sum.
+    Lean(LeanEntry<'a>),
     New(NewSlot<'a>),
+}
+
+/// A lean key-window found by `entry`.
+pub(crate) struct LeanEntry<'a> {
+    sum: hash_map::OccupiedEntry<'a, Key, i64>,
+    full: &'a mut FxHashMap<Key, Slot>,
+}
+
+impl<'a> LeanEntry<'a> {
+    /// Its sum, to add to.
+    #[inline(always)]
+    pub(crate) fn into_sum(self) -> &'a mut i64 {
+        self.sum.into_mut()
+    }
+
+    /// Makes it `Open` (`Slot::inflate`), among the window's other keys.
+    pub(crate) fn inflate(self, window: &Window, spare: &mut SparePool) -> &'a mut Slot {
+        let (key, sum) = self.sum.remove_entry();
+        let slot = Slot::Open(spare.boxed(WindowState::lean(window, sum)));
+        self.full.entry(key).or_insert(slot)
+    }
 }
 
 /// Where a new key-window goes, once the caller decides to open it.
@@ -72,9 +128,19 @@ pub(crate) struct NewSlot<'a>(Place<'a>);
 
 enum Place<'a> {
     /// The window holds other keys already.
-    InWindow(hash_map::VacantEntry<'a, Key, Slot>),
+    InWindow {
+        lean: LeanPlace<'a>,
+        full: hash_map::VacantEntry<'a, Key, Slot>,
+    },
     /// The window's first key.
     NewWindow(&'a mut WindowStore, Window, Key),
+}
+
+/// Where a new lean key-window goes among its window's lean ones.
+enum LeanPlace<'a> {
+    Vacant(hash_map::VacantEntry<'a, Key, i64>),
+    /// The window has none yet (and was not probed for one).
+    Empty(&'a mut FxHashMap<Key, i64>),
 }
 
 impl<'a> NewSlot<'a> {
@@ -89,8 +155,30 @@ impl<'a> NewSlot<'a> {
     #[inline(always)]
     pub(crate) fn insert(self, slot: Slot) -> &'a mut Slot {
         match self.0 {
-            Place::InWindow(v) => v.insert(slot),
-            Place::NewWindow(store, window, key) => store.first_key(window, key, slot),
+            Place::InWindow { full, .. } => full.insert(slot),
+            Place::NewWindow(store, window, key) => {
+                store.first_key(window).full.entry(key).or_insert(slot)
+            }
+        }
+    }
+
+    /// Puts a lean key-window with sum `sum` in place. Not handed back:
+    /// with many keys, reading back the bucket just written made the next
+    /// record wait on its miss.
+    #[inline(always)]
+    pub(crate) fn insert_lean(self, sum: i64) {
+        match self.0 {
+            Place::InWindow { lean, full } => match lean {
+                LeanPlace::Vacant(v) => {
+                    v.insert(sum);
+                }
+                LeanPlace::Empty(map) => {
+                    map.insert(*full.key(), sum);
+                }
+            },
+            Place::NewWindow(store, window, key) => {
+                store.first_key(window).lean.insert(key, sum);
+            }
         }
     }
 }
@@ -150,15 +238,33 @@ impl WindowStore {
         self.next = self.victim;
     }
 
+    /// The key-window's slot (a lean one's, by value).
     #[inline]
-    pub(crate) fn get(&self, key: Key, window: Window) -> Option<&Slot> {
+    pub(crate) fn get(&self, key: Key, window: Window) -> Option<Cow<'_, Slot>> {
         self.windows[self.find(window)?].1.get(&key)
     }
 
+    /// The key-window's slot, to change: a lean one is made `Open` first.
     #[inline]
-    pub(crate) fn get_mut(&mut self, key: Key, window: Window) -> Option<&mut Slot> {
+    pub(crate) fn get_mut(
+        &mut self,
+        key: Key,
+        window: Window,
+        spare: &mut SparePool,
+    ) -> Option<&mut Slot> {
+        match self.entry(key, window) {
+            StoreEntry::Known(slot) => Some(slot),
+            StoreEntry::Lean(lean) => Some(lean.inflate(&window, spare)),
+            StoreEntry::New(_) => None,
+        }
+    }
+
+    /// The key-window's slot if it is not lean (a lean one has no
+    /// processing-time timer: `WindowTable::refresh_deadline`).
+    #[inline]
+    pub(crate) fn get_full_mut(&mut self, key: Key, window: Window) -> Option<&mut Slot> {
         let i = self.find_mut(window)?;
-        self.windows[i].1.get_mut(&key)
+        self.windows[i].1.full.get_mut(&key)
     }
 
     /// The key-window's slot if known, else where a new one would go.
@@ -167,29 +273,45 @@ impl WindowStore {
         let Some(i) = self.find_mut(window) else {
             return StoreEntry::New(NewSlot(Place::NewWindow(self, window, key)));
         };
-        match self.windows[i].1.entry(key) {
+        let Keys { lean, full } = &mut self.windows[i].1;
+        // A window with no lean key (every window of a pipeline that can't
+        // be lean) costs one probe, not two.
+        let lean = if lean.is_empty() {
+            LeanPlace::Empty(lean)
+        } else {
+            match lean.entry(key) {
+                Entry::Occupied(sum) => return StoreEntry::Lean(LeanEntry { sum, full }),
+                Entry::Vacant(v) => LeanPlace::Vacant(v),
+            }
+        };
+        match full.entry(key) {
             Entry::Occupied(k) => StoreEntry::Known(k.into_mut()),
-            Entry::Vacant(k) => StoreEntry::New(NewSlot(Place::InWindow(k))),
+            Entry::Vacant(full) => StoreEntry::New(NewSlot(Place::InWindow { lean, full })),
         }
     }
 
-    /// A window's first key: a map for it, a spare one if any. Once per
+    /// A window's first key: maps for it, spare ones if any. Once per
     /// window, so kept out of the per-record path (where windows hold many
     /// keys each: with one key per window, every element comes here).
     #[inline(never)]
-    fn first_key(&mut self, window: Window, key: Key, slot: Slot) -> &mut Slot {
+    fn first_key(&mut self, window: Window) -> &mut Keys {
         let i = self.windows.len();
         self.index.insert(window, i);
         self.windows
             .push((window, self.spare.pop().unwrap_or_default()));
         self.remember(i);
-        self.windows[i].1.entry(key).or_insert(slot)
+        &mut self.windows[i].1
     }
 
     /// Sets the key-window's slot, returning the one it replaces.
     pub(crate) fn insert(&mut self, key: Key, window: Window, slot: Slot) -> Option<Slot> {
         match self.entry(key, window) {
             StoreEntry::Known(s) => Some(std::mem::replace(s, slot)),
+            StoreEntry::Lean(lean) => {
+                let (key, sum) = lean.sum.remove_entry();
+                lean.full.insert(key, slot);
+                Some(Slot::Lean(sum))
+            }
             StoreEntry::New(n) => {
                 n.insert(slot);
                 None
@@ -233,18 +355,22 @@ impl WindowStore {
         }
     }
 
-    /// Every window with its slot, in no particular order.
-    pub(crate) fn values(&self) -> impl Iterator<Item = (Window, &Slot)> + '_ {
-        self.windows
-            .iter()
-            .flat_map(|(window, keys)| keys.values().map(move |slot| (*window, slot)))
+    /// Every window with its slot (a lean one's by value), in no
+    /// particular order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = (Window, Cow<'_, Slot>)> + '_ {
+        self.windows.iter().flat_map(|(window, keys)| {
+            let lean = keys.lean.values().map(|&sum| Cow::Owned(Slot::Lean(sum)));
+            let full = keys.full.values().map(Cow::Borrowed);
+            lean.chain(full).map(move |slot| (*window, slot))
+        })
     }
 
     /// The keys `window` holds, in no particular order.
     pub(crate) fn keys(&self, window: Window) -> impl Iterator<Item = Key> + '_ {
-        self.find(window)
-            .into_iter()
-            .flat_map(|i| self.windows[i].1.keys().copied())
+        self.find(window).into_iter().flat_map(|i| {
+            let keys = &self.windows[i].1;
+            keys.lean.keys().chain(keys.full.keys()).copied()
+        })
     }
 
     /// How many keys `window` holds.
@@ -337,22 +463,23 @@ mod tests {
         assert_eq!(store.values().count(), model.len());
         for (&(key, window), &want) in model {
             assert_eq!(
-                store.get(key, window).map(sum),
+                store.get(key, window).map(|s| sum(&s)),
                 Some(want),
                 "{key:?} {window:?}"
             );
         }
-        let mut sums: Vec<_> = store.values().map(|(_, slot)| sum(slot)).collect();
+        let mut sums: Vec<_> = store.values().map(|(_, slot)| sum(&slot)).collect();
         let mut want: Vec<_> = model.values().copied().collect();
         sums.sort_unstable();
         want.sort_unstable();
         assert_eq!(sums, want);
     }
 
-    /// Thousands of windows open at once, a few keys each, through open,
-    /// close, remove, reopen and whole-window takes; the store agrees with
-    /// a model at every stage, empties windows as their last key leaves,
-    /// and a clone is a copy the original's later changes do not reach.
+    /// Thousands of windows open at once, a few keys each (lean and
+    /// boxed), through open, close, remove, reopen and whole-window takes;
+    /// the store agrees with a model at every stage, empties windows as
+    /// their last key leaves, and a clone is a copy the original's later
+    /// changes do not reach.
     #[test]
     fn many_windows_agree_with_a_model() {
         let mut store = WindowStore::default();
@@ -364,12 +491,27 @@ mod tests {
                 let StoreEntry::New(n) = store.entry(key, window) else {
                     panic!("{key:?} {window:?} known before it opened");
                 };
-                n.insert(open(i));
+                // Keys 0 and 1 of odd windows lean.
+                if i % 2 == 1 && k < 2 {
+                    n.insert_lean(i);
+                } else {
+                    n.insert(open(i));
+                }
                 model.insert((key, window), Some(i));
             }
         }
         agrees(&store, &model);
-        assert!(matches!(store.entry(Key(1), w(7)), StoreEntry::Known(_)));
+        assert!(matches!(store.entry(Key(1), w(7)), StoreEntry::Lean(_)));
+        assert!(matches!(store.entry(Key(1), w(8)), StoreEntry::Known(_)));
+        assert!(matches!(store.entry(Key(2), w(7)), StoreEntry::Known(_)));
+        // Made `Open` by `get_mut`, with the same sum.
+        let mut spare = crate::window_state::SparePool::default();
+        let slot = store
+            .get_mut(Key(1), w(9), &mut spare)
+            .map(|s| (matches!(s, Slot::Open(_)), sum(s)));
+        assert_eq!(slot, Some((true, Some(9))));
+        assert!(matches!(store.entry(Key(1), w(9)), StoreEntry::Known(_)));
+        agrees(&store, &model);
         assert_eq!(store.find(w(7)).map(|i| store.windows[i].1.len()), Some(3));
         assert!(store.find(w(windows)).is_none());
 
@@ -394,7 +536,9 @@ mod tests {
         // Take every window below 1,000 whole; empty the rest key by key.
         for i in 0..1_000 {
             let mut keys = store.take(w(i)).expect("window held");
-            let mut taken: Vec<_> = keys.drain().map(|(k, s)| (k, sum(&s))).collect();
+            let lean = keys.lean.drain().map(|(k, s)| (k, Some(s)));
+            let full = keys.full.drain().map(|(k, s)| (k, sum(&s)));
+            let mut taken: Vec<_> = lean.chain(full).collect();
             taken.sort_unstable();
             let want: Vec<_> = model
                 .range((Key(0), w(i))..)
