@@ -28,6 +28,9 @@ enum Step {
     Record(u64, i64, i64),
     Bundle(Vec<(u64, i64, i64)>),
     Watermark(i64),
+    /// Keys `0..n` each get an element at the time, as one bundle: enough
+    /// key-windows in one window for a bulk expiry (`expiry::BULK_MIN`).
+    Fill(u64, i64, i64),
 }
 
 fn window_fns() -> impl Strategy<Value = WindowFn> {
@@ -140,6 +143,12 @@ fn run(mut engine: Engine, steps: &[Step], restore_at: usize) -> Vec<Seen> {
                 engine.handle_bundle(now, &rs);
             }
             Step::Watermark(w) => engine.handle_watermark(now, EventTime(*w)),
+            Step::Fill(n, v, t) => {
+                let rs: Vec<Record> = (0..*n)
+                    .map(|k| record((k, v + (k % 7) as i64, *t)))
+                    .collect();
+                engine.handle_bundle(now, &rs);
+            }
         }
         seen.push(look(&mut engine));
         if i == restore_at {
@@ -229,5 +238,71 @@ proptest! {
         let mut by_key = by_window.clone();
         by_key.table.book.by_window = false;
         prop_assert_eq!(run(by_window, &steps, restore_at), run(by_key, &steps, restore_at));
+    }
+}
+
+/// `steps`, with whole-window fills of many keys among them.
+fn steps_with_fills() -> impl Strategy<Value = Vec<Step>> {
+    let element = (0u64..3, -50i64..50, 0i64..120);
+    let n = 1024u64; // `expiry::BULK_MIN`
+    let step = prop_oneof![
+        3 => element.clone().prop_map(|(k, v, t)| Step::Record(k, v, t)),
+        1 => prop::collection::vec(element, 1..5).prop_map(Step::Bundle),
+        2 => (0i64..140).prop_map(Step::Watermark),
+        1 => (prop_oneof![Just(n), Just(n + 37)], -50i64..50, 0i64..120)
+            .prop_map(|(n, v, t)| Step::Fill(n, v, t)),
+    ];
+    prop::collection::vec(step, 1..30)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+    /// The bulk expiry (`expire_window`, only under timers per window)
+    /// against activating each key-window, with lean and boxed windows
+    /// and tombstones in the window, under every trigger, accumulation
+    /// mode, combiner and lateness: the differential tests above hold
+    /// three keys, below `BULK_MIN`, so they never take it.
+    #[test]
+    fn bulk_expiry_gives_what_activation_gives(
+        window in window_fns(),
+        trigger in prop_oneof![Just(Trigger::Default), Just(Trigger::Default), triggers()],
+        accumulation in prop_oneof![
+            Just(Accumulation::Discarding),
+            Just(Accumulation::Accumulating),
+            Just(Accumulation::AccumulatingAndRetracting),
+        ],
+        lateness in prop_oneof![Just(0i64), 1i64..30, Just(i64::MAX)],
+        combiner in prop_oneof![
+            Just(TimestampCombiner::EndOfWindow),
+            Just(TimestampCombiner::EndOfWindow),
+            Just(TimestampCombiner::Earliest),
+            Just(TimestampCombiner::Latest),
+        ],
+        on_time in prop_oneof![Just(OnTimeBehavior::Always), Just(OnTimeBehavior::IfNonEmpty)],
+        steps in steps_with_fills(),
+        restore_at in 0usize..30,
+    ) {
+        let pipeline = Pipeline {
+            window,
+            trigger,
+            accumulation,
+            allowed_lateness: Duration(lateness),
+            timestamp_combiner: combiner,
+            aggregate: Aggregate::Sum,
+            on_time,
+        };
+        prop_assume!(pipeline.validate().is_ok());
+        let fast = Engine::new(pipeline, EngineConfig::DEFAULT).expect("valid");
+        let mut by_key = fast.clone();
+        by_key.table.book.by_window = false;
+        let mut boxed = fast.clone();
+        boxed.lean = false;
+        let mut general = fast.clone();
+        general.default_shape = false;
+        general.table.book.by_window = false;
+        let want = run(general, &steps, restore_at);
+        prop_assert_eq!(&run(by_key, &steps, restore_at), &want);
+        prop_assert_eq!(&run(boxed, &steps, restore_at), &want);
+        prop_assert_eq!(&run(fast, &steps, restore_at), &want);
     }
 }
