@@ -71,6 +71,7 @@ pub struct Engine {
     last_fixed: Option<Window>,
     /// The windows `expire_window` takes out, reused: lean ones apart.
     pub(crate) expired: Vec<(Key, Slot)>,
+    /// The lean ones, as (key, sum).
     pub(crate) expired_lean: Vec<(u64, i64)>,
 }
 

@@ -14,7 +14,7 @@ use crate::time::EventTime;
 use crate::window::Window;
 use crate::window_state::{Slot, WindowState};
 
-/// Below this many timers at one time, one lookup each is cheaper.
+/// Below this many keys in the window expiring, one lookup each is cheaper.
 const BULK_MIN: usize = 1024;
 
 /// How many windows ahead `expire_window` fetches a box.
@@ -34,13 +34,12 @@ impl Engine {
         bulk.then_some(window)
     }
 
-    /// Expires every key-window of `window`, whose expiry timers are all
-    /// that is due (`bulk_expiry` said so), as `activate` does each (the
-    /// last pane, then everything freed), in timer order. Without merging,
-    /// those are all the key-windows that expire then (each has one
-    /// expiry timer, set when it opened and taken only at its time); timers
-    /// of keys the window no longer holds are stale (those key-windows
-    /// already expired at an end timer in this step).
+    /// Expires every key-window of `window`, whose expiry is all that is
+    /// due (`bulk_expiry` said so), as `activate` does each (the last pane,
+    /// then everything freed), in timer order. Its window timer stands for
+    /// the expiry timer of every key the window holds (`Book::by_window`);
+    /// keys it no longer holds already expired at an end timer in this
+    /// step.
     pub(crate) fn expire_window(&mut self, window: Window) {
         let mut expired = std::mem::take(&mut self.expired);
         let mut lean = std::mem::take(&mut self.expired_lean);

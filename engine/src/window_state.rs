@@ -133,11 +133,12 @@ pub(crate) enum Slot {
     /// An open window of a lean pipeline (`Slot::lean_pipeline`) that has
     /// only been added to (a session: and grown in place), before its end:
     /// its sum is all it holds that a fresh window does not
-    /// (`WindowState::lean`). Kept in the store's
-    /// bucket, with no box: with a million keys, most key-windows are born
-    /// and expire like this, and the box was three cache lines written and
-    /// read again per key-window (`docs/engine-profile.md`). Anything else
-    /// done to it first makes it `Open` (`inflate`).
+    /// (`WindowState::lean`). Kept with no box (the window store keeps
+    /// the sum alone, in a map of its own: `window_store::Keys`; a session
+    /// in its entry): with a million keys, most key-windows are born and
+    /// expire like this, and the box was three cache lines written and read
+    /// again per key-window (`docs/engine-profile.md`). Anything else done
+    /// to it first makes it `Open` (`inflate`).
     Lean(i64),
     /// The trigger finished: a tombstone (Beam's finished bits), kept until
     /// expiry so that later elements are dead-lettered as `window closed`.
