@@ -193,6 +193,16 @@ mod tests {
         Key(k.wrapping_mul(0x9e37_79b9_7f4a_7c15))
     }
 
+    /// Element `id` of `key` at time `t`.
+    fn record(id: u64, key: Key, value: i64, t: i64) -> Record {
+        Record {
+            id,
+            key,
+            value,
+            time: EventTime(t),
+        }
+    }
+
     /// Thousands of keys' windows expiring at one time take the one-pass
     /// path, and come out as one by one would: a last pane per key, in key
     /// order, each with its key's sum; then nothing is left.
@@ -203,12 +213,7 @@ mod tests {
         // Keys arrive in a scrambled order, twice each.
         for i in 0..2 * keys {
             let k = i.wrapping_mul(7919) % keys;
-            let r = Record {
-                id: i,
-                key: spread(k),
-                value: k as i64,
-                time: EventTime((i % 10) as i64),
-            };
+            let r = record(i, spread(k), k as i64, (i % 10) as i64);
             engine.handle_record(ProcTime(0), r);
         }
         let window = crate::window::Window::new(EventTime(0), EventTime(10));
@@ -234,12 +239,7 @@ mod tests {
             assert!(engine.lean);
             let keys = 3 * super::BULK_MIN as u64;
             for k in 0..keys {
-                let r = Record {
-                    id: k,
-                    key: spread(k),
-                    value: k as i64,
-                    time: EventTime((k % 10) as i64),
-                };
+                let r = record(k, spread(k), k as i64, (k % 10) as i64);
                 engine.handle_record(ProcTime(0), r);
             }
             let window = crate::window::Window::new(EventTime(0), EventTime(10));
@@ -283,12 +283,7 @@ mod tests {
             .enumerate()
         {
             let now = ProcTime(if k % 2 == 1 { 0 } else { 50 });
-            let r = Record {
-                id: i as u64,
-                key: Key(k),
-                value: k as i64,
-                time: EventTime((k % 10) as i64),
-            };
+            let r = record(i as u64, Key(k), k as i64, (k % 10) as i64);
             engine.handle_record(now, r);
         }
         engine.handle_timeout(ProcTime(120));
@@ -328,12 +323,7 @@ mod tests {
         engine.handle_watermark(ProcTime(0), EventTime(100));
         let keys = super::BULK_MIN as u64;
         for (i, (k, t)) in (0..keys).flat_map(|k| [(k, 3), (k, 15)]).enumerate() {
-            let r = Record {
-                id: i as u64,
-                key: Key(k),
-                value: k as i64 + t,
-                time: EventTime(t),
-            };
+            let r = record(i as u64, Key(k), k as i64 + t, t);
             engine.handle_record(ProcTime(1), r);
         }
         engine.handle_watermark(ProcTime(2), EventTime::MAX);

@@ -49,6 +49,48 @@ fn window_fns() -> impl Strategy<Value = WindowFn> {
     ]
 }
 
+fn accumulations() -> impl Strategy<Value = Accumulation> {
+    prop_oneof![
+        Just(Accumulation::Discarding),
+        Just(Accumulation::Accumulating),
+        Just(Accumulation::AccumulatingAndRetracting),
+    ]
+}
+
+fn latenesses() -> impl Strategy<Value = i64> {
+    prop_oneof![Just(0i64), 1i64..30, Just(i64::MAX)]
+}
+
+/// Every combiner, `end_of_window` (the lean windows' one) twice as often.
+fn combiners() -> impl Strategy<Value = TimestampCombiner> {
+    prop_oneof![
+        Just(TimestampCombiner::EndOfWindow),
+        Just(TimestampCombiner::EndOfWindow),
+        Just(TimestampCombiner::Earliest),
+        Just(TimestampCombiner::Latest),
+    ]
+}
+
+/// A summing pipeline.
+fn sum_pipeline(
+    window: WindowFn,
+    trigger: Trigger,
+    accumulation: Accumulation,
+    lateness: i64,
+    combiner: TimestampCombiner,
+    on_time: OnTimeBehavior,
+) -> Pipeline {
+    Pipeline {
+        window,
+        trigger,
+        accumulation,
+        allowed_lateness: Duration(lateness),
+        timestamp_combiner: combiner,
+        aggregate: Aggregate::Sum,
+        on_time,
+    }
+}
+
 /// Triggers of every kind, small enough to fire within a test's inputs.
 fn triggers() -> impl Strategy<Value = Trigger> {
     let count = (1u64..4).prop_map(Trigger::AfterCount);
@@ -164,11 +206,7 @@ proptest! {
     #[test]
     fn the_default_shape_gives_what_the_general_path_gives(
         window in window_fns(),
-        accumulation in prop_oneof![
-            Just(Accumulation::Discarding),
-            Just(Accumulation::Accumulating),
-            Just(Accumulation::AccumulatingAndRetracting),
-        ],
+        accumulation in accumulations(),
         lateness in 0i64..30,
         aggregate in prop_oneof![Just(Aggregate::Sum), Just(Aggregate::Collect)],
         on_time in prop_oneof![Just(OnTimeBehavior::Always), Just(OnTimeBehavior::IfNonEmpty)],
@@ -209,28 +247,14 @@ proptest! {
     fn timers_per_window_give_what_timers_per_key_window_give(
         window in window_fns(),
         trigger in triggers(),
-        accumulation in prop_oneof![
-            Just(Accumulation::Discarding),
-            Just(Accumulation::AccumulatingAndRetracting),
-        ],
-        lateness in prop_oneof![Just(0i64), 1i64..30, Just(i64::MAX)],
-        combiner in prop_oneof![
-            Just(TimestampCombiner::EndOfWindow),
-            Just(TimestampCombiner::Earliest),
-            Just(TimestampCombiner::Latest),
-        ],
+        accumulation in accumulations(),
+        lateness in latenesses(),
+        combiner in combiners(),
         steps in steps(),
         restore_at in 0usize..50,
     ) {
-        let pipeline = Pipeline {
-            window,
-            trigger,
-            accumulation,
-            allowed_lateness: Duration(lateness),
-            timestamp_combiner: combiner,
-            aggregate: Aggregate::Sum,
-            on_time: OnTimeBehavior::IfNonEmpty,
-        };
+        let on_time = OnTimeBehavior::IfNonEmpty;
+        let pipeline = sum_pipeline(window, trigger, accumulation, lateness, combiner, on_time);
         prop_assume!(pipeline.validate().is_ok());
         let merging = pipeline.window.is_merging();
         let by_window = Engine::new(pipeline, EngineConfig::DEFAULT).expect("valid");
@@ -266,31 +290,14 @@ proptest! {
     fn bulk_expiry_gives_what_activation_gives(
         window in window_fns(),
         trigger in prop_oneof![Just(Trigger::Default), Just(Trigger::Default), triggers()],
-        accumulation in prop_oneof![
-            Just(Accumulation::Discarding),
-            Just(Accumulation::Accumulating),
-            Just(Accumulation::AccumulatingAndRetracting),
-        ],
-        lateness in prop_oneof![Just(0i64), 1i64..30, Just(i64::MAX)],
-        combiner in prop_oneof![
-            Just(TimestampCombiner::EndOfWindow),
-            Just(TimestampCombiner::EndOfWindow),
-            Just(TimestampCombiner::Earliest),
-            Just(TimestampCombiner::Latest),
-        ],
+        accumulation in accumulations(),
+        lateness in latenesses(),
+        combiner in combiners(),
         on_time in prop_oneof![Just(OnTimeBehavior::Always), Just(OnTimeBehavior::IfNonEmpty)],
         steps in steps_with_fills(),
         restore_at in 0usize..30,
     ) {
-        let pipeline = Pipeline {
-            window,
-            trigger,
-            accumulation,
-            allowed_lateness: Duration(lateness),
-            timestamp_combiner: combiner,
-            aggregate: Aggregate::Sum,
-            on_time,
-        };
+        let pipeline = sum_pipeline(window, trigger, accumulation, lateness, combiner, on_time);
         prop_assume!(pipeline.validate().is_ok());
         let fast = Engine::new(pipeline, EngineConfig::DEFAULT).expect("valid");
         let mut by_key = fast.clone();

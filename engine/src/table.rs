@@ -141,6 +141,16 @@ fn stored_mut<'a>(
     }
 }
 
+/// The earliest time's timers of `timers`, taken out if due at
+/// `watermark`.
+fn pop_first_due<T>(
+    timers: &mut BTreeMap<EventTime, T>,
+    watermark: EventTime,
+) -> Option<(EventTime, T)> {
+    let first = timers.first_entry()?;
+    (*first.key() <= watermark).then(|| first.remove_entry())
+}
+
 /// The event timers due at one time. Most times have one timer (a session
 /// moves its end, so its expiry, with every element), and those need no
 /// vector: the one-element `Vec` per timer was an allocation per merge.
@@ -309,12 +319,8 @@ impl WindowTable {
         out: &mut Vec<WindowKey>,
     ) -> Option<EventTime> {
         out.clear();
-        let first = self.book.event_timers.first_entry()?;
-        let at = *first.key();
-        if at > watermark {
-            return None;
-        }
-        match first.remove() {
+        let (at, bucket) = pop_first_due(&mut self.book.event_timers, watermark)?;
+        match bucket {
             Bucket::One(wk) => out.push(wk),
             Bucket::Many(bucket) => *out = bucket,
         }
@@ -330,12 +336,8 @@ impl WindowTable {
         out: &mut Vec<Window>,
     ) -> Option<EventTime> {
         out.clear();
-        let first = self.book.window_timers.first_entry()?;
-        let at = *first.key();
-        if at > watermark {
-            return None;
-        }
-        *out = first.remove();
+        let (at, windows) = pop_first_due(&mut self.book.window_timers, watermark)?;
+        *out = windows;
         Some(at)
     }
 
