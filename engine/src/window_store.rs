@@ -129,18 +129,43 @@ pub(crate) struct NewSlot<'a>(Place<'a>);
 enum Place<'a> {
     /// The window holds other keys already.
     InWindow {
-        lean: LeanPlace<'a>,
-        full: hash_map::VacantEntry<'a, Key, Slot>,
+        key: Key,
+        lean: Vacancy<'a, i64>,
+        full: Vacancy<'a, Slot>,
     },
     /// The window's first key.
     NewWindow(&'a mut WindowStore, Window, Key),
 }
 
-/// Where a new lean key-window goes among its window's lean ones.
-enum LeanPlace<'a> {
-    Vacant(hash_map::VacantEntry<'a, Key, i64>),
-    /// The window has none yet (and was not probed for one).
-    Empty(&'a mut FxHashMap<Key, i64>),
+/// Where a new key-window goes in one of its window's two maps.
+enum Vacancy<'a, V> {
+    Vacant(hash_map::VacantEntry<'a, Key, V>),
+    /// The map is empty (and was not probed: a window with keys of one
+    /// kind costs one probe, not two).
+    Empty(&'a mut FxHashMap<Key, V>),
+}
+
+impl<'a, V> Vacancy<'a, V> {
+    /// Where `key` goes in `map` (probed unless `map` is empty), or its
+    /// value there.
+    #[inline(always)]
+    fn of(map: &'a mut FxHashMap<Key, V>, key: Key) -> Result<Vacancy<'a, V>, &'a mut V> {
+        if map.is_empty() {
+            return Ok(Vacancy::Empty(map));
+        }
+        match map.entry(key) {
+            Entry::Occupied(o) => Err(o.into_mut()),
+            Entry::Vacant(v) => Ok(Vacancy::Vacant(v)),
+        }
+    }
+
+    #[inline(always)]
+    fn insert(self, key: Key, value: V) -> &'a mut V {
+        match self {
+            Vacancy::Vacant(v) => v.insert(value),
+            Vacancy::Empty(map) => map.entry(key).or_insert(value),
+        }
+    }
 }
 
 impl<'a> NewSlot<'a> {
@@ -155,7 +180,7 @@ impl<'a> NewSlot<'a> {
     #[inline(always)]
     pub(crate) fn insert(self, slot: Slot) -> &'a mut Slot {
         match self.0 {
-            Place::InWindow { full, .. } => full.insert(slot),
+            Place::InWindow { key, full, .. } => full.insert(key, slot),
             Place::NewWindow(store, window, key) => {
                 store.first_key(window).full.entry(key).or_insert(slot)
             }
@@ -168,14 +193,9 @@ impl<'a> NewSlot<'a> {
     #[inline(always)]
     pub(crate) fn insert_lean(self, sum: i64) {
         match self.0 {
-            Place::InWindow { lean, full } => match lean {
-                LeanPlace::Vacant(v) => {
-                    v.insert(sum);
-                }
-                LeanPlace::Empty(map) => {
-                    map.insert(*full.key(), sum);
-                }
-            },
+            Place::InWindow { key, lean, .. } => {
+                lean.insert(key, sum);
+            }
             Place::NewWindow(store, window, key) => {
                 store.first_key(window).lean.insert(key, sum);
             }
@@ -274,19 +294,19 @@ impl WindowStore {
             return StoreEntry::New(NewSlot(Place::NewWindow(self, window, key)));
         };
         let Keys { lean, full } = &mut self.windows[i].1;
-        // A window with no lean key (every window of a pipeline that can't
-        // be lean) costs one probe, not two.
+        // A window with keys of one kind only (every window of a pipeline
+        // that can't be lean; most of one that can) costs one probe.
         let lean = if lean.is_empty() {
-            LeanPlace::Empty(lean)
+            Vacancy::Empty(lean)
         } else {
             match lean.entry(key) {
                 Entry::Occupied(sum) => return StoreEntry::Lean(LeanEntry { sum, full }),
-                Entry::Vacant(v) => LeanPlace::Vacant(v),
+                Entry::Vacant(v) => Vacancy::Vacant(v),
             }
         };
-        match full.entry(key) {
-            Entry::Occupied(k) => StoreEntry::Known(k.into_mut()),
-            Entry::Vacant(full) => StoreEntry::New(NewSlot(Place::InWindow { lean, full })),
+        match Vacancy::of(full, key) {
+            Ok(full) => StoreEntry::New(NewSlot(Place::InWindow { key, lean, full })),
+            Err(slot) => StoreEntry::Known(slot),
         }
     }
 
