@@ -573,10 +573,7 @@ impl Engine {
                 Ok(fire)
             }
             Admission::Lean(sum) => {
-                // What `WindowState::add` does to the state `Slot::Lean`
-                // stands for: the sum moves, the rest is as it was; and the
-                // default trigger is not ready before the end.
-                *sum = crate::aggregate::sum(*sum, r.value);
+                WindowState::add_lean(sum, r.value);
                 debug_assert!(!WindowState::lean(&window, *sum)
                     .trigger
                     .should_fire(trigger, &ctx));

@@ -53,18 +53,15 @@ impl Engine {
         // comparison sort's time.
         radsort::sort_by_key(&mut expired, |&(key, _)| key.0);
         radsort::sort_by_key(&mut lean, |&(key, _)| key);
-        // The two in one key order.
+        // The two in one key order (keys are distinct).
         let (mut i, mut j) = (0, 0);
         while i < expired.len() || j < lean.len() {
-            match (expired.get(i), lean.get(j)) {
-                (Some((key, _)), Some(&(lean_key, _))) if key.0 < lean_key => {}
-                (Some(_), None) => {}
-                (_, Some(&(key, sum))) => {
+            if let Some(&(key, sum)) = lean.get(j) {
+                if expired.get(i).is_none_or(|(boxed, _)| key < boxed.0) {
                     self.expire_lean(Key(key), window, sum);
                     j += 1;
                     continue;
                 }
-                (None, None) => break,
             }
             // Key order is no memory order: each box is a cache miss, so
             // the boxes a few windows ahead are fetched while this one is

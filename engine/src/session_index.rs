@@ -33,7 +33,7 @@
 //! recognised by its window alone.
 
 use crate::output::Key;
-use crate::table::{Book, WindowTable};
+use crate::table::{has_end_timer, Book, WindowTable};
 use crate::time::{Duration, EventTime};
 use crate::window::Window;
 use crate::window_state::Slot;
@@ -75,7 +75,7 @@ impl SessionEntry {
         lateness: Duration,
     ) -> Option<bool> {
         self.window = to;
-        self.end_timer = to.expiry(lateness) != to.end && watermark < to.end;
+        self.end_timer = has_end_timer(&to, watermark, lateness);
         // The anchor's end timer is pending until the watermark reaches it;
         // without it, the anchor's first timer is its expiry, which may be
         // later than the new end.

@@ -128,9 +128,9 @@ impl Engine {
                 // for (`WindowState::lean`): a grown session starts fresh
                 // with the same sum, pending flag and hold (at the grown
                 // window's max timestamp), the default trigger has nothing
-                // to merge, the add moves the sum, and it is not ready
-                // before the end; no deadline, no pane to retract.
-                *sum = crate::aggregate::sum(*sum, r.value);
+                // to merge, then the add (`add_lean`); no deadline, no
+                // pane to retract.
+                WindowState::add_lean(sum, r.value);
                 return true;
             }
             // The state it stood for, in the window it had.
@@ -221,8 +221,7 @@ impl Engine {
                 }
             }
             Admission::Refused(reason) => self.dead_letter(r, vec![(reason, window)]),
-            // As `Engine::add_as` does for a lean window.
-            Admission::Lean(sum) => *sum = crate::aggregate::sum(*sum, r.value),
+            Admission::Lean(sum) => WindowState::add_lean(sum, r.value),
             Admission::OpenedLean => {}
         }
     }
@@ -311,7 +310,7 @@ impl Engine {
             let st = match self.table.remove_for_merge(key, m) {
                 Some(Slot::Open(st)) => st,
                 // A lean session merges as the state it stands for.
-                Some(Slot::Lean(sum)) => self.table.spare.boxed(WindowState::lean(&m, sum)),
+                Some(Slot::Lean(sum)) => self.table.spare.boxed_lean(&m, sum),
                 Some(Slot::Closed) | None => continue,
             };
             if m == result {

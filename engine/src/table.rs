@@ -66,11 +66,15 @@ impl Book {
         watermark: EventTime,
         lateness: Duration,
     ) -> bool {
-        let end_timer = window.expiry(lateness) != window.end && watermark < window.end;
+        let end_timer = has_end_timer(&window, watermark, lateness);
         self.set_timers(key, window, end_timer, lateness);
+        self.count_opened();
+        end_timer
+    }
+
+    fn count_opened(&mut self) {
         self.windows_open += 1;
         self.windows_open_peak = self.windows_open_peak.max(self.windows_open);
-        end_timer
     }
 
     /// Counts a key-window newly opened in the store, `new_window` when its
@@ -98,15 +102,14 @@ impl Book {
         if new_window {
             self.set_window_timers(window, watermark, lateness);
         }
-        self.windows_open += 1;
-        self.windows_open_peak = self.windows_open_peak.max(self.windows_open);
+        self.count_opened();
     }
 
     /// Under `by_window`, the timers of a window opened at `watermark`.
     #[inline(never)]
     fn set_window_timers(&mut self, window: Window, watermark: EventTime, lateness: Duration) {
         let mut set = |at: EventTime| self.window_timers.entry(at).or_default().push(window);
-        if window.expiry(lateness) != window.end && watermark < window.end {
+        if has_end_timer(&window, watermark, lateness) {
             set(window.end);
         }
         set(window.expiry(lateness));
@@ -139,6 +142,13 @@ fn stored_mut<'a>(
     } else {
         states.get_full_mut(key, window)
     }
+}
+
+/// Whether a window that takes its identity at `watermark` gets an
+/// end-of-window timer besides its expiry's: unless the watermark already
+/// passed its end, or the end is the expiry (no allowed lateness).
+pub(crate) fn has_end_timer(window: &Window, watermark: EventTime, lateness: Duration) -> bool {
+    window.expiry(lateness) != window.end && watermark < window.end
 }
 
 /// The earliest time's timers of `timers`, taken out if due at
@@ -196,8 +206,7 @@ impl WindowTable {
             self.states
                 .windows()
                 .map(|(w, keys)| {
-                    let end = w.expiry(lateness) != w.end && watermark < w.end;
-                    keys as u64 * (1 + u64::from(end))
+                    keys as u64 * (1 + u64::from(has_end_timer(&w, watermark, lateness)))
                 })
                 .sum()
         } else {
@@ -223,11 +232,10 @@ impl WindowTable {
     /// that callers see every open window's state in full.
     #[inline]
     pub(crate) fn slot_mut(&mut self, key: Key, window: Window) -> Option<&mut Slot> {
-        let slot = if self.book.merging {
-            &mut self.sessions.get_mut(key, window)?.slot
-        } else {
-            self.states.get_mut(key, window, &mut self.spare)?
-        };
+        if !self.book.merging {
+            return self.states.get_mut(key, window, &mut self.spare);
+        }
+        let slot = &mut self.sessions.get_mut(key, window)?.slot;
         slot.inflate(&window, &mut self.spare);
         Some(slot)
     }
@@ -394,13 +402,8 @@ impl WindowTable {
 
     /// The earliest event timer, for the debug invariant.
     pub(crate) fn first_event_timer(&self) -> Option<EventTime> {
-        let first = |at: Option<EventTime>, other: Option<EventTime>| match (at, other) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        first(
-            self.book.event_timers.first_key_value().map(|(&at, _)| at),
-            self.book.window_timers.first_key_value().map(|(&at, _)| at),
-        )
+        let per_key = self.book.event_timers.keys().next();
+        let per_window = self.book.window_timers.keys().next();
+        per_key.into_iter().chain(per_window).min().copied()
     }
 }

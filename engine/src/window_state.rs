@@ -100,6 +100,16 @@ impl WindowState {
         }
     }
 
+    /// Folds one admitted element into the state a lean slot stands for
+    /// (`Slot::Lean`), as `add` does to that state before the window's
+    /// end: the sum moves; the pending flag and the hold (at the max
+    /// timestamp) stay, and the default trigger keeps no state, nor is it
+    /// ready before the end.
+    #[inline(always)]
+    pub(crate) fn add_lean(sum: &mut i64, value: i64) {
+        *sum = crate::aggregate::sum(*sum, value);
+    }
+
     /// Folds one admitted element in: its value, the pending flag, its hold
     /// (`hold`, when it may place one), and the trigger's view of it.
     /// Returns the window's hold when it moved, for the caller to index.
@@ -159,7 +169,7 @@ impl Slot {
     #[inline]
     pub(crate) fn inflate(&mut self, window: &Window, spare: &mut SparePool) {
         if let Slot::Lean(sum) = *self {
-            *self = Slot::Open(spare.boxed(WindowState::lean(window, sum)));
+            *self = Slot::Open(spare.boxed_lean(window, sum));
         }
     }
 
@@ -223,8 +233,10 @@ impl SparePool {
         }
     }
 
-    /// A box holding `st`: a spare one if any (a lean window made `Open`).
-    pub(crate) fn boxed(&mut self, st: WindowState) -> Box<WindowState> {
+    /// A box holding the state a lean slot of `window` with sum `sum`
+    /// stands for (`WindowState::lean`): a spare one if any.
+    pub(crate) fn boxed_lean(&mut self, window: &Window, sum: i64) -> Box<WindowState> {
+        let st = WindowState::lean(window, sum);
         match self.0.pop() {
             Some(mut b) => {
                 *b = st;

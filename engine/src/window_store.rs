@@ -26,7 +26,7 @@
 
 use crate::output::Key;
 use crate::window::Window;
-use crate::window_state::{Slot, SparePool, WindowState};
+use crate::window_state::{Slot, SparePool};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::collections::hash_map::{self, Entry};
@@ -118,7 +118,7 @@ impl<'a> LeanEntry<'a> {
     /// Makes it `Open` (`Slot::inflate`), among the window's other keys.
     pub(crate) fn inflate(self, window: &Window, spare: &mut SparePool) -> &'a mut Slot {
         let (key, sum) = self.sum.remove_entry();
-        let slot = Slot::Open(spare.boxed(WindowState::lean(window, sum)));
+        let slot = Slot::Open(spare.boxed_lean(window, sum));
         self.full.entry(key).or_insert(slot)
     }
 }
