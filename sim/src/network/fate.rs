@@ -7,6 +7,7 @@
 //! in the message, so the receiver needs no stream of its own.
 
 use super::config::{Latency, LinkParams, NetConfig};
+use crate::lazy_chacha::LazyChaCha8;
 use crate::rng;
 use crate::scenario::{script, Scenario};
 use rand::Rng;
@@ -145,29 +146,54 @@ const PUNCT: rng::Label = rng::Label::new().text("net/punct/");
 /// `cfg` has listed fates, else drawn from `seed` under the message's
 /// label. Recorded when `cfg` asks for it.
 pub fn fate(seed: u64, msg: MsgId, link: &LinkParams, cfg: &NetConfig) -> Fate {
+    fate_from(None, seed, msg, link, cfg)
+}
+
+/// The streams of the first attempts of events `ids` under `seed`, in
+/// order, computed together ([`LazyChaCha8::many_from_u64`]), for
+/// [`fate_from`]; none when `cfg` lists its fates.
+pub fn first_attempt_streams(
+    seed: u64,
+    ids: impl Iterator<Item = u64>,
+    cfg: &NetConfig,
+    seeds: &mut Vec<u64>,
+    out: &mut Vec<LazyChaCha8>,
+) {
+    seeds.clear();
+    if cfg.listed_fates.is_none() {
+        seeds.extend(ids.map(|id| event_label(id, 0).sub_seed(seed)));
+    }
+    LazyChaCha8::many_from_u64(seeds, out);
+}
+
+/// [`fate`], drawn from `stream` when it is given: message `msg`'s own
+/// stream under `seed`, from [`first_attempt_streams`].
+pub fn fate_from(
+    stream: Option<&mut LazyChaCha8>,
+    seed: u64,
+    msg: MsgId,
+    link: &LinkParams,
+    cfg: &NetConfig,
+) -> Fate {
     let fate = match &cfg.listed_fates {
         Some(listed) => listed.get(msg),
-        None => match msg {
-            MsgId::Event { id, attempt } => draw(
-                seed,
-                // net/msg/{id}/{attempt}
-                MSG.num(id).text("/").num(u64::from(attempt)),
-                link,
-                cfg.latency_ms_max,
-            ),
-            MsgId::Punct { source, seq, dest } => draw(
-                seed,
-                // net/punct/{source}/{seq}/{dest}
-                PUNCT
-                    .num(u64::from(source))
-                    .text("/")
-                    .num(seq)
-                    .text("/")
-                    .num(u64::from(dest)),
-                link,
-                cfg.latency_ms_max,
-            ),
-        },
+        None => {
+            let mut own = None;
+            let r = stream.unwrap_or_else(|| {
+                let label = match msg {
+                    MsgId::Event { id, attempt } => event_label(id, attempt),
+                    // net/punct/{source}/{seq}/{dest}
+                    MsgId::Punct { source, seq, dest } => PUNCT
+                        .num(u64::from(source))
+                        .text("/")
+                        .num(seq)
+                        .text("/")
+                        .num(u64::from(dest)),
+                };
+                own.insert(rng::short_stream(seed, label))
+            });
+            draw_from(r, link, cfg.latency_ms_max)
+        }
     };
     if let (Some(log), MsgId::Event { id, attempt }) = (&cfg.fate_log, msg) {
         log.push((id, attempt, fate));
@@ -175,15 +201,18 @@ pub fn fate(seed: u64, msg: MsgId, link: &LinkParams, cfg: &NetConfig) -> Fate {
     fate
 }
 
-/// The fate of the attempt named by `label` on `link`, under master
-/// `seed`. Draw order is fixed: data loss, data latency, ack loss, ack
-/// latency.
-pub fn draw(seed: u64, label: rng::Label, link: &LinkParams, latency_ms_max: i64) -> Fate {
-    let mut r = rng::short_stream(seed, label);
+/// net/msg/{id}/{attempt}
+fn event_label(id: u64, attempt: u32) -> rng::Label {
+    MSG.num(id).text("/").num(u64::from(attempt))
+}
+
+/// The fate of an attempt on `link`, drawn from its own stream `r`. Draw
+/// order is fixed: data loss, data latency, ack loss, ack latency.
+fn draw_from(r: &mut LazyChaCha8, link: &LinkParams, latency_ms_max: i64) -> Fate {
     let lost = r.gen_bool(link.loss);
-    let latency_ms = sample_latency(&link.latency, &mut r, latency_ms_max);
+    let latency_ms = sample_latency(&link.latency, r, latency_ms_max);
     let ack_lost = r.gen_bool(link.loss);
-    let ack_latency_ms = sample_latency(&link.latency, &mut r, latency_ms_max);
+    let ack_latency_ms = sample_latency(&link.latency, r, latency_ms_max);
     Fate {
         lost,
         latency_ms,
@@ -214,10 +243,16 @@ mod tests {
 
     #[test]
     fn fates_depend_only_on_their_label() {
-        let label = |id: u64| MSG.num(id).text("/").num(0);
-        let a = draw(1, label(7), &link(0.3), 10_000);
-        let _ = draw(1, label(8), &link(0.3), 10_000);
-        let b = draw(1, label(7), &link(0.3), 10_000);
+        let draw = |id: u64| {
+            draw_from(
+                &mut rng::short_stream(1, event_label(id, 0)),
+                &link(0.3),
+                10_000,
+            )
+        };
+        let a = draw(7);
+        let _ = draw(8);
+        let b = draw(7);
         assert_eq!(a, b);
     }
 

@@ -20,6 +20,7 @@ use super::route::Topology;
 use super::text::Text;
 use super::timers::Timers;
 use super::wire::{Msg, Stamped, LEN};
+use crate::lazy_chacha::LazyChaCha8;
 use crate::model::Event;
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -88,6 +89,10 @@ struct Group {
     timers: Timers<Action>,
     /// Destination addresses: workers by index, then the log.
     dests: Vec<SocketAddr>,
+    /// Room for a step's first attempts' streams and their sub-seeds,
+    /// kept between steps.
+    streams: Vec<LazyChaCha8>,
+    stream_seeds: Vec<u64>,
 }
 
 /// What one group host runs: its sources (global indices, ascending),
@@ -246,6 +251,8 @@ impl Group {
             sends_pending: 0,
             timers: Timers::default(),
             dests,
+            streams: Vec::new(),
+            stream_seeds: Vec::new(),
         }
     }
 
@@ -284,13 +291,13 @@ impl Group {
         // Due within this step: before the next step starts (`step` is a
         // step start), without a division per event.
         let step_end = step.saturating_add(self.ctx.tick_ms);
+        let first = self.next;
         while let Some(&i) = self.events.get(self.next) {
             let e = &self.ctx.events[i as usize];
             if e.sent_at.0 >= step_end {
                 break;
             }
-            let (time, id, sent_at, source) = (e.time.0, e.id, e.sent_at.0, e.source);
-            let slot = self.next as u32;
+            let (time, id, source) = (e.time.0, e.id, e.source);
             self.next += 1;
             let m = self.member_of_source(source) as usize;
             let m = &mut self.members[m];
@@ -298,8 +305,25 @@ impl Group {
             if self.ctx.punctuation_interval_ms.is_some() {
                 m.outstanding.insert((time, id));
             }
-            self.attempt(slot, 0, sent_at);
         }
+        // The step's first attempts draw their fates from streams computed
+        // together; nothing above depends on a fate.
+        let mut streams = std::mem::take(&mut self.streams);
+        let (ctx, events) = (&self.ctx, &self.events[first..self.next]);
+        fate::first_attempt_streams(
+            ctx.seed,
+            events.iter().map(|&i| ctx.events[i as usize].id),
+            &ctx.cfg,
+            &mut self.stream_seeds,
+            &mut streams,
+        );
+        let mut drawn = streams.iter_mut();
+        for slot in first..self.next {
+            let slot = slot as u32;
+            let sent_at = self.event(slot).sent_at.0;
+            self.attempt(slot, 0, sent_at, drawn.next());
+        }
+        self.streams = streams;
         while let Some(action) = self.timers.pop_due(step) {
             match action {
                 Action::Send { to, bytes } => {
@@ -348,7 +372,8 @@ impl Group {
 
     /// Starts attempt `attempt` of event `slot` at exact time `start`: draw
     /// its fate, queue its datagram (unless lost) and its timeout.
-    fn attempt(&mut self, slot: u32, attempt: u32, start: i64) {
+    /// `stream` is the attempt's own stream when it was computed ahead.
+    fn attempt(&mut self, slot: u32, attempt: u32, start: i64, stream: Option<&mut LazyChaCha8>) {
         let e = *self.event(slot);
         let source = e.source;
         let member = self.member_of_source(source);
@@ -361,7 +386,8 @@ impl Group {
             Some(_) => (topo.workers, topo.partition_of(e.key)),
         };
         let link = &self.ctx.links_from_source[source as usize][dest as usize];
-        let fate = fate::fate(
+        let fate = fate::fate_from(
+            stream,
             self.ctx.seed,
             MsgId::Event { id: e.id, attempt },
             link,
@@ -405,7 +431,7 @@ impl Group {
             return;
         }
         if attempt + 1 < self.ctx.cfg.retry.attempts_max {
-            self.attempt(slot, attempt + 1, due);
+            self.attempt(slot, attempt + 1, due, None);
         } else {
             let id = self.event(slot).id;
             self.ctx.fault(
