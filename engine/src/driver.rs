@@ -10,6 +10,7 @@ use crate::admission::Admission;
 use crate::assigned::Assigned;
 use crate::holds::OutputWatermarks;
 use crate::output::{DeadLetter, DeadLetterReason, Key, Output, Record};
+use crate::output_queue::OutputQueue;
 use crate::pipeline::{ConfigError, Pipeline};
 use crate::stats::{EngineConfig, EngineStats, StateSize, WindowStatus};
 use crate::table::WindowTable;
@@ -18,7 +19,6 @@ use crate::triggers::Ctx;
 use crate::window::{fixed_window, is_whole_fixed, Window, WindowFn};
 use crate::window_state::{Slot, WindowState};
 use rustc_hash::FxHashMap;
-use std::collections::VecDeque;
 
 /// The windowing engine for one pipeline.
 ///
@@ -49,7 +49,7 @@ pub struct Engine {
     pub(crate) watermark: EventTime,
     pub(crate) table: WindowTable,
     pub(crate) holds: OutputWatermarks,
-    pub(crate) outputs: VecDeque<Output>,
+    pub(crate) outputs: OutputQueue,
     pub(crate) stats: EngineStats,
     uses_processing_time: bool,
     /// The pipeline's shape is the default one (`add`).
@@ -90,7 +90,7 @@ impl Engine {
             now: ProcTime::MIN,
             watermark: EventTime::MIN,
             holds: OutputWatermarks::new(),
-            outputs: VecDeque::new(),
+            outputs: OutputQueue::default(),
             stats: EngineStats::default(),
             step: 0,
             assigned: Assigned::default(),
@@ -266,7 +266,7 @@ impl Engine {
     #[inline]
     #[must_use]
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.outputs.pop_front()
+        self.outputs.pop_front(&self.pipeline)
     }
 
     /// The earliest processing time at which a timer fires, if any: one

@@ -53,6 +53,17 @@ impl Engine {
         // comparison sort's time.
         radsort::sort_by_key(&mut expired, |&(key, _)| key.0);
         radsort::sort_by_key(&mut lean, |&(key, _)| key);
+        if expired.is_empty() && self.holds.uniform() {
+            // All lean, and one output watermark for every key: the last
+            // panes wait as pairs and are built as they are polled
+            // (`output_queue`). Each is a pane, as `expire_lean` counts it.
+            self.stats.panes += lean.len() as u64;
+            let e = self.emission(Key(0), window, true);
+            self.outputs.push_lean(e, lean);
+            self.expired_lean = self.outputs.take_spare();
+            self.expired = expired;
+            return;
+        }
         // The two in one key order (keys are distinct).
         let (mut i, mut j) = (0, 0);
         while i < expired.len() || j < lean.len() {

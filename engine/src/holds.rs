@@ -51,6 +51,12 @@ impl OutputWatermarks {
         }
     }
 
+    /// Whether every key's output watermark is the same (`of` any key).
+    #[inline]
+    pub(crate) fn uniform(&self) -> bool {
+        self.held.is_empty()
+    }
+
     /// The key's output watermark, as of the last completed watermark step.
     #[inline]
     pub(crate) fn of(&self, key: Key) -> EventTime {

@@ -47,6 +47,7 @@ mod holds;
 #[cfg(feature = "known-bugs")]
 pub mod known_bugs;
 mod output;
+mod output_queue;
 mod panes;
 mod pipeline;
 mod prefetch;

@@ -4,12 +4,12 @@
 use crate::aggregate::AggValue;
 use crate::driver::Engine;
 use crate::output::{Key, Output, Pane, PaneInfo, Timing};
+use crate::output_queue::Sink;
 use crate::pipeline::{Accumulation, OnTimeBehavior, Pipeline};
 use crate::stats::EngineStats;
 use crate::time::{EventTime, ProcTime};
 use crate::window::Window;
 use crate::window_state::{LastPane, PanePhase, WindowState};
-use std::collections::VecDeque;
 
 /// Beam Java's `PaneInfoTracker.describePane`. With `W` the input watermark
 /// and `O` the key's output watermark as of the last watermark step:
@@ -140,7 +140,7 @@ impl Engine {
 
     /// What a firing of `window` now is about; the output watermark is the
     /// key's as of the last completed watermark step.
-    fn emission(&self, key: Key, window: Window, is_last: bool) -> Emission {
+    pub(crate) fn emission(&self, key: Key, window: Window, is_last: bool) -> Emission {
         Emission {
             key,
             window,
@@ -153,21 +153,36 @@ impl Engine {
 }
 
 /// What a firing is about, for `emit`.
-struct Emission {
-    key: Key,
-    window: Window,
-    is_last: bool,
-    watermark: EventTime,
-    output_watermark: EventTime,
-    now: ProcTime,
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Emission {
+    pub(crate) key: Key,
+    pub(crate) window: Window,
+    pub(crate) is_last: bool,
+    pub(crate) watermark: EventTime,
+    pub(crate) output_watermark: EventTime,
+    pub(crate) now: ProcTime,
 }
 
 /// The body of `on_trigger`, on a window's state wherever it is.
-fn emit(
+pub(crate) fn emit(
     pipeline: &Pipeline,
     e: Emission,
     st: &mut WindowState,
-    outputs: &mut VecDeque<Output>,
+    outputs: &mut impl Sink,
+    stats: &mut EngineStats,
+) {
+    emit_inline(pipeline, e, st, outputs, stats);
+}
+
+/// [`emit`], inline: a lean last pane built as it is polled
+/// (`output_queue`) is built in registers, its state's constant fields
+/// folded away, where a call wrote it to memory and read it back.
+#[inline(always)]
+pub(crate) fn emit_inline(
+    pipeline: &Pipeline,
+    e: Emission,
+    st: &mut WindowState,
+    outputs: &mut impl Sink,
     stats: &mut EngineStats,
 ) {
     let Emission {
@@ -193,7 +208,7 @@ fn emit(
             // (KNOWN BUG RetractionsMissing: the retraction is skipped.)
             if let Some(last) = st.last.take().filter(|_| !known_bug!(RetractionsMissing)) {
                 stats.retractions += 1;
-                outputs.push_back(retraction(key, window, *last, now, watermark));
+                outputs.push(retraction(key, window, *last, now, watermark));
             }
             st.last = Some(Box::new(LastPane {
                 value: value.clone(),
@@ -203,7 +218,7 @@ fn emit(
         }
         st.phase = PanePhase::after(&info);
         stats.panes += 1;
-        outputs.push_back(pane(key, window, value, timestamp, info, now, watermark));
+        outputs.push(pane(key, window, value, timestamp, info, now, watermark));
     }
     st.dirty = false;
     // KNOWN BUG (AccumulatingDiscards): accumulating mode discards too.

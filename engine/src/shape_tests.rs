@@ -15,7 +15,7 @@
 use crate::output::{Key, Output, Record};
 use crate::pipeline::{Accumulation, OnTimeBehavior, Pipeline, TimestampCombiner};
 use crate::stats::EngineConfig;
-use crate::stats::{StateSize, WindowStatus};
+use crate::stats::{EngineStats, StateSize, WindowStatus};
 use crate::time::{Duration, EventTime, ProcTime};
 use crate::trigger::Trigger;
 use crate::window::Window;
@@ -138,10 +138,17 @@ fn steps() -> impl Strategy<Value = Vec<Step>> {
     prop::collection::vec(step, 1..50)
 }
 
-/// What an engine shows after one input: its outputs, and its state as
-/// the getters report it (the status of every window keys 0..3 could have
-/// been assigned: for sessions, the proto-windows).
-type Seen = (Vec<Output>, StateSize, EventTime, Vec<Option<WindowStatus>>);
+/// What an engine shows after one input: its state as the getters report
+/// it with the outputs still queued, its outputs, and its state after them
+/// (the status of every window keys 0..3 could have been assigned: for
+/// sessions, the proto-windows).
+type Seen = (
+    (StateSize, EngineStats),
+    Vec<Output>,
+    StateSize,
+    EventTime,
+    Vec<Option<WindowStatus>>,
+);
 
 /// What `engine` shows after each of `steps`, then after the watermark
 /// goes to +∞; restored from a snapshot after step `restore_at`.
@@ -158,6 +165,7 @@ fn run(mut engine: Engine, steps: &[Step], restore_at: usize) -> Vec<Seen> {
         }
     };
     let look = |engine: &mut Engine| -> Seen {
+        let queued = (engine.state_size(), engine.stats());
         let outputs: Vec<Output> = std::iter::from_fn(|| engine.poll_output()).collect();
         let mut windows: Vec<Window> = Vec::new();
         for t in 0i64..160 {
@@ -170,6 +178,7 @@ fn run(mut engine: Engine, steps: &[Step], restore_at: usize) -> Vec<Seen> {
             .map(|(k, w)| engine.window_status(Key(k), w))
             .collect();
         (
+            queued,
             outputs,
             engine.state_size(),
             engine.output_watermark(),
@@ -235,7 +244,7 @@ proptest! {
         general.table.book.by_window = false;
         prop_assert!(constant.default_shape);
         let want = run(general, &steps, restore_at);
-        let outputs = want.iter().map(|(o, ..)| o.len()).sum::<usize>();
+        let outputs = want.iter().map(|(_, o, ..)| o.len()).sum::<usize>();
         prop_assert!(outputs > 0 || steps.iter().all(|s| matches!(s, Step::Watermark(_))));
         prop_assert_eq!(&run(boxed, &steps, restore_at), &want);
         prop_assert_eq!(&run(constant, &steps, restore_at), &want);
