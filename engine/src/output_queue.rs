@@ -82,13 +82,25 @@ impl OutputQueue {
     /// The oldest output, built now if it is a pair.
     #[inline]
     pub(crate) fn pop_front(&mut self, pipeline: &Pipeline) -> Option<Output> {
-        loop {
-            let Queued::Lean(batch) = self.items.front_mut()? else {
+        match self.items.front()? {
+            Queued::Ready(_) => {
                 self.len -= 1;
-                return match self.items.pop_front() {
+                match self.items.pop_front() {
                     Some(Queued::Ready(output)) => Some(output),
                     _ => None,
-                };
+                }
+            }
+            Queued::Lean(_) => self.pop_lean(pipeline),
+        }
+    }
+
+    /// `pop_front` when a batch of pairs is in front. Out of line, so the
+    /// usual pop stays small enough to inline into the caller's loop.
+    #[inline(never)]
+    fn pop_lean(&mut self, pipeline: &Pipeline) -> Option<Output> {
+        loop {
+            let Queued::Lean(batch) = self.items.front_mut()? else {
+                return self.pop_front(pipeline);
             };
             let pair = batch.pairs.get(batch.next).copied();
             batch.next += 1;
