@@ -36,6 +36,24 @@ fn quarter(s: &mut [u32; 16], a: usize, b: usize, c: usize, d: usize) {
     s[b] = (s[b] ^ s[c]).rotate_left(7);
 }
 
+/// ChaCha8's rounds over the state `$s` with the quarter round `$quarter`
+/// (on words, or on lanes of words): four double rounds, columns then
+/// diagonals. One schedule for both.
+macro_rules! eight_rounds {
+    ($quarter:ident, $s:ident) => {
+        for _ in 0..4 {
+            $quarter(&mut $s, 0, 4, 8, 12);
+            $quarter(&mut $s, 1, 5, 9, 13);
+            $quarter(&mut $s, 2, 6, 10, 14);
+            $quarter(&mut $s, 3, 7, 11, 15);
+            $quarter(&mut $s, 0, 5, 10, 15);
+            $quarter(&mut $s, 1, 6, 11, 12);
+            $quarter(&mut $s, 2, 7, 8, 13);
+            $quarter(&mut $s, 3, 4, 9, 14);
+        }
+    };
+}
+
 impl LazyChaCha8 {
     fn refill(&mut self) {
         let mut init = [0u32; 16];
@@ -44,16 +62,7 @@ impl LazyChaCha8 {
         init[12] = self.counter as u32;
         init[13] = (self.counter >> 32) as u32;
         let mut s = init;
-        for _ in 0..4 {
-            quarter(&mut s, 0, 4, 8, 12);
-            quarter(&mut s, 1, 5, 9, 13);
-            quarter(&mut s, 2, 6, 10, 14);
-            quarter(&mut s, 3, 7, 11, 15);
-            quarter(&mut s, 0, 5, 10, 15);
-            quarter(&mut s, 1, 6, 11, 12);
-            quarter(&mut s, 2, 7, 8, 13);
-            quarter(&mut s, 3, 4, 9, 14);
-        }
+        eight_rounds!(quarter, s);
         for (o, i) in s.iter_mut().zip(init) {
             *o = o.wrapping_add(i);
         }
@@ -180,16 +189,7 @@ mod avx2 {
             init[4 + w] = unsafe { std::mem::transmute::<[u32; LANES], __m256i>(lanes) };
         }
         let mut s = init;
-        for _ in 0..4 {
-            quarter(&mut s, 0, 4, 8, 12);
-            quarter(&mut s, 1, 5, 9, 13);
-            quarter(&mut s, 2, 6, 10, 14);
-            quarter(&mut s, 3, 7, 11, 15);
-            quarter(&mut s, 0, 5, 10, 15);
-            quarter(&mut s, 1, 6, 11, 12);
-            quarter(&mut s, 2, 7, 8, 13);
-            quarter(&mut s, 3, 4, 9, 14);
-        }
+        eight_rounds!(quarter, s);
         for (o, i) in s.iter_mut().zip(init) {
             *o = _mm256_add_epi32(*o, i);
         }
