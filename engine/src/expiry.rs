@@ -105,13 +105,7 @@ impl Engine {
     pub(crate) fn expire_lean(&mut self, key: Key, window: Window, sum: i64) {
         let mut st = WindowState::lean(&window, sum);
         self.on_trigger_last(key, window, &mut st);
-        // What is left owns no memory but the pane kept for a retraction
-        // (the accumulator is a sum, the trigger a leaf), so the rest is
-        // not dropped: a drop's checks cost as much as a tenth of the pane.
-        debug_assert!(matches!(st.acc, crate::aggregate::AggValue::Sum(_)));
-        debug_assert_eq!(st.trigger, crate::triggers::Node::LEAF);
-        drop(st.last.take());
-        std::mem::forget(st);
+        st.forget_lean();
     }
 }
 

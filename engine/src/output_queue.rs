@@ -97,27 +97,22 @@ impl OutputQueue {
     }
 
     /// `pop_front` when a batch of pairs is in front. Out of line, so the
-    /// usual pop stays small enough to inline into the caller's loop.
+    /// usual pop stays small enough to inline into the caller's loop. A
+    /// batch is never empty (`push_lean`) and leaves when drained, and
+    /// each pair is one pane (`lean_last_pane`).
     #[inline(never)]
     fn pop_lean(&mut self, pipeline: &Pipeline) -> Option<Output> {
-        loop {
-            let Queued::Lean(batch) = self.items.front_mut()? else {
-                return self.pop_front(pipeline);
-            };
-            let pair = batch.pairs.get(batch.next).copied();
-            batch.next += 1;
-            let output = pair
-                .and_then(|(key, sum)| lean_last_pane(pipeline, &batch.emission, Key(key), sum));
-            if batch.next >= batch.pairs.len() {
-                self.recycle_front();
-            }
-            if pair.is_some() {
-                self.len -= 1;
-            }
-            if output.is_some() {
-                return output;
-            }
+        let Some(Queued::Lean(batch)) = self.items.front_mut() else {
+            return None;
+        };
+        let &(key, sum) = batch.pairs.get(batch.next)?;
+        batch.next += 1;
+        let output = lean_last_pane(pipeline, &batch.emission, Key(key), sum);
+        if batch.next == batch.pairs.len() {
+            self.recycle_front();
         }
+        self.len -= 1;
+        output
     }
 
     /// Drops the drained batch in front, keeping its allocation.
@@ -153,13 +148,7 @@ fn lean_last_pane(pipeline: &Pipeline, emission: &Emission, key: Key, sum: i64) 
         &mut out,
         &mut counted,
     );
-    // What is left owns no memory but the pane kept for a retraction (the
-    // accumulator is a sum, the trigger a leaf), so the rest is not
-    // dropped: a drop's checks cost as much as a tenth of the pane.
-    debug_assert!(matches!(st.acc, crate::aggregate::AggValue::Sum(_)));
-    debug_assert_eq!(st.trigger, crate::triggers::Node::LEAF);
-    drop(st.last.take());
-    std::mem::forget(st);
+    st.forget_lean();
     out
 }
 
